@@ -1,0 +1,102 @@
+// A labelled set of images kept as bytes (one row of Features pixels per image), and the
+// conversion to the float batches the network reads: X = pixels / 255.
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Data;
+
+/// <summary>Images [Count, Features] as bytes 0..255 and their labels.</summary>
+public sealed class Dataset
+{
+    public Dataset(byte[] pixels, byte[] labels, int imageRows, int imageCols, string source)
+    {
+        Features = imageRows * imageCols;
+        if (pixels.Length != (long)labels.Length * Features)
+        {
+            throw new ArgumentException($"{pixels.Length} pixels do not make {labels.Length} images of {Features}.");
+        }
+        Pixels = pixels;
+        Labels = labels;
+        ImageRows = imageRows;
+        ImageCols = imageCols;
+        Source = source;
+    }
+
+    public byte[] Pixels { get; }
+
+    public byte[] Labels { get; }
+
+    public int Count => Labels.Length;
+
+    public int ImageRows { get; }
+
+    public int ImageCols { get; }
+
+    /// <summary>Pixels per image (784 for MNIST).</summary>
+    public int Features { get; }
+
+    /// <summary>Where the data came from, for messages and metadata.</summary>
+    public string Source { get; }
+
+    public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * Features, Features);
+
+    /// <summary>Number of classes: the largest label + 1.</summary>
+    public int Classes => Labels.Length == 0 ? 0 : Labels.Max() + 1;
+
+    /// <summary>A new dataset of the images at <paramref name="indices"/>, in that order.</summary>
+    public Dataset Subset(ReadOnlySpan<int> indices, string? source = null)
+    {
+        byte[] pixels = new byte[indices.Length * Features];
+        byte[] labels = new byte[indices.Length];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Image(indices[i]).CopyTo(pixels.AsSpan(i * Features));
+            labels[i] = Labels[indices[i]];
+        }
+        return new Dataset(pixels, labels, ImageRows, ImageCols, source ?? Source);
+    }
+
+    /// <summary>The first <paramref name="count"/> images.</summary>
+    public Dataset Take(int count)
+    {
+        int n = Math.Min(count, Count);
+        return new Dataset(Pixels[..(n * Features)], Labels[..n], ImageRows, ImageCols, Source);
+    }
+
+    /// <summary>X [n, Features] = pixels / 255 of images start … start + n − 1, into <paramref name="X"/>.</summary>
+    public void FillBatch(int start, int n, Matrix X)
+    {
+        X.Reshape(n, Features);
+        ReadOnlySpan<byte> source = Pixels.AsSpan(start * Features, n * Features);
+        Span<float> dest = X.Span;
+        const float scale = 1f / 255f;
+        for (int i = 0; i < source.Length; i++)
+        {
+            dest[i] = source[i] * scale;
+        }
+    }
+
+    /// <summary>X [n, Features] = pixels / 255 of the images at <paramref name="indices"/>.</summary>
+    public void FillBatch(ReadOnlySpan<int> indices, Matrix X, Span<byte> labels)
+    {
+        X.Reshape(indices.Length, Features);
+        const float scale = 1f / 255f;
+        for (int r = 0; r < indices.Length; r++)
+        {
+            ReadOnlySpan<byte> image = Image(indices[r]);
+            Span<float> row = X.Row(r);
+            for (int k = 0; k < image.Length; k++)
+            {
+                row[k] = image[k] * scale;
+            }
+            labels[r] = Labels[indices[r]];
+        }
+    }
+
+    /// <summary>All images as one matrix X [Count, Features].</summary>
+    public Matrix ToMatrix()
+    {
+        var X = new Matrix(Count, Features);
+        FillBatch(0, Count, X);
+        return X;
+    }
+}

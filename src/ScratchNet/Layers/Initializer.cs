@@ -1,0 +1,57 @@
+// How a Dense layer's W and b start. The seed recipe draws both from U[−0.5, 0.5]; Xavier/Glorot
+// suits tanh and sigmoid, He suits ReLU. Leaves out: orthogonal and LSUV initialisation.
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Layers;
+
+public enum Initializer
+{
+    /// <summary>The notes' recipe: every weight and bias uniform in [−0.5, 0.5].</summary>
+    SeedUniform,
+
+    /// <summary>Glorot and Bengio (2010): W ~ U[−√(6/(in+out)), +√(6/(in+out))], b = 0. Default for tanh and sigmoid.</summary>
+    Xavier,
+
+    /// <summary>He et al. (2015): W ~ N(0, 2/in), b = 0. Default for ReLU and leaky ReLU.</summary>
+    He,
+}
+
+public static class Initializers
+{
+    /// <summary>Fills W [out, in] and b [out] in order, W first, from <paramref name="rng"/>.</summary>
+    public static void Fill(Initializer init, Parameter W, Parameter b, Rng rng)
+    {
+        int outputs = W.Shape[0], inputs = W.Shape[1];
+        switch (init)
+        {
+            case Initializer.SeedUniform:
+                for (int i = 0; i < W.Count; i++)
+                {
+                    W.Value[i] = rng.NextFloat(-0.5f, 0.5f);
+                }
+                for (int i = 0; i < b.Count; i++)
+                {
+                    b.Value[i] = rng.NextFloat(-0.5f, 0.5f);
+                }
+                break;
+            case Initializer.Xavier:
+                float limit = MathF.Sqrt(6f / (inputs + outputs));
+                for (int i = 0; i < W.Count; i++)
+                {
+                    W.Value[i] = rng.NextFloat(-limit, limit);
+                }
+                Array.Clear(b.Value);
+                break;
+            case Initializer.He:
+                double std = Math.Sqrt(2.0 / inputs);
+                for (int i = 0; i < W.Count; i++)
+                {
+                    W.Value[i] = (float)(std * rng.NextGaussian());
+                }
+                Array.Clear(b.Value);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(init), init, "Unknown initializer.");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// LeakyReLU(z) = z if z > 0 else α·z;  derivative 1 or α (Maas et al., 2013; default α = 0.01).
+namespace ScratchNet.Layers;
+
+/// <summary>Leaky rectified linear unit with slope α for negative inputs.</summary>
+public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : Activation(size)
+{
+    public const float DefaultAlpha = 0.01f;
+
+    public float Alpha { get; } = alpha;
+
+    public override string Name => "leaky_relu";
+
+    public override string Symbol => "LeakyReLU";
+
+    public override LayerSpec Spec => new(Name, Size, Size, Alpha);
+
+    public override void Apply(ReadOnlySpan<float> z, Span<float> a)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            a[i] = z[i] > 0f ? z[i] : Alpha * z[i];
+        }
+    }
+
+    public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            dz[i] = z[i] > 0f ? da[i] : Alpha * da[i];
+        }
+    }
+}

@@ -1,0 +1,122 @@
+// A feed-forward network: layers applied in order, then a loss fused with the output activation.
+// Forward gives the last layer's Z; Backward takes its dZ and runs the layers in reverse.
+using ScratchNet.Losses;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Layers;
+
+/// <summary>A stack of layers (Dense, activations) ending in a loss.</summary>
+public sealed class Network
+{
+    private Matrix? probabilities;
+
+    public Network(IReadOnlyList<ILayer> layers, ILoss loss)
+    {
+        if (layers.Count == 0)
+        {
+            throw new ArgumentException("A network needs at least one layer.", nameof(layers));
+        }
+        Layers = layers;
+        Loss = loss;
+        Parameters = [.. layers.SelectMany(l => l.Parameters)];
+        InputSize = layers[0].Spec.Inputs;
+        OutputSize = layers[^1].Spec.Outputs;
+        for (int i = 1; i < layers.Count; i++)
+        {
+            if (layers[i].Spec.Inputs != layers[i - 1].Spec.Outputs)
+            {
+                throw new ArgumentException($"Layer {i} ({layers[i].Spec.Type}) takes {layers[i].Spec.Inputs} inputs but layer {i - 1} gives {layers[i - 1].Spec.Outputs}.");
+            }
+        }
+    }
+
+    public IReadOnlyList<ILayer> Layers { get; }
+
+    public ILoss Loss { get; }
+
+    /// <summary>Every trainable parameter, layer by layer, W before b.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    public int InputSize { get; }
+
+    /// <summary>Number of classes.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>The Dense layers in order (layer l of the notes is DenseLayers[l − 1]).</summary>
+    public IEnumerable<Dense> DenseLayers => Layers.OfType<Dense>();
+
+    /// <summary>Layer sizes such as 784-10-10.</summary>
+    public string Shape => string.Join('-', new[] { InputSize }.Concat(DenseLayers.Select(d => d.Outputs)));
+
+    /// <summary>The builder of the notes' kind of network: Dense, activation, …, Dense, with softmax cross-entropy.</summary>
+    public static Network CreateDense(IReadOnlyList<int> sizes, string activation, float? alpha = null)
+    {
+        if (sizes.Count < 2)
+        {
+            throw new ArgumentException("Give at least an input and an output size, e.g. 784,10,10.", nameof(sizes));
+        }
+        var layers = new List<ILayer>();
+        for (int l = 1; l < sizes.Count; l++)
+        {
+            layers.Add(new Dense(sizes[l - 1], sizes[l]));
+            if (l < sizes.Count - 1)
+            {
+                layers.Add(Activation.Create(activation, sizes[l], alpha));
+            }
+        }
+        return new Network(layers, new SoftmaxCrossEntropy());
+    }
+
+    /// <summary>Initialises every Dense layer in order from one generator.</summary>
+    public void Initialize(Initializer init, Rng rng)
+    {
+        foreach (Dense dense in DenseLayers)
+        {
+            dense.Initialize(init, rng);
+        }
+    }
+
+    /// <summary>Z of the last layer for a batch X [m, in].</summary>
+    public Matrix Forward(Matrix X, bool training)
+    {
+        Matrix current = X;
+        foreach (ILayer layer in Layers)
+        {
+            current = layer.Forward(current, training);
+        }
+        return current;
+    }
+
+    /// <summary>Backward pass from dZ of the last layer; sets every parameter's gradient.</summary>
+    public void Backward(Matrix dZ)
+    {
+        Matrix? current = dZ;
+        for (int i = Layers.Count - 1; i >= 0 && current is not null; i--)
+        {
+            current = Layers[i].Backward(current, computeInputGradient: i > 0);
+        }
+    }
+
+    /// <summary>Class probabilities [m, classes] for a batch X [m, in]; the buffer is reused by the next call.</summary>
+    public Matrix Predict(Matrix X)
+    {
+        Matrix Z = Forward(X, training: false);
+        Matrix A = Matrix.Ensure(ref probabilities, Z.Rows, Z.Cols);
+        Loss.Output(Z, A);
+        return A;
+    }
+
+    /// <summary>Index of the largest value in each row.</summary>
+    public static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int j = 1; j < row.Length; j++)
+        {
+            if (row[j] > row[best])
+            {
+                best = j;
+            }
+        }
+        return best;
+    }
+}

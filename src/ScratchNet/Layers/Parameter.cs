@@ -1,0 +1,32 @@
+// A trainable tensor and its gradient, flat float32 with a shape. Optimisers loop over these,
+// weights and biases alike. Leaves out: optimiser state (each optimiser keeps its own).
+namespace ScratchNet.Layers;
+
+/// <summary>One trainable tensor: its values, its gradient (same shape), and its name in model files.</summary>
+public sealed class Parameter
+{
+    public Parameter(string name, params int[] shape)
+    {
+        Name = name;
+        Shape = shape;
+        int count = 1;
+        foreach (int d in shape)
+        {
+            count = checked(count * d);
+        }
+        Value = new float[count];
+        Gradient = new float[count];
+    }
+
+    /// <summary>Name inside the layer ("W" or "b"); the model file prefixes the layer index.</summary>
+    public string Name { get; }
+
+    /// <summary>[out, in] for a weight matrix, [out] for a bias.</summary>
+    public int[] Shape { get; }
+
+    public float[] Value { get; }
+
+    public float[] Gradient { get; }
+
+    public int Count => Value.Length;
+}

@@ -1,0 +1,22 @@
+// ReLU(z) = z if z > 0 else 0;  ReLU′(z) = 1 if z > 0 else 0 (0 at the kink, as in the notes).
+using System.Numerics.Tensors;
+
+namespace ScratchNet.Layers;
+
+/// <summary>Rectified linear unit (Nair and Hinton, 2010).</summary>
+public sealed class ReLU(int size) : Activation(size)
+{
+    public override string Name => "relu";
+
+    public override string Symbol => "ReLU";
+
+    public override void Apply(ReadOnlySpan<float> z, Span<float> a) => TensorPrimitives.Max(z, 0f, a);
+
+    public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            dz[i] = z[i] > 0f ? da[i] : 0f;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// tanh(z);  tanh′(z) = 1 − tanh(z)², computed from the stored output a = tanh(z).
+using System.Numerics.Tensors;
+
+namespace ScratchNet.Layers;
+
+/// <summary>Hyperbolic tangent, one of the notes' alternatives to ReLU.</summary>
+public sealed class Tanh(int size) : Activation(size)
+{
+    public override string Name => "tanh";
+
+    public override string Symbol => "tanh";
+
+    public override void Apply(ReadOnlySpan<float> z, Span<float> a) => TensorPrimitives.Tanh(z, a);
+
+    public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            dz[i] = da[i] * (1f - (a[i] * a[i]));
+        }
+    }
+}

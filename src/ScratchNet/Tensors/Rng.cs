@@ -1,0 +1,96 @@
+// The project's own seeded random generator (xoshiro256**, seeded by SplitMix64), so that a seed
+// gives the same numbers on every .NET version. Leaves out: cryptographic use.
+namespace ScratchNet.Tensors;
+
+/// <summary>xoshiro256** by Blackman and Vigna (https://prng.di.unimi.it/), seeded with SplitMix64.</summary>
+public sealed class Rng
+{
+    private ulong s0, s1, s2, s3;
+
+    public Rng(ulong seed)
+    {
+        ulong x = seed;
+        s0 = SplitMix64(ref x);
+        s1 = SplitMix64(ref x);
+        s2 = SplitMix64(ref x);
+        s3 = SplitMix64(ref x);
+    }
+
+    private static ulong SplitMix64(ref ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        ulong z = x;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1) with 24 random bits (every float32 step in that range).</summary>
+    public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [low, high).</summary>
+    public float NextFloat(float low, float high) => low + ((high - low) * NextFloat());
+
+    /// <summary>Uniform integer in [0, n), without modulo bias (Lemire's method).</summary>
+    public int NextInt(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ulong bound = (ulong)n;
+        ulong threshold = (0UL - bound) % bound;
+        while (true)
+        {
+            ulong r = NextUInt64();
+            UInt128 product = (UInt128)r * bound;
+            if ((ulong)product >= threshold)
+            {
+                return (int)(product >> 64);
+            }
+        }
+    }
+
+    /// <summary>Standard normal sample (Box–Muller).</summary>
+    public double NextGaussian()
+    {
+        double u1 = 1.0 - NextDouble();
+        double u2 = NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    /// <summary>Fisher–Yates shuffle in place.</summary>
+    public void Shuffle(Span<int> values)
+    {
+        for (int i = values.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+    }
+
+    /// <summary>The generator's state, to save and restore it.</summary>
+    public ulong[] GetState() => [s0, s1, s2, s3];
+
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4)
+        {
+            throw new ArgumentException("Rng state has 4 words.", nameof(state));
+        }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3]);
+    }
+}

@@ -1,0 +1,168 @@
+// Trains a network: forward pass (FP), backward pass (BP), update (UP), repeated — full batch
+// for a number of iterations, or mini-batches for a number of epochs. Reports progress through a
+// callback and knows nothing of consoles. Leaves out: checkpoints and resuming.
+using System.Diagnostics;
+using ScratchNet.Data;
+using ScratchNet.Layers;
+using ScratchNet.Optimizers;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Training;
+
+/// <summary>The loss became NaN or infinite: training stopped.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>The trained network and the record of its run.</summary>
+public sealed record TrainingResult(Network Network, TrainingRecord Record, bool Cancelled);
+
+public sealed class Trainer
+{
+    private readonly TrainingOptions options;
+
+    public Trainer(TrainingOptions options)
+    {
+        options.Validate();
+        this.options = options;
+    }
+
+    /// <summary>Called at every logged point (every LogEvery iterations, or every epoch).</summary>
+    public Action<HistoryPoint>? OnLog { get; set; }
+
+    /// <summary>The train/dev split: a seeded shuffle of <paramref name="all"/>, the first DevSize images held out.</summary>
+    public static (Dataset Train, Dataset Dev) Split(Dataset all, TrainingOptions options, Rng rng)
+    {
+        int[] order = Enumerable.Range(0, all.Count).ToArray();
+        rng.Shuffle(order);
+        int dev = Math.Min(options.DevSize, all.Count - 1);
+        int train = all.Count - dev;
+        if (options.TrainLimit > 0)
+        {
+            train = Math.Min(train, options.TrainLimit);
+        }
+        return (all.Subset(order.AsSpan(dev, train), all.Source), all.Subset(order.AsSpan(0, dev), all.Source + " (dev)"));
+    }
+
+    /// <summary>Trains on <paramref name="trainingSet"/> (the dev set is held out of it) and evaluates on <paramref name="testSet"/> if given.</summary>
+    public TrainingResult Train(Dataset trainingSet, Dataset? testSet, CancellationToken cancel = default)
+    {
+        if (trainingSet.Features != options.Layers[0])
+        {
+            throw new ArgumentException($"The data has {trainingSet.Features} pixels per image but the network's input layer has {options.Layers[0]}; make the first of --layers {trainingSet.Features}.");
+        }
+        if (trainingSet.Count < 2)
+        {
+            throw new ArgumentException($"The training set has {trainingSet.Count} images; at least 2 are needed.");
+        }
+        Workers.Threads = options.Threads;
+        var total = Stopwatch.StartNew();
+        var rng = new Rng(options.Seed);
+        var (train, dev) = Split(trainingSet, options, rng);
+        Network network = Network.CreateDense(options.Layers, options.Activation);
+        network.Initialize(options.Init, rng);
+        var record = new TrainingRecord { Settings = options, Data = trainingSet.Source, TrainSize = train.Count, DevSize = dev.Count };
+        IOptimizer optimizer = new Sgd();
+
+        bool cancelled = options.BatchSize == 0 || options.BatchSize >= train.Count
+            ? TrainFullBatch(network, optimizer, train, dev, record, total, cancel)
+            : TrainMiniBatch(network, optimizer, train, dev, record, rng, total, cancel);
+
+        record.TrainSeconds = total.Elapsed.TotalSeconds;
+        record.TrainAccuracy = Evaluator.Evaluate(network, train).Accuracy;
+        record.DevAccuracy = dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
+        if (testSet is not null)
+        {
+            Evaluation test = Evaluator.Evaluate(network, testSet);
+            record.TestAccuracy = test.Accuracy;
+            record.TestLoss = test.Loss;
+        }
+        record.Seconds = total.Elapsed.TotalSeconds;
+        return new TrainingResult(network, record, cancelled);
+    }
+
+    private bool TrainFullBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Stopwatch clock, CancellationToken cancel)
+    {
+        Matrix X = train.ToMatrix();            // [m, 784]: the notes' X (784 × m), one row per image
+        byte[] Y = train.Labels;                // labels; Y is their one-hot form (10 × m)
+        var A = new Matrix(X.Rows, network.OutputSize);   // A_L = softmax(Z_L)
+        var dZ = new Matrix(X.Rows, network.OutputSize);  // dZ_L = A_L − Y
+        for (int iteration = 0; iteration < options.Iterations; iteration++)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                return true;
+            }
+            // FP: Z_l = W_l·A_(l−1) + b_l, A_l = g(Z_l), …, A_L = softmax(Z_L)
+            Matrix Z = network.Forward(X, training: true);
+            double loss = network.Loss.Forward(Z, Y, A);
+            CheckFinite(loss, iteration);
+            if (iteration % options.LogEvery == 0)
+            {
+                Log(record, new HistoryPoint(iteration, 0, loss, Evaluator.Accuracy(A, Y), DevAccuracy(network, dev), options.Alpha, clock.Elapsed.TotalSeconds));
+            }
+            // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
+            network.Loss.Backward(Z, A, Y, dZ);
+            network.Backward(dZ);
+            // UP: W ← W − α·dW, b ← b − α·db
+            optimizer.Step(network.Parameters, options.Alpha);
+        }
+        return false;
+    }
+
+    private bool TrainMiniBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, CancellationToken cancel)
+    {
+        int B = options.BatchSize;
+        int[] order = Enumerable.Range(0, train.Count).ToArray();
+        var X = new Matrix(B, train.Features);
+        byte[] Y = new byte[B];
+        var A = new Matrix(B, network.OutputSize);
+        var dZ = new Matrix(B, network.OutputSize);
+        int step = 0;
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            rng.Shuffle(order);
+            double lossSum = 0, correct = 0;
+            int seen = 0;
+            for (int start = 0; start < train.Count; start += B)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    return true;
+                }
+                int m = Math.Min(B, train.Count - start);
+                Span<byte> labels = Y.AsSpan(0, m);
+                train.FillBatch(order.AsSpan(start, m), X, labels);
+                Matrix Z = network.Forward(X, training: true);
+                A.Reshape(m, network.OutputSize);
+                dZ.Reshape(m, network.OutputSize);
+                double loss = network.Loss.Forward(Z, labels, A);
+                CheckFinite(loss, step);
+                lossSum += loss * m;
+                correct += Evaluator.Accuracy(A, labels) * m;
+                seen += m;
+                network.Loss.Backward(Z, A, labels, dZ);
+                network.Backward(dZ);
+                optimizer.Step(network.Parameters, options.Alpha);
+                step++;
+            }
+            Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, DevAccuracy(network, dev), options.Alpha, clock.Elapsed.TotalSeconds));
+        }
+        return false;
+    }
+
+    private void Log(TrainingRecord record, HistoryPoint point)
+    {
+        record.History.Add(point);
+        OnLog?.Invoke(point);
+    }
+
+    private static double? DevAccuracy(Network network, Dataset dev) =>
+        dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
+
+    private void CheckFinite(double loss, int step)
+    {
+        if (!double.IsFinite(loss))
+        {
+            throw new TrainingDivergedException($"Training diverged: the loss became {loss} at step {step}. Try a smaller learning rate (now --alpha {options.Alpha}).");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+// The record of a run: settings, history, final accuracies and time. Written as --metrics-json
+// and, in brief, into the model file's metadata.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ScratchNet.Training;
+
+/// <summary>One logged point: after <see cref="Step"/> updates (iterations) or at the end of an epoch.</summary>
+public sealed record HistoryPoint(
+    [property: JsonPropertyName("iteration")] int Iteration,
+    [property: JsonPropertyName("epoch")] int Epoch,
+    [property: JsonPropertyName("loss")] double Loss,
+    [property: JsonPropertyName("train_accuracy")] double TrainAccuracy,
+    [property: JsonPropertyName("dev_accuracy")] double? DevAccuracy,
+    [property: JsonPropertyName("learning_rate")] double LearningRate,
+    [property: JsonPropertyName("seconds")] double Seconds)
+{
+    [JsonIgnore]
+    public int Step => Iteration;
+}
+
+public sealed class TrainingRecord
+{
+    [JsonPropertyName("settings")]
+    public required TrainingOptions Settings { get; init; }
+
+    [JsonPropertyName("data")]
+    public string Data { get; set; } = "";
+
+    [JsonPropertyName("train_size")]
+    public int TrainSize { get; set; }
+
+    [JsonPropertyName("dev_size")]
+    public int DevSize { get; set; }
+
+    [JsonPropertyName("history")]
+    public List<HistoryPoint> History { get; } = [];
+
+    [JsonPropertyName("train_accuracy")]
+    public double TrainAccuracy { get; set; }
+
+    [JsonPropertyName("dev_accuracy")]
+    public double? DevAccuracy { get; set; }
+
+    [JsonPropertyName("test_accuracy")]
+    public double? TestAccuracy { get; set; }
+
+    [JsonPropertyName("test_loss")]
+    public double? TestLoss { get; set; }
+
+    [JsonPropertyName("train_seconds")]
+    public double TrainSeconds { get; set; }
+
+    [JsonPropertyName("seconds")]
+    public double Seconds { get; set; }
+
+    [JsonPropertyName("machine")]
+    public string Machine { get; set; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
+
+    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
