@@ -44,7 +44,8 @@ public static class MnistData
     {
         string dir = FindShippedDirectory() ?? throw new DirectoryNotFoundException(
             "The shipped MNIST folder data/mnist was not found above the working folder. Run from the repository, or pass --data DIR.");
-        return Load(dir, verifyPinned: true);
+        string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), dir);
+        return Load(relative.StartsWith("..", StringComparison.Ordinal) ? dir : relative, verifyPinned: true);
     }
 
     /// <summary>Loads the four files of <paramref name="directory"/> (each raw, or gzip with .gz).</summary>

@@ -126,6 +126,19 @@ public static class ModelFile
             throw Bad(name, $"the header is not valid JSON ({e.Message})");
         }
 
+        try
+        {
+            return Build(header, data, name);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // JsonNode's own complaints about a corrupt header: duplicate keys, wrong value kinds.
+            throw Bad(name, $"the header is inconsistent ({e.Message})");
+        }
+    }
+
+    private static Model Build(JsonObject header, ReadOnlySpan<byte> data, string name)
+    {
         Dictionary<string, string> metadata = ReadMetadata(header, name);
         if (!metadata.TryGetValue("format", out string? format) || format != Format)
         {

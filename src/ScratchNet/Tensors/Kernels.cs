@@ -12,7 +12,9 @@ public static unsafe class Kernels
     private const int V = 8;              // floats per Vector256
     private const int RowBlock = 64;      // rows of the output per piece
     private const int ColBlock = 64;      // columns of the output per piece (AtB) / per cache block (ABt)
-    private const int KBlock = 256;       // examples per cache block in AtB
+    private const int KBlock = 128;       // examples per cache block in AtB
+    private const int KPiece = 2048;      // examples per piece in AtB (at least)
+    private const int MaxKPieces = 32;
 
     private static bool Vectorised => Vector256.IsHardwareAccelerated;
 
@@ -88,36 +90,66 @@ public static unsafe class Kernels
     }
 
     /// <summary>C[M,N] = scale·A[K,M]ᵀ·B[K,N]. Weight gradient: dW = (1/m)·dZᵀ·X (the notes' (1/m)·dZ·Xᵀ).</summary>
+    /// <remarks>
+    /// The K examples are cut into pieces whose number depends on K alone; each piece sums its
+    /// examples in order into its own partial C, and the partials are added in piece order.
+    /// </remarks>
     public static void MatMulAtB(Matrix A, Matrix B, float scale, Matrix C)
     {
         int K = A.Rows, M = A.Cols, N = B.Cols;
         ReferenceKernels.Check(B.Rows == K && C.Rows == M && C.Cols == N, "MatMulAtB", A, B, C);
+        int pieces = Math.Clamp(K / KPiece, 1, MaxKPieces);
+        int perPiece = (K + pieces - 1) / pieces;
+        int size = M * N;
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
-        Workers.For(Pieces(N, ColBlock), piece =>
+        float[] partials = pieces == 1 ? c : System.Buffers.ArrayPool<float>.Shared.Rent(pieces * size);
+        try
         {
-            int n0 = piece * ColBlock, n1 = Math.Min(N, n0 + ColBlock);
-            fixed (float* pa = a, pb = b, pc = c)
+            Workers.For(pieces, piece =>
             {
-                for (int k0 = 0; k0 < K; k0 += KBlock)
+                int kStart = piece * perPiece, kEnd = Math.Min(K, kStart + perPiece);
+                fixed (float* pa = a, pb = b, pp = partials)
                 {
-                    int k1 = Math.Min(K, k0 + KBlock);
-                    for (int j = 0; j < M; j += 4)
+                    float* partial = pp + ((long)piece * size);
+                    if (kEnd <= kStart)
                     {
-                        int rows = Math.Min(4, M - j);
-                        // Row r of this tile, element k of A: pa[k·M + j + r].
-                        OuterTile(pa + j, 1, M, rows, pb + n0, N, k0, k1, n1 - n0, pc + ((long)j * N) + n0, N, accumulate: k0 > 0);
+                        new Span<float>(partial, size).Clear();
+                        return;
+                    }
+                    for (int k0 = kStart; k0 < kEnd; k0 += KBlock)
+                    {
+                        int k1 = Math.Min(kEnd, k0 + KBlock);
+                        for (int j = 0; j < M; j += 4)
+                        {
+                            int rows = Math.Min(4, M - j);
+                            // Row r of this tile, element k of A: pa[k·M + j + r].
+                            OuterTile(pa + j, 1, M, rows, pb, N, k0, k1, N, partial + ((long)j * N), N, accumulate: k0 > kStart);
+                        }
                     }
                 }
-                for (int j = 0; j < M; j++)
+            });
+            // C = scale · Σ_pieces partial, pieces in order; split by columns of C.
+            Workers.For(Pieces(size, 4096), chunk =>
+            {
+                int start = chunk * 4096, end = Math.Min(size, start + 4096);
+                for (int e = start; e < end; e++)
                 {
-                    float* row = pc + ((long)j * N);
-                    for (int n = n0; n < n1; n++)
+                    float sum = partials[e];
+                    for (int p = 1; p < pieces; p++)
                     {
-                        row[n] *= scale;
+                        sum += partials[((long)p * size) + e];
                     }
+                    c[e] = sum * scale;
                 }
+            });
+        }
+        finally
+        {
+            if (pieces > 1)
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(partials);
             }
-        });
+        }
     }
 
     /// <summary>sums[N] = scale·Σ_rows A[M,N]; rows summed in order. Bias gradient: db = (1/m)·Σ dZ.</summary>

@@ -28,6 +28,9 @@ public sealed class Trainer
     /// <summary>Called at every logged point (every LogEvery iterations, or every epoch).</summary>
     public Action<HistoryPoint>? OnLog { get; set; }
 
+    /// <summary>When set, receives <see cref="Explainer"/>'s account of the first step before training starts.</summary>
+    public Action<IReadOnlyList<string>>? OnExplain { get; set; }
+
     /// <summary>The train/dev split: a seeded shuffle of <paramref name="all"/>, the first DevSize images held out.</summary>
     public static (Dataset Train, Dataset Dev) Split(Dataset all, TrainingOptions options, Rng rng)
     {
@@ -54,6 +57,7 @@ public sealed class Trainer
             throw new ArgumentException($"The training set has {trainingSet.Count} images; at least 2 are needed.");
         }
         Workers.Threads = options.Threads;
+        firstLoss = double.NaN;
         var total = Stopwatch.StartNew();
         var rng = new Rng(options.Seed);
         var (train, dev) = Split(trainingSet, options, rng);
@@ -85,19 +89,22 @@ public sealed class Trainer
         byte[] Y = train.Labels;                // labels; Y is their one-hot form (10 × m)
         var A = new Matrix(X.Rows, network.OutputSize);   // A_L = softmax(Z_L)
         var dZ = new Matrix(X.Rows, network.OutputSize);  // dZ_L = A_L − Y
+        OnExplain?.Invoke(Explainer.Explain(network, X, Y, options.Alpha));
         for (int iteration = 0; iteration < options.Iterations; iteration++)
         {
             if (cancel.IsCancellationRequested)
             {
                 return true;
             }
+            bool log = iteration % options.LogEvery == 0;
+            double? devAccuracy = log ? DevAccuracy(network, dev) : null; // before FP: it reuses the layers' buffers
             // FP: Z_l = W_l·A_(l−1) + b_l, A_l = g(Z_l), …, A_L = softmax(Z_L)
             Matrix Z = network.Forward(X, training: true);
             double loss = network.Loss.Forward(Z, Y, A);
-            CheckFinite(loss, iteration);
-            if (iteration % options.LogEvery == 0)
+            CheckFinite(loss, iteration, network);
+            if (log)
             {
-                Log(record, new HistoryPoint(iteration, 0, loss, Evaluator.Accuracy(A, Y), DevAccuracy(network, dev), options.Alpha, clock.Elapsed.TotalSeconds));
+                Log(record, new HistoryPoint(iteration, 0, loss, Evaluator.Accuracy(A, Y), devAccuracy, options.Alpha, clock.Elapsed.TotalSeconds));
             }
             // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
             network.Loss.Backward(Z, A, Y, dZ);
@@ -117,6 +124,12 @@ public sealed class Trainer
         var A = new Matrix(B, network.OutputSize);
         var dZ = new Matrix(B, network.OutputSize);
         int step = 0;
+        if (OnExplain is not null)
+        {
+            int m = Math.Min(B, train.Count);
+            train.FillBatch(order.AsSpan(0, m), X, Y);
+            OnExplain(Explainer.Explain(network, X, Y.AsSpan(0, m), options.Alpha));
+        }
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             rng.Shuffle(order);
@@ -135,7 +148,7 @@ public sealed class Trainer
                 A.Reshape(m, network.OutputSize);
                 dZ.Reshape(m, network.OutputSize);
                 double loss = network.Loss.Forward(Z, labels, A);
-                CheckFinite(loss, step);
+                CheckFinite(loss, step, network);
                 lossSum += loss * m;
                 correct += Evaluator.Accuracy(A, labels) * m;
                 seen += m;
@@ -158,11 +171,29 @@ public sealed class Trainer
     private static double? DevAccuracy(Network network, Dataset dev) =>
         dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
 
-    private void CheckFinite(double loss, int step)
+    private double firstLoss = double.NaN;
+
+    /// <summary>
+    /// Stops a diverging run: the loss is NaN or infinite, a parameter is, or the loss has grown to
+    /// more than <see cref="ExplosionFactor"/> times its first value (a stable softmax keeps the loss
+    /// finite even when the weights explode, so NaN alone would not catch it).
+    /// </summary>
+    private void CheckFinite(double loss, int step, Network network)
     {
-        if (!double.IsFinite(loss))
+        if (double.IsNaN(firstLoss))
         {
-            throw new TrainingDivergedException($"Training diverged: the loss became {loss} at step {step}. Try a smaller learning rate (now --alpha {options.Alpha}).");
+            firstLoss = loss;
+        }
+        string? problem = !double.IsFinite(loss) ? $"the loss became {loss}"
+            : loss > ExplosionFactor * Math.Max(firstLoss, 1.0) ? $"the loss exploded from {firstLoss:0.####} to {loss:0.####}"
+            : network.Parameters.Any(p => !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(p.Value))) ? "a parameter became NaN or infinite"
+            : null;
+        if (problem is not null)
+        {
+            throw new TrainingDivergedException($"Training diverged: {problem} at step {step}. Try a smaller learning rate (now --alpha {options.Alpha}); nothing was saved.");
         }
     }
+
+    /// <summary>How many times its first value the loss may grow before the run counts as diverged.</summary>
+    public const double ExplosionFactor = 50;
 }

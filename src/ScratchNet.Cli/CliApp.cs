@@ -1,0 +1,53 @@
+// The `scratchnet` command tree. Thin: parses options, calls the library, prints. Every
+// user-facing failure becomes one clear line on stderr and a distinct exit code, never a stack trace.
+using System.CommandLine;
+using ScratchNet.Cli.Commands;
+using ScratchNet.Training;
+
+namespace ScratchNet.Cli;
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Usage = 1;       // the command line itself is wrong (System.CommandLine)
+    public const int BadInput = 2;    // a file, folder, option value or model is unusable
+    public const int Diverged = 3;    // the loss became NaN or infinite
+    public const int Cancelled = 130; // Ctrl-C
+}
+
+public static class CliApp
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("ScratchNet: neural networks from scratch that recognise handwritten digits (MNIST).")
+        {
+            TrainCommand.Create(),
+            EvaluateCommand.Create(),
+            PredictCommand.Create(),
+            ExplainCommand.Create(),
+        };
+        ParseResult parsed = root.Parse(args);
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Runs a command body, turning the library's user-facing exceptions into messages and exit codes.</summary>
+    public static int Guard(ParseResult parsed, Func<TextWriter, int> body)
+    {
+        TextWriter output = parsed.InvocationConfiguration.Output;
+        TextWriter error = parsed.InvocationConfiguration.Error;
+        try
+        {
+            return body(output);
+        }
+        catch (TrainingDivergedException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Diverged;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}

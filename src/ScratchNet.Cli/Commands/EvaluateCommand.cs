@@ -1,0 +1,69 @@
+// `scratchnet evaluate`: accuracy, loss and confusion matrix of a saved model on the test set.
+using System.CommandLine;
+using ScratchNet.Serialization;
+using ScratchNet.Training;
+
+namespace ScratchNet.Cli.Commands;
+
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = Common.ModelOption(required: true);
+        var data = Common.DataOption();
+        var command = new Command("evaluate", "Test accuracy, loss and confusion matrix of a saved model.") { model, data };
+        command.SetAction(parsed => CliApp.Guard(parsed, console =>
+        {
+            string path = parsed.GetValue(model)!;
+            Model loaded = ModelFile.Load(path);
+            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            CheckInput(loaded, test.Features, path);
+            Evaluation result = Evaluator.Evaluate(loaded.Network, test);
+            console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")})");
+            console.WriteLine($"test accuracy {Common.Percent(result.Accuracy)} ({Correct(result):N0} of {result.Count:N0}) · loss {Common.Num(result.Loss, "0.0000")}");
+            console.WriteLine();
+            foreach (string line in ConfusionLines(result.Confusion))
+            {
+                console.WriteLine(line);
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    internal static void CheckInput(Model model, int features, string path)
+    {
+        if (model.Network.InputSize != features)
+        {
+            throw new ArgumentException($"{path}: the model takes {model.Network.InputSize} inputs but the images have {features} pixels.");
+        }
+    }
+
+    private static int Correct(Evaluation e)
+    {
+        int sum = 0;
+        for (int i = 0; i < e.Confusion.GetLength(0); i++)
+        {
+            sum += e.Confusion[i, i];
+        }
+        return sum;
+    }
+
+    /// <summary>The confusion matrix as text: rows = true digit, columns = predicted digit.</summary>
+    public static IEnumerable<string> ConfusionLines(int[,] confusion)
+    {
+        int n = confusion.GetLength(0);
+        yield return "confusion matrix (rows = true digit, columns = predicted digit)";
+        yield return "true\\pred " + string.Concat(Enumerable.Range(0, n).Select(j => $"{j,6}")) + "   recall";
+        for (int t = 0; t < n; t++)
+        {
+            int rowSum = 0;
+            for (int p = 0; p < n; p++)
+            {
+                rowSum += confusion[t, p];
+            }
+            string recall = rowSum == 0 ? "-" : Common.Percent((double)confusion[t, t] / rowSum);
+            yield return $"{t,9} " + string.Concat(Enumerable.Range(0, n).Select(p => $"{confusion[t, p],6}")) + $"   {recall,7}";
+        }
+    }
+}

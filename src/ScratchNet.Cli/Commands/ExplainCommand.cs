@@ -1,0 +1,50 @@
+// `scratchnet explain`: the notes' equations with this network's shapes and actual values for
+// one step on the training set (a fresh seed network, or --model).
+using System.CommandLine;
+using ScratchNet.Layers;
+using ScratchNet.Serialization;
+using ScratchNet.Tensors;
+using ScratchNet.Training;
+
+namespace ScratchNet.Cli.Commands;
+
+internal static class ExplainCommand
+{
+    public static Command Create()
+    {
+        var model = Common.ModelOption(required: false);
+        model.Description = "Explain a step of this saved model (default: a fresh seed-preset network).";
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the fresh network and the dev split.", DefaultValueFactory = _ => TrainCommand.DefaultSeed };
+        var data = Common.DataOption();
+        var command = new Command("explain", "Print the forward pass, backward pass and update with this run's shapes and values.") { model, seed, data };
+        command.SetAction(parsed => CliApp.Guard(parsed, console =>
+        {
+            TrainingOptions options = Presets.Get("seed") with { Seed = parsed.GetValue(seed) };
+            var rng = new Rng(options.Seed);
+            var sets = Common.LoadData(parsed.GetValue(data));
+            var (train, _) = Trainer.Split(sets.Train, options, rng);
+            Network network;
+            string? path = parsed.GetValue(model);
+            if (path is null)
+            {
+                network = Network.CreateDense(options.Layers, options.Activation);
+                network.Initialize(options.Init, rng);
+                console.WriteLine($"A fresh seed network ({network.Shape}, seed {options.Seed}), before its first update.");
+            }
+            else
+            {
+                Model loaded = ModelFile.Load(path);
+                EvaluateCommand.CheckInput(loaded, train.Features, path);
+                network = loaded.Network;
+                console.WriteLine($"Model {path} ({network.Shape}).");
+            }
+            Matrix X = train.ToMatrix();
+            foreach (string line in Explainer.Explain(network, X, train.Labels, options.Alpha))
+            {
+                console.WriteLine(line);
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,185 @@
+// The scratchnet commands in-process: output, exit codes, and clear errors (no stack traces)
+// for every malformed input.
+using ScratchNet.Cli;
+using ScratchNet.Data;
+
+namespace ScratchNet.Tests.Cli;
+
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static readonly Lazy<string> DryModel = new(() =>
+    {
+        string dir = TestData.TempDir();
+        string model = Path.Combine(dir, "dry.safetensors");
+        var (code, _, err) = Run("train", "--dry-run", "--out", model, "--threads", "1");
+        Assert.True(code == 0, err);
+        return model;
+    });
+
+    [Fact]
+    public void Help_lists_every_train_option_with_its_default()
+    {
+        var (code, output, _) = Run("train", "--help");
+        Assert.Equal(0, code);
+        foreach (string option in new[] { "--alpha", "--iterations", "--hidden", "--activation", "--dev-size", "--seed", "--threads", "--data", "--out", "--metrics-json", "--dry-run", "--preset", "--explain" })
+        {
+            Assert.Contains(option, output);
+        }
+        Assert.Contains("[default: 0.1]", output);
+        Assert.Contains("[default: 500]", output);
+        Assert.Contains("[default: relu]", output);
+        Assert.Contains("[default: 1000]", output);
+    }
+
+    [Fact]
+    public void Dry_run_trains_saves_and_writes_metrics()
+    {
+        string dir = TestData.TempDir();
+        string model = Path.Combine(dir, "m.safetensors"), metrics = Path.Combine(dir, "run.json");
+        var (code, output, err) = Run("train", "--dry-run", "--out", model, "--metrics-json", metrics, "--seed", "3");
+        Assert.True(code == 0, err);
+        Assert.StartsWith("ScratchNet train · seed 3 · preset seed (dry run)", output);
+        Assert.Contains("iter     0  loss", output);
+        Assert.Contains("test accuracy", output);
+        Assert.Contains($"model saved to {model}", output);
+        Assert.True(File.Exists(model));
+        string json = File.ReadAllText(metrics);
+        Assert.Contains("\"test_accuracy\"", json);
+        Assert.Contains("\"history\"", json);
+        Assert.Contains("\"alpha\": 0.1", json);
+    }
+
+    [Fact]
+    public void Explain_prints_the_equations_with_shapes()
+    {
+        var (code, output, err) = Run("train", "--dry-run", "--explain", "--out", Path.Combine(TestData.TempDir(), "e.safetensors"));
+        Assert.True(code == 0, err);
+        Assert.Contains("Z1 = W1·A0 + b1", output);
+        Assert.Contains("(10×784)·(784×2000) + (10×1) → (10×2000)", output);
+        Assert.Contains("dZ2 = A2 − Y", output);
+        Assert.Contains("dW1 = (1/m)·dZ1·A0ᵀ", output);
+        Assert.Contains("W1 ← W1 − α·dW1", output);
+    }
+
+    [Fact]
+    public void Evaluate_prints_accuracy_and_a_confusion_matrix()
+    {
+        var (code, output, err) = Run("evaluate", "--model", DryModel.Value);
+        Assert.True(code == 0, err);
+        Assert.Contains("test accuracy", output);
+        Assert.Contains("confusion matrix (rows = true digit, columns = predicted digit)", output);
+        var rows = output.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d( +\d+){10}\s+[\d.]+%")).ToList();
+        Assert.Equal(10, rows.Count);
+    }
+
+    [Fact]
+    public void Predict_draws_the_image_and_ten_probabilities()
+    {
+        var (code, output, err) = Run("predict", "--model", DryModel.Value, "--index", "0");
+        Assert.True(code == 0, err);
+        Assert.Contains("true label 7", output);
+        Assert.Contains("@@", output);
+        Assert.Equal(10, output.Split('\n').Count(l => l.StartsWith("  ", StringComparison.Ordinal) && l.Length > 4 && char.IsDigit(l[2])));
+    }
+
+    [Theory]
+    [InlineData("--index", "10000", "--index 10000")]
+    [InlineData("--index", "-1", "--index -1")]
+    public void Predict_rejects_an_index_outside_the_test_set(string option, string value, string expected)
+    {
+        var (code, _, err) = Run("predict", "--model", DryModel.Value, option, value);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void A_missing_or_broken_model_gives_a_clear_error_and_no_stack_trace()
+    {
+        var (code, _, err) = Run("evaluate", "--model", "/nonexistent/m.safetensors");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("model file not found", err);
+        string broken = Path.Combine(TestData.TempDir(), "broken.safetensors");
+        File.WriteAllBytes(broken, File.ReadAllBytes(DryModel.Value)[..100]);
+        (code, _, err) = Run("predict", "--model", broken);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("not a valid model file", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void Bad_data_folders_give_clear_errors()
+    {
+        string dir = TestData.TempDir();
+        var (code, _, err) = Run("train", "--dry-run", "--data", dir);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("missing train-images-idx3-ubyte", err);
+
+        // Labels where images belong.
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TrainImages), Data.IdxReaderTests.Labels(10));
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TrainLabels), Data.IdxReaderTests.Labels(10));
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TestImages), Data.IdxReaderTests.Images(3, 28, 28));
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TestLabels), Data.IdxReaderTests.Labels(3));
+        (code, _, err) = Run("train", "--dry-run", "--data", dir);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("wrong IDX magic number", err);
+        Assert.DoesNotContain("   at ", err);
+
+        (code, _, err) = Run("train", "--dry-run", "--data", Path.Combine(dir, "nope"));
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("folder not found", err);
+    }
+
+    [Fact]
+    public void Other_idx_data_in_the_same_layout_trains()
+    {
+        string dir = TestData.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TrainImages + ".gz"), Data.IdxReaderTests.Gzip(Data.IdxReaderTests.Images(60, 28, 28)));
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TrainLabels + ".gz"), Data.IdxReaderTests.Gzip(Data.IdxReaderTests.Labels(60)));
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TestImages), Data.IdxReaderTests.Images(10, 28, 28));
+        File.WriteAllBytes(Path.Combine(dir, MnistData.TestLabels), Data.IdxReaderTests.Labels(10));
+        var (code, output, err) = Run("train", "--data", dir, "--iterations", "5", "--dev-size", "10", "--out", Path.Combine(dir, "m.safetensors"));
+        Assert.True(code == 0, err);
+        Assert.Contains("60 training, 10 test images", output);
+    }
+
+    [Theory]
+    [InlineData("--alpha", "-1", "--alpha")]
+    [InlineData("--alpha", "NaN", "--alpha")]
+    [InlineData("--hidden", "0", "--hidden")]
+    [InlineData("--threads", "0", "--threads")]
+    [InlineData("--dev-size", "-3", "--dev-size")]
+    public void Out_of_range_options_give_clear_errors(string option, string value, string expected)
+    {
+        var (code, _, err) = Run("train", "--dry-run", option, value, "--out", Path.Combine(TestData.TempDir(), "x.safetensors"));
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void Unknown_options_and_values_are_usage_errors()
+    {
+        Assert.Equal(ExitCodes.Usage, Run("train", "--activation", "softplus").Code);
+        Assert.Equal(ExitCodes.Usage, Run("train", "--no-such-option").Code);
+        Assert.Equal(ExitCodes.Usage, Run("train", "--iterations", "many").Code);
+    }
+
+    [Fact]
+    public void A_diverging_run_exits_with_its_own_code_and_leaves_the_old_model()
+    {
+        string model = Path.Combine(TestData.TempDir(), "keep.safetensors");
+        File.Copy(DryModel.Value, model);
+        byte[] before = File.ReadAllBytes(model);
+        var (code, _, err) = Run("train", "--dry-run", "--alpha", "1000", "--out", model);
+        Assert.Equal(ExitCodes.Diverged, code);
+        Assert.Contains("diverged", err);
+        Assert.Equal(before, File.ReadAllBytes(model));
+    }
+}

@@ -1,0 +1,148 @@
+// Central differences in double against the analytic backward pass, for every parameter of small
+// networks and 20+ random points of the 784-10-10 seed network, with ReLU, tanh and sigmoid.
+using ScratchNet.Layers;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Tests.Layers;
+
+public class GradientCheckTests
+{
+    /// <summary>The mean cross-entropy loss of the network's parameters, recomputed in double from scratch.</summary>
+    private static double LossInDouble(Network net, Matrix X, byte[] Y, out List<bool[]> reluPattern)
+    {
+        reluPattern = [];
+        int m = X.Rows;
+        double total = 0;
+        var layers = net.Layers;
+        for (int i = 0; i < m; i++)
+        {
+            double[] a = new double[X.Cols];
+            for (int k = 0; k < X.Cols; k++)
+            {
+                a[k] = X[i, k];
+            }
+            foreach (ILayer layer in layers)
+            {
+                if (layer is Dense d)
+                {
+                    double[] z = new double[d.Outputs];
+                    for (int j = 0; j < d.Outputs; j++)
+                    {
+                        double s = d.b.Value[j];
+                        for (int k = 0; k < d.Inputs; k++)
+                        {
+                            s += (double)d.W.Value[(j * d.Inputs) + k] * a[k];
+                        }
+                        z[j] = s;
+                    }
+                    a = z;
+                }
+                else if (layer is Activation g)
+                {
+                    var pattern = new bool[a.Length];
+                    for (int j = 0; j < a.Length; j++)
+                    {
+                        pattern[j] = a[j] > 0;
+                        a[j] = g switch
+                        {
+                            ReLU => Math.Max(0, a[j]),
+                            Tanh => Math.Tanh(a[j]),
+                            Sigmoid => 1 / (1 + Math.Exp(-a[j])),
+                            LeakyReLU l => a[j] > 0 ? a[j] : l.Alpha * a[j],
+                            _ => throw new InvalidOperationException(),
+                        };
+                    }
+                    reluPattern.Add(pattern);
+                }
+            }
+            double max = a.Max();
+            double sum = a.Sum(v => Math.Exp(v - max));
+            total += max + Math.Log(sum) - a[Y[i]];
+        }
+        return total / m;
+    }
+
+    private static void Check(Network net, Matrix X, byte[] Y, int pointsPerParameter, Rng rng, double tolerance = 2e-3)
+    {
+        // Analytic gradients from the float network.
+        Matrix Z = net.Forward(X, training: true);
+        var A = new Matrix(Z.Rows, Z.Cols);
+        var dZ = new Matrix(Z.Rows, Z.Cols);
+        net.Loss.Forward(Z, Y, A);
+        net.Loss.Backward(Z, A, Y, dZ);
+        net.Backward(dZ);
+        var analytic = net.Parameters.Select(p => p.Gradient.ToArray()).ToList();
+
+        int checkedPoints = 0;
+        const float h = 1e-3f;
+        for (int pi = 0; pi < net.Parameters.Count; pi++)
+        {
+            Parameter p = net.Parameters[pi];
+            var indices = pointsPerParameter >= p.Count ? Enumerable.Range(0, p.Count) : Enumerable.Range(0, pointsPerParameter).Select(_ => rng.NextInt(p.Count));
+            foreach (int i in indices)
+            {
+                float original = p.Value[i];
+                p.Value[i] = original + h;
+                double plus = LossInDouble(net, X, Y, out var patternPlus);
+                p.Value[i] = original - h;
+                double minus = LossInDouble(net, X, Y, out var patternMinus);
+                p.Value[i] = original;
+                bool kink = net.Layers.OfType<ReLU>().Any() && !patternPlus.Zip(patternMinus).All(t => t.First.SequenceEqual(t.Second));
+                if (kink)
+                {
+                    continue; // a ReLU changed sides between θ−h and θ+h: the derivative is undefined there
+                }
+                // The perturbation is applied to the float parameter, so divide by the actual step.
+                double step = (double)(original + h) - (double)(original - h);
+                double numeric = (plus - minus) / step;
+                double a = analytic[pi][i];
+                Assert.True(Math.Abs(numeric - a) <= tolerance * Math.Max(1e-2, Math.Abs(numeric) + Math.Abs(a)),
+                    $"{p.Name}[{i}] of parameter {pi}: analytic {a}, central difference {numeric}");
+                checkedPoints++;
+            }
+        }
+        Assert.True(checkedPoints >= 20, $"only {checkedPoints} points checked");
+    }
+
+    [Theory]
+    [InlineData("relu")]
+    [InlineData("tanh")]
+    [InlineData("sigmoid")]
+    [InlineData("leaky_relu")]
+    public void Every_parameter_of_a_small_network_matches_central_differences(string activation)
+    {
+        var rng = new Rng(11);
+        Network net = Network.CreateDense([7, 5, 4], activation);
+        net.Initialize(Initializer.SeedUniform, rng);
+        Matrix X = TestData.Random(3, 7, rng);
+        byte[] Y = [0, 3, 1];
+        Check(net, X, Y, int.MaxValue, rng);
+    }
+
+    [Theory]
+    [InlineData("relu")]
+    [InlineData("tanh")]
+    [InlineData("sigmoid")]
+    public void Random_points_of_the_seed_network_match_central_differences(string activation)
+    {
+        var rng = new Rng(12);
+        Network net = Network.CreateDense([784, 10, 10], activation);
+        net.Initialize(Initializer.SeedUniform, rng);
+        var mnist = TestData.MnistSets.Train;
+        Matrix X = new(0, 784);
+        mnist.FillBatch(0, 8, X);
+        byte[] Y = mnist.Labels[..8];
+        Check(net, X, Y, 8, rng);
+    }
+
+    [Fact]
+    public void A_deeper_network_matches_central_differences()
+    {
+        var rng = new Rng(13);
+        Network net = Network.CreateDense([6, 17, 3, 5], "tanh");
+        net.Initialize(Initializer.Xavier, rng);
+        Matrix X = TestData.Random(5, 6, rng);
+        byte[] Y = [4, 0, 2, 2, 1];
+        Check(net, X, Y, int.MaxValue, rng);
+    }
+}

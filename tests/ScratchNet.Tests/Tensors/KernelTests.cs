@@ -1,0 +1,140 @@
+// Fast kernels against the naive reference on awkward shapes, and thread-count independence.
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Tests.Tensors;
+
+public class KernelTests
+{
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (var (m, k, n) in new[] { (1, 1, 1), (1, 7, 1), (5, 33, 10), (7, 784, 17), (64, 784, 10), (33, 128, 128), (3, 17, 7), (130, 10, 784), (2100, 20, 10), (4500, 9, 3) })
+        {
+            data.Add(m, k, n);
+        }
+        return data;
+    }
+
+    private static void AssertClose(Matrix expected, Matrix actual, float tolerance = 1e-4f)
+    {
+        Assert.Equal(expected.Rows, actual.Rows);
+        Assert.Equal(expected.Cols, actual.Cols);
+        for (int i = 0; i < expected.Rows; i++)
+        {
+            for (int j = 0; j < expected.Cols; j++)
+            {
+                float e = expected[i, j], a = actual[i, j];
+                Assert.True(MathF.Abs(e - a) <= tolerance * (1 + MathF.Abs(e)), $"[{i},{j}] expected {e}, got {a}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatMulABt_matches_reference(int m, int k, int n)
+    {
+        var rng = new Rng(1);
+        Matrix X = TestData.Random(m, k, rng, zeroFraction: 0.5f), W = TestData.Random(n, k, rng);
+        float[] b = TestData.Random(1, n, rng).Span.ToArray();
+        Matrix expected = new(m, n), actual = new(m, n);
+        ReferenceKernels.MatMulABt(X, W, b, expected);
+        Kernels.MatMulABt(X, W, b, actual);
+        AssertClose(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatMulAB_matches_reference(int m, int k, int n)
+    {
+        var rng = new Rng(2);
+        Matrix dZ = TestData.Random(m, n, rng), W = TestData.Random(n, k, rng);
+        Matrix expected = new(m, k), actual = new(m, k);
+        ReferenceKernels.MatMulAB(dZ, W, expected);
+        Kernels.MatMulAB(dZ, W, actual);
+        AssertClose(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatMulAtB_matches_reference(int m, int k, int n)
+    {
+        var rng = new Rng(3);
+        Matrix dZ = TestData.Random(m, n, rng), X = TestData.Random(m, k, rng, zeroFraction: 0.8f);
+        Matrix expected = new(n, k), actual = new(n, k);
+        ReferenceKernels.MatMulAtB(dZ, X, 1f / m, expected);
+        Kernels.MatMulAtB(dZ, X, 1f / m, actual);
+        AssertClose(expected, actual);
+    }
+
+    [Fact]
+    public void ColumnSums_matches_reference()
+    {
+        var rng = new Rng(4);
+        Matrix dZ = TestData.Random(37, 13, rng);
+        float[] expected = new float[13], actual = new float[13];
+        ReferenceKernels.ColumnSums(dZ, 0.5f, expected);
+        Kernels.ColumnSums(dZ, 0.5f, actual);
+        for (int j = 0; j < 13; j++)
+        {
+            Assert.Equal(expected[j], actual[j], 4);
+        }
+    }
+
+    [Fact]
+    public void Images_with_no_ink_and_all_ink_give_reference_results()
+    {
+        var W = TestData.Random(10, 784, new Rng(5));
+        var X = new Matrix(3, 784);
+        X.Row(1).Fill(1f);            // every pixel set
+        X.Row(2)[400] = 0.5f;          // one pixel
+        Matrix expected = new(3, 10), actual = new(3, 10);
+        ReferenceKernels.MatMulABt(X, W, null, expected);
+        Kernels.MatMulABt(X, W, null, actual);
+        AssertClose(expected, actual);
+        for (int j = 0; j < 10; j++)
+        {
+            Assert.Equal(0f, actual[0, j]);
+        }
+    }
+
+    [Theory]
+    [InlineData(5000, 784, 10)]
+    [InlineData(300, 129, 70)]
+    public void Results_are_bit_identical_with_one_and_two_threads(int m, int k, int n)
+    {
+        var rng = new Rng(6);
+        Matrix X = TestData.Random(m, k, rng, zeroFraction: 0.8f), W = TestData.Random(n, k, rng), dZ = TestData.Random(m, n, rng);
+        float[] b = new float[n];
+        int saved = Workers.Threads;
+        try
+        {
+            (float[] z, float[] dw, float[] dx) Run(int threads)
+            {
+                Workers.Threads = threads;
+                Matrix Z = new(m, n), dW = new(n, k), dX = new(m, k);
+                Kernels.MatMulABt(X, W, b, Z);
+                Kernels.MatMulAtB(dZ, X, 1f / m, dW);
+                Kernels.MatMulAB(dZ, W, dX);
+                return (Z.Span.ToArray(), dW.Span.ToArray(), dX.Span.ToArray());
+            }
+            var one = Run(1);
+            var two = Run(2);
+            var four = Run(4);
+            Assert.Equal(one.z, two.z);
+            Assert.Equal(one.dw, two.dw);
+            Assert.Equal(one.dx, two.dx);
+            Assert.Equal(one.dw, four.dw);
+        }
+        finally
+        {
+            Workers.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Mismatched_shapes_are_rejected()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Kernels.MatMulABt(new Matrix(2, 3), new Matrix(4, 5), null, new Matrix(2, 4)));
+        Assert.Contains("shapes do not fit", ex.Message);
+    }
+}
