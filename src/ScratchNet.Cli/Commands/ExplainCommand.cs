@@ -14,7 +14,7 @@ internal static class ExplainCommand
     {
         var model = Common.ModelOption(required: false);
         model.Description = "Explain a step of this saved model (default: a fresh seed-preset network).";
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the fresh network and the dev split.", DefaultValueFactory = _ => TrainCommand.DefaultSeed };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the fresh network and the dev split.", DefaultValueFactory = _ => Presets.Get("seed").Seed };
         var data = Common.DataOption();
         var command = new Command("explain", "Print the forward pass, backward pass and update with this run's shapes and values.") { model, seed, data };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>

@@ -22,7 +22,7 @@ internal static class TrainCommand
         var activation = new Option<string>("--activation") { Description = "Hidden-layer activation g.", DefaultValueFactory = _ => seed.Activation };
         activation.AcceptOnlyFromAmong([.. ScratchNet.Layers.Activation.Names]);
         var devSize = new Option<int>("--dev-size") { Description = "Training images held out as the dev set.", DefaultValueFactory = _ => seed.DevSize };
-        var seedOption = new Option<ulong>("--seed") { Description = "Random seed: split, initial weights, shuffles. Same seed, same bits.", DefaultValueFactory = _ => DefaultSeed };
+        var seedOption = new Option<ulong?>("--seed") { Description = $"Random seed: split, initial weights, shuffles; same seed, same bits. Default: the preset's ({string.Join(", ", Presets.Names.Select(n => $"{n}: {Presets.Get(n).Seed}"))})." };
         var threads = new Option<int>("--threads") { Description = "Threads to compute with (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var data = Common.DataOption();
         var output = new Option<string>("--out", "--save-model") { Description = "Where to save the trained model.", HelpName = "PATH", DefaultValueFactory = _ => "models/seed.safetensors" };
@@ -51,7 +51,7 @@ internal static class TrainCommand
             }
             if (Given(parsed, activation)) options = options with { Activation = parsed.GetValue(activation)! };
             if (Given(parsed, devSize)) options = options with { DevSize = parsed.GetValue(devSize) };
-            options = options with { Seed = parsed.GetValue(seedOption), Threads = parsed.GetValue(threads) };
+            options = options with { Seed = parsed.GetValue(seedOption) ?? options.Seed, Threads = parsed.GetValue(threads) };
             bool dry = parsed.GetValue(dryRun);
             if (dry)
             {
@@ -123,9 +123,6 @@ internal static class TrainCommand
         }));
         return command;
     }
-
-    /// <summary>The seed used when --seed is not given.</summary>
-    public const ulong DefaultSeed = 1;
 
     private static bool Given<T>(ParseResult parsed, Option<T> option) => parsed.GetResult(option) is { Implicit: false };
 

@@ -34,6 +34,7 @@ public sealed record TrainingOptions
     /// <summary>Training images held out as the dev (validation) set.</summary>
     public int DevSize { get; init; } = 1000;
 
+    /// <summary>Seeds the split, the initial weights, the shuffles and dropout. The seed preset's 0 reaches 85.4 % (see the README for seeds 0–8).</summary>
     public ulong Seed { get; init; }
 
     /// <summary>Threads for the kernels (results do not depend on it).</summary>
