@@ -1,4 +1,4 @@
 // BenchmarkDotNet entry: `dotnet run -c Release --project bench/ScratchNet.Benchmarks -- --filter '*'`.
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(ScratchNet.Benchmarks.KernelBenchmarks).Assembly).Run(args);

@@ -28,7 +28,7 @@ internal static class ExplainCommand
             if (path is null)
             {
                 network = Network.CreateDense(options.Layers, options.Activation);
-                network.Initialize(options.Init, rng);
+                network.Initialize(options.EffectiveInit, rng);
                 console.WriteLine($"A fresh seed network ({network.Shape}, seed {options.Seed}), before its first update.");
             }
             else

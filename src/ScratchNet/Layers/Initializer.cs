@@ -18,6 +18,20 @@ public enum Initializer
 
 public static class Initializers
 {
+    /// <summary>He for ReLU and leaky ReLU, Xavier/Glorot for tanh and sigmoid.</summary>
+    public static Initializer DefaultFor(string activation) =>
+        activation is "relu" or "leaky_relu" ? Initializer.He : Initializer.Xavier;
+
+    public static IReadOnlyList<string> Names { get; } = ["seed-uniform", "xavier", "he"];
+
+    public static Initializer Parse(string name) => name switch
+    {
+        "seed-uniform" => Initializer.SeedUniform,
+        "xavier" or "glorot" => Initializer.Xavier,
+        "he" or "kaiming" => Initializer.He,
+        _ => throw new ArgumentException($"Unknown initializer '{name}'. Use seed-uniform, xavier or he."),
+    };
+
     /// <summary>Fills W [out, in] and b [out] in order, W first, from <paramref name="rng"/>.</summary>
     public static void Fill(Initializer init, Parameter W, Parameter b, Rng rng)
     {

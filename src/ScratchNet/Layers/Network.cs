@@ -49,7 +49,7 @@ public sealed class Network
     public string Shape => string.Join('-', new[] { InputSize }.Concat(DenseLayers.Select(d => d.Outputs)));
 
     /// <summary>The builder of the notes' kind of network: Dense, activation, …, Dense, with softmax cross-entropy.</summary>
-    public static Network CreateDense(IReadOnlyList<int> sizes, string activation, float? alpha = null)
+    public static Network CreateDense(IReadOnlyList<int> sizes, string activation, float? alpha = null, float dropout = 0f, string loss = "cross_entropy")
     {
         if (sizes.Count < 2)
         {
@@ -62,19 +62,54 @@ public sealed class Network
             if (l < sizes.Count - 1)
             {
                 layers.Add(Activation.Create(activation, sizes[l], alpha));
+                if (dropout > 0f)
+                {
+                    layers.Add(new Dropout(sizes[l], dropout));
+                }
             }
         }
-        return new Network(layers, new SoftmaxCrossEntropy());
+        return new Network(layers, LossFunctions.Create(loss));
     }
 
-    /// <summary>Initialises every Dense layer in order from one generator.</summary>
+    /// <summary>Initialises every Dense layer in order from one generator, then seeds every Dropout layer from it.</summary>
     public void Initialize(Initializer init, Rng rng)
     {
         foreach (Dense dense in DenseLayers)
         {
             dense.Initialize(init, rng);
         }
+        SeedDropout(rng);
     }
+
+    /// <summary>Seeds each Dropout layer's mask generator from <paramref name="rng"/>, in order.</summary>
+    public void SeedDropout(Rng rng)
+    {
+        foreach (Dropout dropout in Layers.OfType<Dropout>())
+        {
+            dropout.Seed(rng.NextUInt64());
+        }
+    }
+
+    /// <summary>Copies every parameter value from <paramref name="source"/>, which must have the same layer list.</summary>
+    public void CopyParametersFrom(Network source)
+    {
+        if (!Layers.Select(l => l.Spec).SequenceEqual(source.Layers.Select(l => l.Spec)))
+        {
+            throw new ArgumentException($"The architectures differ: {Describe()} vs {source.Describe()}.");
+        }
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            source.Parameters[i].Value.CopyTo(Parameters[i].Value, 0);
+        }
+    }
+
+    /// <summary>The layer list as text, e.g. "dense 784→10, relu, dense 10→10".</summary>
+    public string Describe() => string.Join(", ", Layers.Select(l => l.Spec.Type switch
+    {
+        "dense" => $"dense {l.Spec.Inputs}→{l.Spec.Outputs}",
+        "dropout" => $"dropout {l.Spec.Rate}",
+        _ => l.Spec.Type,
+    })) + $", {Loss.Name}";
 
     /// <summary>Z of the last layer for a batch X [m, in].</summary>
     public Matrix Forward(Matrix X, bool training)

@@ -86,7 +86,7 @@ public sealed class SoftmaxCrossEntropy : ILoss
         });
     }
 
-    private static void CheckLabels(Matrix Z, ReadOnlySpan<byte> labels)
+    internal static void CheckLabels(Matrix Z, ReadOnlySpan<byte> labels)
     {
         if (labels.Length != Z.Rows)
         {

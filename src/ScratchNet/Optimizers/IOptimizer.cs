@@ -1,5 +1,5 @@
 // An optimiser updates every parameter from its gradient, in one flat loop over all parameters,
-// weights and biases alike.
+// weights and biases alike (state such as momentum applies to biases exactly as to weights).
 using ScratchNet.Layers;
 
 namespace ScratchNet.Optimizers;
@@ -10,4 +10,75 @@ public interface IOptimizer
 
     /// <summary>One update of every parameter with learning rate <paramref name="lr"/>.</summary>
     void Step(IReadOnlyList<Parameter> parameters, float lr);
+}
+
+/// <summary>Creates optimisers by name, with each one's paper default learning rate.</summary>
+public static class Optimizers
+{
+    public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adam", "adamw"];
+
+    /// <summary>The learning rate a run uses when none is given: the paper's or the common default.</summary>
+    public static float DefaultLearningRate(string name) => name switch
+    {
+        "sgd" => 0.1f,
+        "momentum" or "nesterov" => 0.01f,
+        "adam" or "adamw" => 0.001f,
+        _ => throw Unknown(name),
+    };
+
+    /// <param name="name">sgd, momentum, nesterov, adam or adamw.</param>
+    /// <param name="momentum">μ for momentum and nesterov.</param>
+    /// <param name="weightDecay">λ: L2 penalty added to the gradient (sgd, momentum, adam) or decoupled decay (adamw; 0 means its default 0.01).</param>
+    public static IOptimizer Create(string name, float momentum = 0.9f, float weightDecay = 0f) => name switch
+    {
+        "sgd" => new Sgd(weightDecay),
+        "momentum" => new Momentum(momentum, nesterov: false, weightDecay),
+        "nesterov" => new Momentum(momentum, nesterov: true, weightDecay),
+        "adam" => new Adam(weightDecay: weightDecay),
+        "adamw" => new AdamW(weightDecay: weightDecay > 0 ? weightDecay : AdamW.DefaultWeightDecay),
+        _ => throw Unknown(name),
+    };
+
+    private static ArgumentException Unknown(string name) =>
+        new($"Unknown optimizer '{name}'. Use {string.Join(", ", Names)}.");
+
+    /// <summary>
+    /// Runs <paramref name="update"/>(parameter index, start, length) over every parameter in chunks
+    /// of 16,384 elements, in parallel; element-wise updates make the result thread-independent.
+    /// </summary>
+    internal static void ForEachChunk(IReadOnlyList<Parameter> parameters, Action<int, int, int> update)
+    {
+        const int chunk = 16_384;
+        var items = new List<(int Parameter, int Start)>();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            for (int start = 0; start < parameters[i].Count; start += chunk)
+            {
+                items.Add((i, start));
+            }
+        }
+        Tensors.Workers.For(items.Count, item =>
+        {
+            var (i, start) = items[item];
+            update(i, start, Math.Min(chunk, parameters[i].Count - start));
+        });
+    }
+
+    /// <summary>Per-parameter state arrays, created on the first step, one float[] per parameter.</summary>
+    internal static float[][] State(ref float[][]? state, IReadOnlyList<Parameter> parameters)
+    {
+        if (state is null)
+        {
+            state = new float[parameters.Count][];
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                state[i] = new float[parameters[i].Count];
+            }
+        }
+        else if (state.Length != parameters.Count)
+        {
+            throw new InvalidOperationException("The optimiser was used with a different parameter list.");
+        }
+        return state;
+    }
 }

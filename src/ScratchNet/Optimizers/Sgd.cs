@@ -1,18 +1,26 @@
-// Plain gradient descent, the notes' update: θ ← θ − α·dθ for every W and b.
+// Plain gradient descent, the notes' update: θ ← θ − α·(dθ + λ·θ) for every W and b
+// (λ, the L2 weight decay, defaults to 0: the notes' θ ← θ − α·dθ).
 using System.Numerics.Tensors;
 using ScratchNet.Layers;
 
 namespace ScratchNet.Optimizers;
 
 /// <summary>Stochastic (or full-batch) gradient descent: θ ← θ − α·dθ.</summary>
-public sealed class Sgd : IOptimizer
+public sealed class Sgd(float weightDecay = 0f) : IOptimizer
 {
+    public float WeightDecay { get; } = weightDecay;
+
     public string Name => "sgd";
 
     public void Step(IReadOnlyList<Parameter> parameters, float lr)
     {
         foreach (Parameter p in parameters)
         {
+            if (WeightDecay != 0f)
+            {
+                // dθ ← dθ + λ·θ
+                TensorPrimitives.MultiplyAdd(p.Value, WeightDecay, p.Gradient, p.Gradient);
+            }
             // θ ← θ − α·dθ
             TensorPrimitives.MultiplyAdd(p.Gradient, -lr, p.Value, p.Value);
         }

@@ -285,6 +285,7 @@ public static class ModelFile
                 layers.Add(spec.Type switch
                 {
                     "dense" => new Dense(spec.Inputs, spec.Outputs),
+                    "dropout" when spec.Inputs == spec.Outputs && spec.Rate is >= 0f and < 1f => new Dropout(spec.Inputs, spec.Rate.Value),
                     _ when Activation.Names.Contains(spec.Type) && spec.Inputs == spec.Outputs => Activation.Create(spec.Type, spec.Inputs, spec.Alpha),
                     _ => throw Bad(name, $"layer {layers.Count} has unknown type '{spec.Type}' or mismatched sizes"),
                 });
@@ -295,11 +296,9 @@ public static class ModelFile
             }
         }
         string lossName = metadata.GetValueOrDefault("loss", "softmax_cross_entropy");
-        ILoss loss = lossName switch
-        {
-            "softmax_cross_entropy" => new SoftmaxCrossEntropy(),
-            _ => throw Bad(name, $"unknown loss '{lossName}'"),
-        };
+        ILoss loss = LossFunctions.Names.Contains(lossName) || lossName == "softmax_cross_entropy"
+            ? LossFunctions.Create(lossName)
+            : throw Bad(name, $"unknown loss '{lossName}'");
         try
         {
             return new Network(layers, loss);

@@ -100,20 +100,27 @@ public static unsafe class Kernels
         ReferenceKernels.Check(B.Rows == K && C.Rows == M && C.Cols == N, "MatMulAtB", A, B, C);
         int pieces = Math.Clamp(K / KPiece, 1, MaxKPieces);
         int perPiece = (K + pieces - 1) / pieces;
+        int strips = Pieces(N, ColBlock);
         int size = M * N;
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
         float[] partials = pieces == 1 ? c : System.Buffers.ArrayPool<float>.Shared.Rent(pieces * size);
         try
         {
-            Workers.For(pieces, piece =>
+            // Work item = (piece of examples, strip of 64 columns of C): both fixed by the shapes.
+            Workers.For(pieces * strips, item =>
             {
+                int piece = item / strips, strip = item % strips;
                 int kStart = piece * perPiece, kEnd = Math.Min(K, kStart + perPiece);
+                int n0 = strip * ColBlock, n1 = Math.Min(N, n0 + ColBlock);
                 fixed (float* pa = a, pb = b, pp = partials)
                 {
                     float* partial = pp + ((long)piece * size);
                     if (kEnd <= kStart)
                     {
-                        new Span<float>(partial, size).Clear();
+                        for (int j = 0; j < M; j++)
+                        {
+                            new Span<float>(partial + ((long)j * N) + n0, n1 - n0).Clear();
+                        }
                         return;
                     }
                     for (int k0 = kStart; k0 < kEnd; k0 += KBlock)
@@ -123,7 +130,7 @@ public static unsafe class Kernels
                         {
                             int rows = Math.Min(4, M - j);
                             // Row r of this tile, element k of A: pa[k·M + j + r].
-                            OuterTile(pa + j, 1, M, rows, pb, N, k0, k1, N, partial + ((long)j * N), N, accumulate: k0 > kStart);
+                            OuterTile(pa + j, 1, M, rows, pb + n0, N, k0, k1, n1 - n0, partial + ((long)j * N) + n0, N, accumulate: k0 > kStart);
                         }
                     }
                 }

@@ -1,14 +1,46 @@
 // Named recipes. "seed" is the notes' recipe exactly: 784-10-10, ReLU, softmax, U[−0.5, 0.5] init,
-// full batch, α = 0.10, 500 iterations, 1,000 dev images.
+// full batch, α = 0.10, 500 iterations, 1,000 dev images. The others go beyond it; their measured
+// accuracy and time are in the README.
+using ScratchNet.Layers;
+
 namespace ScratchNet.Training;
 
 public static class Presets
 {
-    public static IReadOnlyList<string> Names { get; } = ["seed"];
+    public static IReadOnlyList<string> Names { get; } = ["seed", "seed-tuned", "mlp"];
 
     public static TrainingOptions Get(string name) => name switch
     {
         "seed" => new TrainingOptions(),
+
+        // The same 784-10-10 shape trained well: He init, mini-batches, Adam, cosine decay.
+        "seed-tuned" => new TrainingOptions
+        {
+            Preset = "seed-tuned",
+            Init = Initializer.He,
+            Optimizer = "adam",
+            Alpha = 0.002f,
+            BatchSize = 32,
+            Epochs = 30,
+            Schedule = "cosine",
+            Seed = 1,
+        },
+
+        // A wider, deeper dense network: 784-512-256-10 with dropout, Adam and cosine decay.
+        "mlp" => new TrainingOptions
+        {
+            Preset = "mlp",
+            Layers = [784, 512, 256, 10],
+            Init = Initializer.He,
+            Optimizer = "adam",
+            Alpha = 0.001f,
+            BatchSize = 64,
+            Epochs = 20,
+            Dropout = 0.2f,
+            Schedule = "cosine",
+            Seed = 1,
+        },
+
         _ => throw new ArgumentException($"Unknown preset '{name}'. Available: {string.Join(", ", Names)}."),
     };
 }

@@ -28,6 +28,9 @@ public sealed class Trainer
     /// <summary>Called at every logged point (every LogEvery iterations, or every epoch).</summary>
     public Action<HistoryPoint>? OnLog { get; set; }
 
+    /// <summary>When set, training starts from these parameters (same layer list) instead of fresh ones (--init-from).</summary>
+    public Network? InitialParameters { get; set; }
+
     /// <summary>When set, receives <see cref="Explainer"/>'s account of the first step before training starts.</summary>
     public Action<IReadOnlyList<string>>? OnExplain { get; set; }
 
@@ -61,15 +64,31 @@ public sealed class Trainer
         var total = Stopwatch.StartNew();
         var rng = new Rng(options.Seed);
         var (train, dev) = Split(trainingSet, options, rng);
-        Network network = Network.CreateDense(options.Layers, options.Activation);
-        network.Initialize(options.Init, rng);
+        Network network = Network.CreateDense(options.Layers, options.Activation, dropout: options.Dropout, loss: options.Loss);
+        network.Initialize(options.EffectiveInit, rng);
+        if (InitialParameters is not null)
+        {
+            network.CopyParametersFrom(InitialParameters);
+        }
         var record = new TrainingRecord { Settings = options, Data = trainingSet.Source, TrainSize = train.Count, DevSize = dev.Count };
-        IOptimizer optimizer = new Sgd();
+        IOptimizer optimizer = Optimizers.Optimizers.Create(options.Optimizer, options.Momentum, options.WeightDecay);
+        best = null;
+        bestAccuracy = double.NegativeInfinity;
+        sinceBest = 0;
 
         bool cancelled = options.BatchSize == 0 || options.BatchSize >= train.Count
             ? TrainFullBatch(network, optimizer, train, dev, record, total, cancel)
             : TrainMiniBatch(network, optimizer, train, dev, record, rng, total, cancel);
 
+        if (best is not null)
+        {
+            // Early stopping keeps the model with the best dev accuracy.
+            for (int i = 0; i < best.Length; i++)
+            {
+                best[i].CopyTo(network.Parameters[i].Value, 0);
+            }
+            record.BestEpoch = bestEpoch;
+        }
         record.TrainSeconds = total.Elapsed.TotalSeconds;
         record.TrainAccuracy = Evaluator.Evaluate(network, train).Accuracy;
         record.DevAccuracy = dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
@@ -98,19 +117,24 @@ public sealed class Trainer
             }
             bool log = iteration % options.LogEvery == 0;
             double? devAccuracy = log ? DevAccuracy(network, dev) : null; // before FP: it reuses the layers' buffers
+            if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, iteration))
+            {
+                return false;
+            }
+            float lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, iteration, options.Iterations, options.StepSize, options.Gamma);
             // FP: Z_l = W_l·A_(l−1) + b_l, A_l = g(Z_l), …, A_L = softmax(Z_L)
             Matrix Z = network.Forward(X, training: true);
             double loss = network.Loss.Forward(Z, Y, A);
             CheckFinite(loss, iteration, network);
             if (log)
             {
-                Log(record, new HistoryPoint(iteration, 0, loss, Evaluator.Accuracy(A, Y), devAccuracy, options.Alpha, clock.Elapsed.TotalSeconds));
+                Log(record, new HistoryPoint(iteration, 0, loss, Evaluator.Accuracy(A, Y), devAccuracy, lr, clock.Elapsed.TotalSeconds));
             }
             // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
             network.Loss.Backward(Z, A, Y, dZ);
             network.Backward(dZ);
             // UP: W ← W − α·dW, b ← b − α·db
-            optimizer.Step(network.Parameters, options.Alpha);
+            optimizer.Step(network.Parameters, lr);
         }
         return false;
     }
@@ -124,6 +148,7 @@ public sealed class Trainer
         var A = new Matrix(B, network.OutputSize);
         var dZ = new Matrix(B, network.OutputSize);
         int step = 0;
+        float lr = options.Alpha;
         if (OnExplain is not null)
         {
             int m = Math.Min(B, train.Count);
@@ -154,12 +179,45 @@ public sealed class Trainer
                 seen += m;
                 network.Loss.Backward(Z, A, labels, dZ);
                 network.Backward(dZ);
-                optimizer.Step(network.Parameters, options.Alpha);
+                lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, epoch - 1 + ((double)start / train.Count), options.Epochs, options.StepSize, options.Gamma);
+                optimizer.Step(network.Parameters, lr);
                 step++;
             }
-            Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, DevAccuracy(network, dev), options.Alpha, clock.Elapsed.TotalSeconds));
+            double? devAccuracy = DevAccuracy(network, dev);
+            Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, devAccuracy, lr, clock.Elapsed.TotalSeconds));
+            if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, epoch))
+            {
+                return false;
+            }
         }
         return false;
+    }
+
+    private float[][]? best;
+    private double bestAccuracy;
+    private int bestEpoch;
+    private int sinceBest;
+
+    /// <summary>Early stopping: remembers the best parameters; true once dev accuracy has not improved for Patience checks.</summary>
+    private bool ShouldStop(Network network, double devAccuracy, int epoch)
+    {
+        if (options.Patience == 0)
+        {
+            return false;
+        }
+        if (devAccuracy > bestAccuracy)
+        {
+            bestAccuracy = devAccuracy;
+            bestEpoch = epoch;
+            sinceBest = 0;
+            best ??= network.Parameters.Select(p => new float[p.Count]).ToArray();
+            for (int i = 0; i < best.Length; i++)
+            {
+                network.Parameters[i].Value.CopyTo(best[i], 0);
+            }
+            return false;
+        }
+        return ++sinceBest >= options.Patience;
     }
 
     private void Log(TrainingRecord record, HistoryPoint point)

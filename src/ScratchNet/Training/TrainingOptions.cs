@@ -16,11 +16,43 @@ public sealed record TrainingOptions
     /// <summary>Hidden-layer activation: relu, tanh, sigmoid or leaky_relu.</summary>
     public string Activation { get; init; } = "relu";
 
+    /// <summary>How W and b start; null: the activation's default (He for ReLU, Xavier for tanh and sigmoid).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<Initializer>))]
-    public Initializer Init { get; init; } = Initializer.SeedUniform;
+    public Initializer? Init { get; init; } = Initializer.SeedUniform;
 
-    /// <summary>Learning rate α.</summary>
+    /// <summary>The initialiser actually used.</summary>
+    [JsonIgnore]
+    public Initializer EffectiveInit => Init ?? Initializers.DefaultFor(Activation);
+
+    /// <summary>Learning rate α (at the start of the schedule).</summary>
     public float Alpha { get; init; } = 0.10f;
+
+    /// <summary>sgd, momentum, nesterov, adam or adamw.</summary>
+    public string Optimizer { get; init; } = "sgd";
+
+    /// <summary>μ for momentum and nesterov.</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    /// <summary>λ: L2 weight decay (decoupled for adamw).</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Learning-rate schedule: constant, step or cosine.</summary>
+    public string Schedule { get; init; } = "constant";
+
+    /// <summary>Epochs between decays of the step schedule.</summary>
+    public int StepSize { get; init; } = 1;
+
+    /// <summary>Decay factor γ of the step schedule.</summary>
+    public float Gamma { get; init; } = 0.7f;
+
+    /// <summary>Dropout rate p after each hidden activation (0: none).</summary>
+    public float Dropout { get; init; }
+
+    /// <summary>cross_entropy (softmax) or mse (sigmoid outputs, quadratic cost).</summary>
+    public string Loss { get; init; } = "cross_entropy";
+
+    /// <summary>Stop when dev accuracy has not improved for this many epochs, keeping the best model (0: off).</summary>
+    public int Patience { get; init; }
 
     /// <summary>Full-batch gradient-descent iterations (used when BatchSize is 0).</summary>
     public int Iterations { get; init; } = 500;
@@ -80,6 +112,38 @@ public sealed record TrainingOptions
         if (Threads < 1 || Threads > 1024)
         {
             throw new ArgumentException($"--threads {Threads}: must be 1..1024.");
+        }
+        if (!ScratchNet.Optimizers.Optimizers.Names.Contains(Optimizer))
+        {
+            throw new ArgumentException($"--optimizer {Optimizer}: use one of {string.Join(", ", ScratchNet.Optimizers.Optimizers.Names)}.");
+        }
+        if (!ScratchNet.Optimizers.Schedules.Names.Contains(Schedule))
+        {
+            throw new ArgumentException($"--schedule {Schedule}: use one of {string.Join(", ", ScratchNet.Optimizers.Schedules.Names)}.");
+        }
+        if (!Losses.LossFunctions.Names.Contains(Loss))
+        {
+            throw new ArgumentException($"--loss {Loss}: use one of {string.Join(", ", Losses.LossFunctions.Names)}.");
+        }
+        if (!(Momentum >= 0f && Momentum < 1f))
+        {
+            throw new ArgumentException($"--momentum {Momentum}: must be in [0, 1).");
+        }
+        if (!(WeightDecay >= 0f && WeightDecay < 1f))
+        {
+            throw new ArgumentException($"--weight-decay {WeightDecay}: must be in [0, 1).");
+        }
+        if (!(Dropout >= 0f && Dropout < 1f))
+        {
+            throw new ArgumentException($"--dropout {Dropout}: must be in [0, 1).");
+        }
+        if (!(Gamma > 0f && Gamma <= 1f) || StepSize < 1)
+        {
+            throw new ArgumentException($"--gamma {Gamma} / --step-size {StepSize}: γ must be in (0, 1] and the step size at least 1.");
+        }
+        if (Patience < 0)
+        {
+            throw new ArgumentException($"--patience {Patience}: must be 0 (off) or more.");
         }
         if (LogEvery < 1)
         {

@@ -48,6 +48,11 @@ public sealed class TrainingRecord
     [JsonPropertyName("test_loss")]
     public double? TestLoss { get; set; }
 
+    /// <summary>With early stopping: the epoch (or iteration) whose parameters were kept.</summary>
+    [JsonPropertyName("best_epoch")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BestEpoch { get; set; }
+
     [JsonPropertyName("train_seconds")]
     public double TrainSeconds { get; set; }
 

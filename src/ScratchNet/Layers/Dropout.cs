@@ -1,0 +1,84 @@
+// Inverted dropout (Srivastava et al., 2014): during training each value is kept with probability
+// 1 − p and scaled by 1/(1 − p), so evaluation needs no change; at evaluation it is the identity.
+// Masks come from the layer's own seeded generator, drawn in order: same seed, same bits.
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Layers;
+
+/// <summary>Dropout with rate p: A = Z ∘ mask / (1 − p) in training, A = Z at evaluation.</summary>
+public sealed class Dropout : ILayer
+{
+    private Rng rng = new(0);
+    private Matrix? mask;    // [m, n]: 0 or 1/(1 − p)
+    private Matrix? output;  // [m, n]
+    private Matrix? dInput;  // [m, n]
+    private Matrix? lastInput;
+    private bool lastTraining;
+
+    public Dropout(int size, float rate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        if (!(rate >= 0f && rate < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in [0, 1).");
+        }
+        Size = size;
+        Rate = rate;
+    }
+
+    public int Size { get; }
+
+    /// <summary>p, the probability of dropping a value.</summary>
+    public float Rate { get; }
+
+    public LayerSpec Spec => new("dropout", Size, Size, Rate: Rate);
+
+    public IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Seeds the mask generator.</summary>
+    public void Seed(ulong seed) => rng = new Rng(seed);
+
+    /// <summary>The generator's state, for checkpoints.</summary>
+    public Rng Generator => rng;
+
+    public Matrix Forward(Matrix input, bool training)
+    {
+        Dense.CheckWidth(input, Size, "input");
+        lastInput = input;
+        lastTraining = training && Rate > 0f;
+        if (!lastTraining)
+        {
+            return input;
+        }
+        Matrix m = Matrix.Ensure(ref mask, input.Rows, Size);
+        Matrix a = Matrix.Ensure(ref output, input.Rows, Size);
+        float keep = 1f / (1f - Rate);
+        Span<float> ms = m.Span, z = input.Span, outs = a.Span;
+        for (int i = 0; i < ms.Length; i++)
+        {
+            ms[i] = rng.NextFloat() >= Rate ? keep : 0f;
+            outs[i] = z[i] * ms[i];
+        }
+        return a;
+    }
+
+    public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
+    {
+        if (lastInput is null)
+        {
+            throw new InvalidOperationException("Dropout.Backward called before Forward.");
+        }
+        if (!computeInputGradient)
+        {
+            return null;
+        }
+        if (!lastTraining)
+        {
+            return dOutput;
+        }
+        // dZ = dA ∘ mask / (1 − p)
+        Matrix d = Matrix.Ensure(ref dInput, dOutput.Rows, Size);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dOutput.Span, mask!.Span, d.Span);
+        return d;
+    }
+}

@@ -1,0 +1,61 @@
+// The quadratic cost of the classic textbook network (Nielsen, "Neural Networks and Deep
+// Learning", ch. 1–2), with sigmoid outputs:
+//   A = σ(Z)   loss = (1/m)·Σ_examples ½‖A − Y‖²   dZ = (A − Y) ∘ σ′(Z) = (A − Y) ∘ A ∘ (1 − A)
+// Here for comparison with softmax cross-entropy, which learns faster from confident mistakes.
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Losses;
+
+public sealed class MeanSquaredError : ILoss
+{
+    public string Name => "mse";
+
+    public string OutputSymbol => "σ";
+
+    public void Output(Matrix Z, Matrix A)
+    {
+        if (A.Rows != Z.Rows || A.Cols != Z.Cols)
+        {
+            throw new ArgumentException($"A {A} must have the shape of Z {Z}.");
+        }
+        Span<float> a = A.Span;
+        ReadOnlySpan<float> z = Z.Span;
+        for (int i = 0; i < z.Length; i++)
+        {
+            float e = MathF.Exp(-MathF.Abs(z[i]));
+            a[i] = z[i] >= 0f ? 1f / (1f + e) : e / (1f + e);
+        }
+    }
+
+    public double Forward(Matrix Z, ReadOnlySpan<byte> labels, Matrix A)
+    {
+        SoftmaxCrossEntropy.CheckLabels(Z, labels);
+        Output(Z, A);
+        double sum = 0;
+        for (int i = 0; i < A.Rows; i++)
+        {
+            ReadOnlySpan<float> a = A.Row(i);
+            for (int j = 0; j < a.Length; j++)
+            {
+                double diff = a[j] - (labels[i] == j ? 1.0 : 0.0);
+                sum += 0.5 * diff * diff;
+            }
+        }
+        return sum / Math.Max(1, A.Rows);
+    }
+
+    public void Backward(Matrix Z, Matrix A, ReadOnlySpan<byte> labels, Matrix dZ)
+    {
+        SoftmaxCrossEntropy.CheckLabels(Z, labels);
+        for (int i = 0; i < A.Rows; i++)
+        {
+            ReadOnlySpan<float> a = A.Row(i);
+            Span<float> d = dZ.Row(i);
+            for (int j = 0; j < a.Length; j++)
+            {
+                float y = labels[i] == j ? 1f : 0f;
+                d[j] = (a[j] - y) * a[j] * (1f - a[j]);
+            }
+        }
+    }
+}

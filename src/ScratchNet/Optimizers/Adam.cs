@@ -1,0 +1,86 @@
+// Adam (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980), Algorithm 1:
+//   g = dθ + λ·θ   m ← β1·m + (1 − β1)·g   v ← β2·v + (1 − β2)·g²
+//   m̂ = m / (1 − β1ᵗ)   v̂ = v / (1 − β2ᵗ)   θ ← θ − α·m̂ / (√v̂ + ε)
+// Defaults: α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8, λ = 0. The moments apply to biases too.
+using System.Runtime.Intrinsics;
+using ScratchNet.Layers;
+
+namespace ScratchNet.Optimizers;
+
+public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f) : IOptimizer
+{
+    private float[][]? m;
+    private float[][]? v;
+
+    public float Beta1 { get; } = beta1;
+
+    public float Beta2 { get; } = beta2;
+
+    public float Epsilon { get; } = epsilon;
+
+    /// <summary>λ: L2 penalty added to the gradient (for Adam) or decoupled decay (for AdamW).</summary>
+    public float WeightDecay { get; } = weightDecay;
+
+    /// <summary>t, the number of steps taken.</summary>
+    public int Steps { get; private set; }
+
+    public virtual string Name => "adam";
+
+    /// <summary>Whether λ is decoupled from the gradient (AdamW) rather than added to it (Adam).</summary>
+    protected virtual bool Decoupled => false;
+
+    public void Step(IReadOnlyList<Parameter> parameters, float lr)
+    {
+        float[][] ms = Optimizers.State(ref m, parameters), vs = Optimizers.State(ref v, parameters);
+        Steps++;
+        float correction1 = (float)(1 - Math.Pow(Beta1, Steps)), correction2 = (float)(1 - Math.Pow(Beta2, Steps));
+        float decay = Decoupled ? 1f - (lr * WeightDecay) : 1f;
+        float l2 = Decoupled ? 0f : WeightDecay;
+        Optimizers.ForEachChunk(parameters, (i, start, length) =>
+        {
+            Span<float> theta = parameters[i].Value.AsSpan(start, length), mi = ms[i].AsSpan(start, length), vi = vs[i].AsSpan(start, length);
+            ReadOnlySpan<float> dTheta = parameters[i].Gradient.AsSpan(start, length);
+            int k = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; k + 8 <= length; k += 8)
+                {
+                    var t = Vector256.Create(theta.Slice(k, 8));
+                    // g = dθ + λ·θ (Adam's L2) ; θ ← θ·(1 − α·λ) (AdamW's decoupled decay)
+                    var g = Vector256.Create(dTheta.Slice(k, 8)) + (t * l2);
+                    t *= decay;
+                    var mk = (Vector256.Create(mi.Slice(k, 8)) * Beta1) + (g * (1 - Beta1));
+                    var vk = (Vector256.Create(vi.Slice(k, 8)) * Beta2) + (g * g * (1 - Beta2));
+                    // θ ← θ − α·m̂ / (√v̂ + ε), m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)
+                    t -= lr * (mk / correction1) / (Vector256.Sqrt(vk / correction2) + Vector256.Create(Epsilon));
+                    mk.CopyTo(mi.Slice(k, 8));
+                    vk.CopyTo(vi.Slice(k, 8));
+                    t.CopyTo(theta.Slice(k, 8));
+                }
+            }
+            for (; k < length; k++)
+            {
+                float t = theta[k];
+                float g = dTheta[k] + (t * l2);
+                t *= decay;
+                mi[k] = (mi[k] * Beta1) + (g * (1 - Beta1));
+                vi[k] = (vi[k] * Beta2) + (g * g * (1 - Beta2));
+                theta[k] = t - (lr * (mi[k] / correction1) / (MathF.Sqrt(vi[k] / correction2) + Epsilon));
+            }
+        });
+    }
+}
+
+/// <summary>
+/// AdamW (Loshchilov and Hutter, 2019, https://arxiv.org/abs/1711.05101): Adam with weight decay
+/// decoupled from the gradient, θ ← θ − α·λ·θ before the Adam step. Default λ = 0.01 (PyTorch's).
+/// </summary>
+public sealed class AdamW(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = AdamW.DefaultWeightDecay)
+    : Adam(beta1, beta2, epsilon, weightDecay)
+{
+    public const float DefaultWeightDecay = 0.01f;
+
+    public override string Name => "adamw";
+
+    protected override bool Decoupled => true;
+}

@@ -1,0 +1,20 @@
+// Learning-rate schedules, as functions of training progress t measured in epochs (fractional
+// within an epoch; in full-batch mode one iteration is one epoch).
+//   constant:  α(t) = α0
+//   step:      α(t) = α0·γ^⌊t / s⌋                       (PyTorch StepLR; s epochs, factor γ)
+//   cosine:    α(t) = α0·½·(1 + cos(π·t / T))             (Loshchilov and Hutter, 2017, SGDR without restarts; T = total epochs)
+namespace ScratchNet.Optimizers;
+
+public static class Schedules
+{
+    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "cosine"];
+
+    /// <summary>The learning rate at progress <paramref name="t"/> of <paramref name="total"/> epochs.</summary>
+    public static float Rate(string schedule, float lr0, double t, double total, int stepSize = 1, float gamma = 0.7f) => schedule switch
+    {
+        "constant" => lr0,
+        "step" => (float)(lr0 * Math.Pow(gamma, Math.Floor(t / Math.Max(1, stepSize)))),
+        "cosine" => (float)(lr0 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(t, total) / Math.Max(total, 1e-9)))),
+        _ => throw new ArgumentException($"Unknown schedule '{schedule}'. Use {string.Join(", ", Names)}."),
+    };
+}
