@@ -35,6 +35,9 @@ public sealed class Dropout : ILayer
 
     public IReadOnlyList<Parameter> Parameters => [];
 
+    /// <summary>The last training mask [m, n] (values 0 or 1/(1 − p)); for tests.</summary>
+    internal Matrix? Mask => lastTraining ? mask : null;
+
     /// <summary>Seeds the mask generator.</summary>
     public void Seed(ulong seed) => rng = new Rng(seed);
 

