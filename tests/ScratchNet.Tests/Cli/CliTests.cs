@@ -182,4 +182,58 @@ public class CliTests
         Assert.Contains("diverged", err);
         Assert.Equal(before, File.ReadAllBytes(model));
     }
+
+    [Fact]
+    public void Mini_batch_options_train_a_deeper_network_with_one_line_per_epoch()
+    {
+        string dir = TestData.TempDir();
+        string model = Path.Combine(dir, "deep.safetensors");
+        var (code, output, err) = Run("train", "--dry-run", "--layers", "784,32,16,10", "--optimizer", "adam", "--batch-size", "64", "--epochs", "1", "--dropout", "0.2", "--seed", "1", "--out", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("network 784-32-16-10, relu, softmax, dropout 0.2 · init He", output);
+        Assert.Contains("optimizer adam · α = 0.001", output);
+        Assert.Contains("epoch   1  loss", output);
+        Assert.Contains("lr ", output);
+
+        // evaluate, predict and explain work for any architecture.
+        Assert.Equal(0, Run("evaluate", "--model", model).Code);
+        Assert.Equal(0, Run("predict", "--model", model, "--index", "3").Code);
+        var (explainCode, explained, explainErr) = Run("explain", "--model", model);
+        Assert.True(explainCode == 0, explainErr);
+        Assert.Contains("Z3 = W3·A2 + b3", explained);
+
+        // --init-from continues from the saved weights; another architecture is a clear error.
+        var (initCode, _, initErr) = Run("train", "--dry-run", "--init-from", model, "--optimizer", "adam", "--batch-size", "64", "--epochs", "1", "--dropout", "0.2", "--out", Path.Combine(dir, "next.safetensors"));
+        Assert.True(initCode == 0, initErr);
+        var (badCode, _, badErr) = Run("train", "--dry-run", "--init-from", model, "--layers", "784,20,10", "--out", Path.Combine(dir, "x.safetensors"));
+        Assert.Equal(ExitCodes.BadInput, badCode);
+        Assert.Contains("architectures differ", badErr);
+    }
+
+    [Theory]
+    [InlineData("--layers", "784,abc,10", "not a positive whole number")]
+    [InlineData("--layers", "784", "at least the input and output")]
+    [InlineData("--dropout", "1", "--dropout")]
+    [InlineData("--momentum", "1.5", "--momentum")]
+    [InlineData("--gamma", "0", "--gamma")]
+    [InlineData("--patience", "-1", "--patience")]
+    [InlineData("--batch-size", "-1", "--batch-size")]
+    public void Out_of_range_general_options_give_clear_errors(string option, string value, string expected)
+    {
+        var (code, _, err) = Run("train", "--dry-run", option, value, "--out", Path.Combine(TestData.TempDir(), "x.safetensors"));
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void Help_shows_the_general_options_with_defaults()
+    {
+        var (_, output, _) = Run("train", "--help");
+        foreach (string option in new[] { "--layers", "--optimizer", "--lr", "--batch-size", "--epochs", "--dropout", "--momentum", "--weight-decay", "--schedule", "--patience", "--init", "--init-from", "--loss" })
+        {
+            Assert.Contains(option, output);
+        }
+        Assert.Contains("[default: 784,10,10]", output);
+        Assert.Contains("[default: sgd]", output);
+    }
 }
