@@ -92,6 +92,59 @@ public sealed class Dataset
         }
     }
 
+    private SparseBatch? sparse;
+
+    /// <summary>All images as one sparse batch X [Count, Features] = pixels / 255, non-zeros only (built once).</summary>
+    public SparseBatch Sparse
+    {
+        get
+        {
+            if (sparse is null)
+            {
+                var batch = new SparseBatch(Features);
+                FillSparse(batch, 0, Count);
+                sparse = batch;
+            }
+            return sparse;
+        }
+    }
+
+    /// <summary>Sparse X of images start … start + n − 1 into <paramref name="X"/>.</summary>
+    public void FillSparse(SparseBatch X, int start, int n)
+    {
+        X.Clear();
+        var columns = new ushort[Features];
+        var values = new float[Features];
+        for (int i = start; i < start + n; i++)
+        {
+            int count = 0;
+            ReadOnlySpan<byte> image = Image(i);
+            for (int k = 0; k < image.Length; k++)
+            {
+                if (image[k] != 0)
+                {
+                    columns[count] = (ushort)k;
+                    values[count++] = image[k] * (1f / 255f);
+                }
+            }
+            X.AppendRow(columns.AsSpan(0, count), values.AsSpan(0, count));
+        }
+    }
+
+    /// <summary>Sparse X of the images at <paramref name="indices"/>, and their labels.</summary>
+    public void FillSparse(ReadOnlySpan<int> indices, SparseBatch X, Span<byte> labels)
+    {
+        SparseBatch all = Sparse;
+        ReadOnlySpan<int> rowStart = all.RowStart;
+        X.Clear();
+        for (int r = 0; r < indices.Length; r++)
+        {
+            int i = indices[r], s0 = rowStart[i], s1 = rowStart[i + 1];
+            X.AppendRow(all.Index[s0..s1], all.Value[s0..s1]);
+            labels[r] = Labels[i];
+        }
+    }
+
     /// <summary>All images as one matrix X [Count, Features].</summary>
     public Matrix ToMatrix()
     {

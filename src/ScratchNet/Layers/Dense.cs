@@ -8,6 +8,8 @@ namespace ScratchNet.Layers;
 public sealed class Dense : ILayer
 {
     private Matrix? input;   // A_prev [m, in], kept from Forward for Backward
+    private SparseBatch? sparseInput; // or X [m, in] as CSR, when this is the first layer
+    private float[]? Wt;     // Wᵀ zero-padded [in, outPad], for the sparse kernels
     private Matrix? Z;       // [m, out]
     private Matrix? dInput;  // [m, in]
     private readonly Matrix weights; // view of W.Value as [out, in]
@@ -46,17 +48,42 @@ public sealed class Dense : ILayer
     {
         CheckWidth(input, Inputs, "input");
         this.input = input;
+        sparseInput = null;
         // Z = W·A_prev + b   (out×in)·(in×m) + (out×1) → (out×m); stored [m, out]
         Matrix z = Matrix.Ensure(ref Z, input.Rows, Outputs);
         Kernels.MatMulABt(input, weights, b.Value, z);
         return z;
     }
 
+    /// <summary>Forward for a sparse input X [m, in] (the first layer): Z = W·X + b over X's non-zeros only.</summary>
+    public Matrix Forward(SparseBatch X)
+    {
+        if (X.Cols != Inputs)
+        {
+            throw new ArgumentException($"input has {X.Cols} features per example; this layer expects {Inputs}.");
+        }
+        input = null;
+        sparseInput = X;
+        Wt ??= new float[Inputs * SparseKernels.Padded(Outputs)];
+        SparseKernels.TransposePadded(weights, Wt);
+        // Z = W·X + b   (out×in)·(in×m) + (out×1) → (out×m); stored [m, out]
+        Matrix z = Matrix.Ensure(ref Z, X.Rows, Outputs);
+        SparseKernels.MatMulABt(X, Wt, b.Value, z);
+        return z;
+    }
+
     public Matrix? Backward(Matrix dZ, bool computeInputGradient)
     {
-        Matrix aPrev = input ?? throw new InvalidOperationException("Dense.Backward called before Forward.");
         CheckWidth(dZ, Outputs, "dZ");
         float invM = 1f / dZ.Rows;
+        if (sparseInput is not null)
+        {
+            // dW = (1/m)·dZ·Xᵀ over X's non-zeros; db as below; no input gradient for a sparse input.
+            SparseKernels.MatMulAtB(dZ, sparseInput, invM, dWeights);
+            Kernels.ColumnSums(dZ, invM, b.Gradient);
+            return computeInputGradient ? throw new InvalidOperationException("A sparse input has no gradient.") : null;
+        }
+        Matrix aPrev = input ?? throw new InvalidOperationException("Dense.Backward called before Forward.");
         // dW = (1/m)·dZ·A_prevᵀ   (out×m)·(m×in) → (out×in)
         Kernels.MatMulAtB(dZ, aPrev, invM, dWeights);
         // db = (1/m)·Σ_columns dZ   (out×1), one value per unit

@@ -122,6 +122,30 @@ public sealed class Network
         return current;
     }
 
+    /// <summary>Z of the last layer for a sparse batch X [m, in]: the first Dense layer skips the zeros.</summary>
+    public Matrix Forward(SparseBatch X, bool training)
+    {
+        if (Layers[0] is not Dense first)
+        {
+            return Forward(X.ToDense(), training);
+        }
+        Matrix current = first.Forward(X);
+        for (int i = 1; i < Layers.Count; i++)
+        {
+            current = Layers[i].Forward(current, training);
+        }
+        return current;
+    }
+
+    /// <summary>Class probabilities [m, classes] for a sparse batch.</summary>
+    public Matrix Predict(SparseBatch X)
+    {
+        Matrix Z = Forward(X, training: false);
+        Matrix A = Matrix.Ensure(ref probabilities, Z.Rows, Z.Cols);
+        Loss.Output(Z, A);
+        return A;
+    }
+
     /// <summary>Backward pass from dZ of the last layer; sets every parameter's gradient.</summary>
     public void Backward(Matrix dZ)
     {

@@ -20,14 +20,14 @@ public static class Evaluator
         int classes = network.OutputSize;
         var confusion = new int[classes, classes];
         var predictions = new int[data.Count];
-        var X = new Matrix(0, data.Features);
+        var X = new SparseBatch(data.Features);
         var A = new Matrix(0, classes);
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += BatchSize)
         {
             int n = Math.Min(BatchSize, data.Count - start);
-            data.FillBatch(start, n, X);
+            data.FillSparse(X, start, n);
             ReadOnlySpan<byte> labels = data.Labels.AsSpan(start, n);
             Matrix Z = network.Forward(X, training: false);
             A.Reshape(n, classes);

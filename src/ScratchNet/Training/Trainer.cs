@@ -104,11 +104,14 @@ public sealed class Trainer
 
     private bool TrainFullBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Stopwatch clock, CancellationToken cancel)
     {
-        Matrix X = train.ToMatrix();            // [m, 784]: the notes' X (784 × m), one row per image
+        SparseBatch X = train.Sparse;           // [m, 784]: the notes' X (784 × m), one row per image, non-zeros only
         byte[] Y = train.Labels;                // labels; Y is their one-hot form (10 × m)
         var A = new Matrix(X.Rows, network.OutputSize);   // A_L = softmax(Z_L)
         var dZ = new Matrix(X.Rows, network.OutputSize);  // dZ_L = A_L − Y
-        OnExplain?.Invoke(Explainer.Explain(network, X, Y, options.Alpha));
+        if (OnExplain is not null)
+        {
+            OnExplain(Explainer.Explain(network, train.ToMatrix(), Y, options.Alpha));
+        }
         for (int iteration = 0; iteration < options.Iterations; iteration++)
         {
             if (cancel.IsCancellationRequested)
@@ -143,7 +146,7 @@ public sealed class Trainer
     {
         int B = options.BatchSize;
         int[] order = Enumerable.Range(0, train.Count).ToArray();
-        var X = new Matrix(B, train.Features);
+        var X = new SparseBatch(train.Features);
         byte[] Y = new byte[B];
         var A = new Matrix(B, network.OutputSize);
         var dZ = new Matrix(B, network.OutputSize);
@@ -152,8 +155,9 @@ public sealed class Trainer
         if (OnExplain is not null)
         {
             int m = Math.Min(B, train.Count);
-            train.FillBatch(order.AsSpan(0, m), X, Y);
-            OnExplain(Explainer.Explain(network, X, Y.AsSpan(0, m), options.Alpha));
+            var dense = new Matrix(m, train.Features);
+            train.FillBatch(order.AsSpan(0, m), dense, Y);
+            OnExplain(Explainer.Explain(network, dense, Y.AsSpan(0, m), options.Alpha));
         }
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
@@ -168,7 +172,7 @@ public sealed class Trainer
                 }
                 int m = Math.Min(B, train.Count - start);
                 Span<byte> labels = Y.AsSpan(0, m);
-                train.FillBatch(order.AsSpan(start, m), X, labels);
+                train.FillSparse(order.AsSpan(start, m), X, labels);
                 Matrix Z = network.Forward(X, training: true);
                 A.Reshape(m, network.OutputSize);
                 dZ.Reshape(m, network.OutputSize);
