@@ -25,6 +25,7 @@ public static class CliApp
             EvaluateCommand.Create(),
             PredictCommand.Create(),
             ExplainCommand.Create(),
+            BenchCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -79,7 +79,7 @@ public static unsafe class SparseKernels
     /// acc[0..width) = Σ_e values[e]·w[columns[e]·ldw .. + width), width 8 or 16: two entries per
     /// step into separate accumulators (so the additions do not wait on each other), added at the end.
     /// </summary>
-    private static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
+    internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
     {
         if (Vectorised)
         {
@@ -244,7 +244,7 @@ public static unsafe class SparseKernels
     }
 
     /// <summary>dst[0..width) += Σ_e values[e]·dz[rows[e]·width ..), width a multiple of 8; two entries per step.</summary>
-    private static void AccumulatePixel(byte* rows, float* values, int count, float* dz, int width, float* dst)
+    internal static void AccumulatePixel(byte* rows, float* values, int count, float* dz, int width, float* dst)
     {
         float* acc = stackalloc float[2 * V];
         for (int n = 0; n < width; n += 2 * V)

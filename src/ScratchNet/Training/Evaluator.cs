@@ -20,16 +20,16 @@ public static class Evaluator
         int classes = network.OutputSize;
         var confusion = new int[classes, classes];
         var predictions = new int[data.Count];
-        var X = new SparseBatch(data.Features);
+        var X = new InputBuffer(network, data.Features);
         var A = new Matrix(0, classes);
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += BatchSize)
         {
             int n = Math.Min(BatchSize, data.Count - start);
-            data.FillSparse(X, start, n);
+            X.Fill(data, start, n);
             ReadOnlySpan<byte> labels = data.Labels.AsSpan(start, n);
-            Matrix Z = network.Forward(X, training: false);
+            Matrix Z = X.Forward(network, training: false);
             A.Reshape(n, classes);
             lossSum += network.Loss.Forward(Z, labels, A) * n;
             for (int i = 0; i < n; i++)

@@ -31,6 +31,9 @@ public sealed class Trainer
     /// <summary>When set, training starts from these parameters (same layer list) instead of fresh ones (--init-from).</summary>
     public Network? InitialParameters { get; set; }
 
+    /// <summary>Whether full-batch training of a two-layer network on sparse input may use the fused path (tests compare both).</summary>
+    public bool UseFusedPath { get; set; } = true;
+
     /// <summary>When set, receives <see cref="Explainer"/>'s account of the first step before training starts.</summary>
     public Action<IReadOnlyList<string>>? OnExplain { get; set; }
 
@@ -104,10 +107,11 @@ public sealed class Trainer
 
     private bool TrainFullBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Stopwatch clock, CancellationToken cancel)
     {
-        SparseBatch X = train.Sparse;           // [m, 784]: the notes' X (784 × m), one row per image, non-zeros only
+        InputBuffer X = InputBuffer.Whole(network, train); // [m, 784]: the notes' X (784 × m), one row per image
         byte[] Y = train.Labels;                // labels; Y is their one-hot form (10 × m)
-        var A = new Matrix(X.Rows, network.OutputSize);   // A_L = softmax(Z_L)
-        var dZ = new Matrix(X.Rows, network.OutputSize);  // dZ_L = A_L − Y
+        FusedTwoLayerStep? fused = X.Sparse is not null && UseFusedPath ? FusedTwoLayerStep.TryCreate(network) : null;
+        var A = new Matrix(fused is null ? X.Rows : 0, network.OutputSize);   // A_L = softmax(Z_L)
+        var dZ = new Matrix(fused is null ? X.Rows : 0, network.OutputSize);  // dZ_L = A_L − Y
         if (OnExplain is not null)
         {
             OnExplain(Explainer.Explain(network, train.ToMatrix(), Y, options.Alpha));
@@ -125,17 +129,29 @@ public sealed class Trainer
                 return false;
             }
             float lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, iteration, options.Iterations, options.StepSize, options.Gamma);
-            // FP: Z_l = W_l·A_(l−1) + b_l, A_l = g(Z_l), …, A_L = softmax(Z_L)
-            Matrix Z = network.Forward(X, training: true);
-            double loss = network.Loss.Forward(Z, Y, A);
-            CheckFinite(loss, iteration, network);
+            double loss, trainAccuracy;
+            if (fused is not null)
+            {
+                // FP and BP fused per block of images (the same math, streamed through cache once).
+                (loss, int correct) = fused.Run(X.Sparse!, Y);
+                trainAccuracy = (double)correct / Y.Length;
+                CheckFinite(loss, iteration, network);
+            }
+            else
+            {
+                // FP: Z_l = W_l·A_(l−1) + b_l, A_l = g(Z_l), …, A_L = softmax(Z_L)
+                Matrix Z = X.Forward(network, training: true);
+                loss = network.Loss.Forward(Z, Y, A);
+                CheckFinite(loss, iteration, network);
+                trainAccuracy = log ? Evaluator.Accuracy(A, Y) : 0;
+                // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
+                network.Loss.Backward(Z, A, Y, dZ);
+                network.Backward(dZ);
+            }
             if (log)
             {
-                Log(record, new HistoryPoint(iteration, 0, loss, Evaluator.Accuracy(A, Y), devAccuracy, lr, clock.Elapsed.TotalSeconds));
+                Log(record, new HistoryPoint(iteration, 0, loss, trainAccuracy, devAccuracy, lr, clock.Elapsed.TotalSeconds));
             }
-            // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
-            network.Loss.Backward(Z, A, Y, dZ);
-            network.Backward(dZ);
             // UP: W ← W − α·dW, b ← b − α·db
             optimizer.Step(network.Parameters, lr);
         }
@@ -146,7 +162,7 @@ public sealed class Trainer
     {
         int B = options.BatchSize;
         int[] order = Enumerable.Range(0, train.Count).ToArray();
-        var X = new SparseBatch(train.Features);
+        var X = new InputBuffer(network, train.Features);
         byte[] Y = new byte[B];
         var A = new Matrix(B, network.OutputSize);
         var dZ = new Matrix(B, network.OutputSize);
@@ -172,8 +188,8 @@ public sealed class Trainer
                 }
                 int m = Math.Min(B, train.Count - start);
                 Span<byte> labels = Y.AsSpan(0, m);
-                train.FillSparse(order.AsSpan(start, m), X, labels);
-                Matrix Z = network.Forward(X, training: true);
+                X.Fill(train, order.AsSpan(start, m), labels);
+                Matrix Z = X.Forward(network, training: true);
                 A.Reshape(m, network.OutputSize);
                 dZ.Reshape(m, network.OutputSize);
                 double loss = network.Loss.Forward(Z, labels, A);

@@ -1,0 +1,52 @@
+// `scratchnet bench`: the standard workloads, medians over several runs with min–max, and --json.
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ScratchNet.Serialization;
+using ScratchNet.Training;
+
+namespace ScratchNet.Cli.Commands;
+
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var runs = new Option<int>("--runs") { Description = "Runs per workload; the table shows the median and the range.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Threads to compute with.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON.", HelpName = "PATH" };
+        var quick = new Option<bool>("--quick") { Description = "Shortened workloads, to check that the command works (not for quoting)." };
+        var data = Common.DataOption();
+        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, inference, memory.") { runs, threads, json, quick, data };
+        command.SetAction(parsed => CliApp.Guard(parsed, console =>
+        {
+            int n = parsed.GetValue(runs), t = parsed.GetValue(threads);
+            if (n < 1 || n > 100)
+            {
+                throw new ArgumentException($"--runs {n}: use 1..100.");
+            }
+            if (t < 1 || t > 1024)
+            {
+                throw new ArgumentException($"--threads {t}: use 1..1024.");
+            }
+            var sets = Common.LoadData(parsed.GetValue(data));
+            console.WriteLine($"ScratchNet bench · {n} run(s) per workload · threads {t}{(parsed.GetValue(quick) ? " · quick (not for quoting)" : "")}");
+            console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+            console.WriteLine();
+            console.WriteLine($"{"workload",-52} {"quantity",-34} {"median",14} {"min – max",26}  note");
+            var suite = new BenchmarkSuite(sets, n, t, parsed.GetValue(quick))
+            {
+                OnResult = r => console.WriteLine($"{r.Workload,-52} {r.Quantity,-34} {Format(r.Median) + " " + r.Unit,14} {Format(r.Min) + " – " + Format(r.Max),26}  {r.Note}"),
+            };
+            List<BenchmarkResult> results = suite.Run();
+            if (parsed.GetValue(json) is { } path)
+            {
+                AtomicFile.WriteText(path, JsonSerializer.Serialize(new { machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}", threads = t, runs = n, results }, TrainingRecord.JsonOptions));
+                console.WriteLine($"results written to {path}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string Format(double v) => v >= 1000 ? v.ToString("N0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);
+}

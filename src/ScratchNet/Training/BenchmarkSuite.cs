@@ -1,0 +1,110 @@
+// The standard workloads of `scratchnet bench`, timed over several runs: (a) the seed recipe,
+// (b) an epoch of 784-128-10 with mini-batches of 64 and plain SGD, (c) inference throughput and
+// single-image latency, (d) peak memory. Returns numbers; printing is the caller's business.
+using System.Diagnostics;
+using ScratchNet.Data;
+using ScratchNet.Layers;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Training;
+
+/// <summary>One measured quantity: the median of its runs, their range, and a unit.</summary>
+public sealed record BenchmarkResult(string Workload, string Quantity, string Unit, double Median, double Min, double Max, int Runs, string Note);
+
+public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool quick)
+{
+    /// <summary>Called with each result as soon as it is measured.</summary>
+    public Action<BenchmarkResult>? OnResult { get; set; }
+
+    public List<BenchmarkResult> Run()
+    {
+        var results = new List<BenchmarkResult>();
+        void Add(BenchmarkResult r)
+        {
+            results.Add(r);
+            OnResult?.Invoke(r);
+        }
+
+        // (a) The seed recipe: 784-10-10, full batch over 59,000 images, 500 iterations.
+        TrainingOptions seed = Presets.Get("seed") with { Threads = threads, LogEvery = int.MaxValue, Iterations = quick ? 20 : 500 };
+        var seedTimes = new List<double>();
+        double seedAccuracy = 0;
+        for (int r = 0; r < runs; r++)
+        {
+            TrainingResult result = new Trainer(seed).Train(data.Train, data.Test);
+            seedTimes.Add(result.Record.TrainSeconds);
+            seedAccuracy = result.Record.TestAccuracy ?? 0;
+        }
+        Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %"));
+        using (var process = Process.GetCurrentProcess())
+        {
+            process.Refresh();
+            double peak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
+            Add(new BenchmarkResult("seed recipe", "peak memory (whole process so far)", "MB", peak, peak, peak, 1, "working set"));
+        }
+
+        // (b) 784-128-10 ReLU, mini-batches of 64, plain SGD α = 0.1, He init.
+        TrainingOptions mlp = new()
+        {
+            Preset = "bench-784-128-10", Layers = [784, 128, 10], Init = Initializer.He, Optimizer = "sgd", Alpha = 0.1f,
+            BatchSize = 64, Epochs = 1, Threads = threads, Seed = 1, TrainLimit = quick ? 5000 : 0,
+        };
+        var epochTimes = new List<double>();
+        for (int r = 0; r < runs; r++)
+        {
+            TrainingResult result = new Trainer(mlp).Train(data.Train, null);
+            epochTimes.Add(result.Record.TrainSeconds);
+        }
+        int images = data.Train.Count - mlp.DevSize;
+        if (mlp.TrainLimit > 0)
+        {
+            images = Math.Min(images, mlp.TrainLimit);
+        }
+        Add(Summarise("784-128-10, batch 64, SGD: one epoch", "time per epoch", "s", epochTimes, $"{images / Median(epochTimes):N0} images/s"));
+        TrainingResult five = new Trainer(mlp with { Epochs = quick ? 1 : 5 }).Train(data.Train, data.Test);
+        Add(new BenchmarkResult("784-128-10, batch 64, SGD", $"test accuracy after {(quick ? 1 : 5)} epochs", "%", 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 1, ""));
+
+        // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
+        Workers.Threads = threads;
+        Network network = Network.CreateDense([784, 10, 10], "relu");
+        network.Initialize(Initializer.SeedUniform, new Rng(0));
+        SparseBatch test = data.Test.Sparse;
+        var throughput = new List<double>();
+        for (int r = 0; r < Math.Max(runs, 3); r++)
+        {
+            var clock = Stopwatch.StartNew();
+            int repeats = quick ? 2 : 20;
+            for (int k = 0; k < repeats; k++)
+            {
+                network.Predict(test);
+            }
+            throughput.Add(repeats * test.Rows / clock.Elapsed.TotalSeconds);
+        }
+        Add(Summarise("inference, seed network, batch of 10,000", "throughput", "images/s", throughput, ""));
+        var single = new SparseBatch(784);
+        data.Test.FillSparse(single, 0, 1);
+        var latency = new List<double>();
+        for (int r = 0; r < Math.Max(runs, 3); r++)
+        {
+            int repeats = quick ? 200 : 20_000;
+            var clock = Stopwatch.StartNew();
+            for (int k = 0; k < repeats; k++)
+            {
+                network.Predict(single);
+            }
+            latency.Add(clock.Elapsed.TotalMicroseconds / repeats);
+        }
+        Add(Summarise("inference, seed network, one image", "latency", "µs", latency, ""));
+        return results;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int n = sorted.Count;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static BenchmarkResult Summarise(string workload, string quantity, string unit, List<double> values, string note) =>
+        new(workload, quantity, unit, Median(values), values.Min(), values.Max(), values.Count, note);
+}

@@ -1,0 +1,294 @@
+// The fast path for the seed network's shape — sparse X → Dense(H) → g → Dense(O) → softmax with
+// cross-entropy — over a large batch: one forward and backward pass per block of 256 images while
+// the block is in cache. Per image: Z1 over its non-zero pixels, A1 = g(Z1), Z2, softmax, dZ2 = A2 − Y,
+// dW2 and db2 accumulated, dZ1 = W2ᵀ·dZ2 ∘ g′(Z1); then per block dW1 pixel by pixel over the block's
+// non-zeros regrouped by pixel. Pieces of rows are fixed by m and reduced in order: the same bits
+// whatever the thread count. The same math as the layer-by-layer path (tested against it).
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using ScratchNet.Layers;
+using ScratchNet.Losses;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Training;
+
+internal sealed unsafe class FusedTwoLayerStep
+{
+    private const int Block = PixelMajorBlocks.BlockRows;
+    private const int MinRowsPerPiece = 2048;
+    private const int MaxPieces = 32;
+    private const int MaxWidth = 64;
+
+    private readonly Dense dense1;
+    private readonly Activation g;
+    private readonly Dense dense2;
+    private readonly int K, H, Hp, O, Op;
+    private readonly float[] W1t, W2t, W2p, b1p, b2p;
+
+    private FusedTwoLayerStep(Network network)
+    {
+        dense1 = (Dense)network.Layers[0];
+        g = (Activation)network.Layers[1];
+        dense2 = (Dense)network.Layers[2];
+        K = dense1.Inputs;
+        H = dense1.Outputs;
+        Hp = SparseKernels.Padded(H);
+        O = dense2.Outputs;
+        Op = SparseKernels.Padded(O);
+        W1t = new float[K * Hp];
+        W2t = new float[H * Op];
+        W2p = new float[O * Hp];
+        b1p = new float[Hp];
+        b2p = new float[Op];
+    }
+
+    /// <summary>The step for <paramref name="network"/>, or null when its shape is not the one this path handles.</summary>
+    public static FusedTwoLayerStep? TryCreate(Network network) =>
+        network.Layers.Count == 3
+        && network.Layers[0] is Dense { Outputs: <= MaxWidth } d1
+        && network.Layers[1] is Activation
+        && network.Layers[2] is Dense { Outputs: <= MaxWidth } d2
+        && d1.Outputs == d2.Inputs
+        && network.Loss is SoftmaxCrossEntropy
+        && Vector256.IsHardwareAccelerated
+            ? new FusedTwoLayerStep(network)
+            : null;
+
+    /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
+    public (double Loss, int Correct) Run(SparseBatch X, byte[] Y)
+    {
+        int m = X.Rows;
+        if (X.Cols != K || Y.Length != m)
+        {
+            throw new ArgumentException($"Fused step: X {X} and {Y.Length} labels do not fit a {K}-input network.");
+        }
+        Refresh();
+        int pieces = Math.Clamp(m / MinRowsPerPiece, 1, MaxPieces);
+        int perPiece = (m + pieces - 1) / pieces;
+        var pieceStarts = new int[pieces + 1];
+        for (int p = 0; p <= pieces; p++)
+        {
+            pieceStarts[p] = Math.Min(m, p * perPiece);
+        }
+        // The non-zeros regrouped by pixel per block of 256 rows: built on the first step, then reused.
+        PixelMajorBlocks layout = PixelMajorBlocks.For(X, pieceStarts);
+        var firstBlock = new int[pieces + 1];
+        for (int p = 0, b = 0; p <= pieces; p++)
+        {
+            while (b < layout.Blocks && layout.BlockRowStart[b] < pieceStarts[p])
+            {
+                b++;
+            }
+            firstBlock[p] = b;
+        }
+        int dW1Size = K * Hp, dW2Size = O * Hp;
+        int stride = dW1Size + dW2Size + Hp + Op; // per piece: dW1ᵀ, dW2, db1, db2
+        float[] partials = ArrayPool<float>.Shared.Rent(pieces * stride);
+        var losses = new double[pieces];
+        var correct = new int[pieces];
+        try
+        {
+            Workers.For(pieces, p =>
+            {
+                Span<float> part = partials.AsSpan(p * stride, stride);
+                part.Clear();
+                (losses[p], correct[p]) = RunPiece(X, Y, layout, firstBlock[p], firstBlock[p + 1], part, dW1Size, dW2Size);
+            });
+            Reduce(partials, pieces, stride, dW1Size, dW2Size, 1f / m);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
+        }
+        double loss = 0;
+        int right = 0;
+        for (int p = 0; p < pieces; p++)
+        {
+            loss += losses[p];
+            right += correct[p];
+        }
+        return (loss / m, right);
+    }
+
+    /// <summary>Copies W1, W2, b1, b2 into the transposed, padded forms the loops read.</summary>
+    private void Refresh()
+    {
+        var w1 = new Matrix(H, K, dense1.W.Value);
+        SparseKernels.TransposePadded(w1, W1t);
+        Array.Clear(W2t);
+        Array.Clear(W2p);
+        for (int o = 0; o < O; o++)
+        {
+            for (int h = 0; h < H; h++)
+            {
+                float w = dense2.W.Value[(o * H) + h];
+                W2t[(h * Op) + o] = w;   // W2ᵀ [H, Op]
+                W2p[(o * Hp) + h] = w;   // W2 [O, Hp]
+            }
+        }
+        Array.Clear(b1p);
+        Array.Clear(b2p);
+        dense1.b.Value.CopyTo(b1p, 0);
+        dense2.b.Value.CopyTo(b2p, 0);
+    }
+
+    private (double Loss, int Correct) RunPiece(SparseBatch X, byte[] Y, PixelMajorBlocks layout, int firstBlock, int endBlock, Span<float> part, int dW1Size, int dW2Size)
+    {
+        int[] rowStart = X.RowStartArray;
+        double loss = 0;
+        int correct = 0;
+        float[] blocks = ArrayPool<float>.Shared.Rent(3 * Block * Hp);   // Z1, A1 and dA1 → dZ1 of one block [rows, Hp]
+        float* z2 = stackalloc float[MaxWidth];
+        try
+        {
+            fixed (float* pPart = part, pw1 = W1t, pw2t = W2t, pw2p = W2p, pb1 = b1p, pb2 = b2p, pv = X.ValueArray, pBlocks = blocks, pev = layout.EntryValue)
+            fixed (ushort* pi = X.IndexArray)
+            fixed (byte* per = layout.EntryRow)
+            fixed (int* pcol = layout.ColStart)
+            {
+                float* dW1t = pPart, dW2 = pPart + dW1Size, db1 = dW2 + dW2Size, db2 = db1 + Hp;
+                float* Z1 = pBlocks, A1 = pBlocks + (Block * Hp), dZ1 = pBlocks + (2 * Block * Hp);
+                for (int b = firstBlock; b < endBlock; b++)
+                {
+                    int r0 = layout.BlockRowStart[b], r1 = layout.BlockRowStart[b + 1], rows = r1 - r0;
+                    // FP  Z1 = W1·X + b1 over each image's non-zero pixels
+                    for (int i = r0; i < r1; i++)
+                    {
+                        int e0 = rowStart[i], e1 = rowStart[i + 1];
+                        float* z1 = Z1 + ((i - r0) * Hp);
+                        for (int n = 0; n < Hp; n += 16)
+                        {
+                            SparseKernels.Gather(pi + e0, pv + e0, e1 - e0, pw1 + n, Hp, Math.Min(16, Hp - n), z1 + n);
+                        }
+                        for (int h = 0; h < Hp; h += 8)
+                        {
+                            (Vector256.Load(z1 + h) + Vector256.Load(pb1 + h)).Store(z1 + h);
+                        }
+                    }
+                    //     A1 = g(Z1), the whole block at once (padding columns are never read back)
+                    g.Apply(new ReadOnlySpan<float>(Z1, rows * Hp), new Span<float>(A1, rows * Hp));
+                    for (int i = 0; i < rows; i++)
+                    {
+                        float* a1 = A1 + (i * Hp), da1 = dZ1 + (i * Hp);
+                        //     Z2 = W2·A1 + b2
+                        for (int o = 0; o < Op; o += 8)
+                        {
+                            Vector256<float> acc = Vector256.Load(pb2 + o);
+                            for (int h = 0; h < H; h++)
+                            {
+                                acc = Vector256.FusedMultiplyAdd(Vector256.Create(a1[h]), Vector256.Load(pw2t + (h * Op) + o), acc);
+                            }
+                            acc.Store(z2 + o);
+                        }
+                        //     A2 = softmax(Z2); loss += log Σ exp(z2 − max) + max − z2[y]
+                        int y = Y[r0 + i];
+                        float zy = z2[y], max = z2[0];
+                        int best = 0;
+                        for (int o = 1; o < O; o++)
+                        {
+                            if (z2[o] > max)
+                            {
+                                max = z2[o];
+                                best = o;
+                            }
+                        }
+                        double sum = 0;
+                        for (int o = 0; o < O; o++)
+                        {
+                            float e = MathF.Exp(z2[o] - max);
+                            z2[o] = e;
+                            sum += e;
+                        }
+                        loss += max + Math.Log(sum) - zy;
+                        correct += best == y ? 1 : 0;
+                        // BP  dZ2 = A2 − Y (in place), db2 += dZ2
+                        float inv = (float)(1.0 / sum);
+                        for (int o = 0; o < O; o++)
+                        {
+                            z2[o] = (z2[o] * inv) - (o == y ? 1f : 0f);
+                            db2[o] += z2[o];
+                        }
+                        //     dW2 += dZ2·A1ᵀ;  dA1 = W2ᵀ·dZ2
+                        for (int h = 0; h < Hp; h += 8)
+                        {
+                            Vector256<float> a = Vector256.Load(a1 + h), d = default;
+                            for (int o = 0; o < O; o++)
+                            {
+                                var dz = Vector256.Create(z2[o]);
+                                float* row = dW2 + (o * Hp) + h;
+                                Vector256.FusedMultiplyAdd(dz, a, Vector256.Load(row)).Store(row);
+                                d = Vector256.FusedMultiplyAdd(dz, Vector256.Load(pw2p + (o * Hp) + h), d);
+                            }
+                            d.Store(da1 + h);
+                        }
+                    }
+                    //     dZ1 = dA1 ∘ g′(Z1), in place over the block; padding columns stay 0 (dA1 is 0 there)
+                    var dA1 = new Span<float>(dZ1, rows * Hp);
+                    g.Derivative(new ReadOnlySpan<float>(Z1, rows * Hp), new ReadOnlySpan<float>(A1, rows * Hp), dA1, dA1);
+                    //     db1 += Σ dZ1
+                    for (int i = 0; i < rows; i++)
+                    {
+                        for (int h = 0; h < Hp; h += 8)
+                        {
+                            (Vector256.Load(db1 + h) + Vector256.Load(dZ1 + (i * Hp) + h)).Store(db1 + h);
+                        }
+                    }
+                    //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros (regrouped once per batch)
+                    int* cols = pcol + ((long)b * (K + 1));
+                    for (int k = 0; k < K; k++)
+                    {
+                        int e0 = cols[k], e1 = cols[k + 1];
+                        if (e1 > e0)
+                        {
+                            SparseKernels.AccumulatePixel(per + e0, pev + e0, e1 - e0, dZ1, Hp, dW1t + (k * Hp));
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(blocks);
+        }
+        return (loss, correct);
+    }
+
+    /// <summary>Gradients = scale · Σ_pieces partial, pieces in order, into the layers' W and b gradients.</summary>
+    private void Reduce(float[] partials, int pieces, int stride, int dW1Size, int dW2Size, float scale)
+    {
+        float[] dW1 = dense1.W.Gradient, db1 = dense1.b.Gradient, dW2 = dense2.W.Gradient, db2 = dense2.b.Gradient;
+        Workers.For(H, h =>
+        {
+            for (int k = 0; k < K; k++)
+            {
+                float sum = partials[(k * Hp) + h];
+                for (int p = 1; p < pieces; p++)
+                {
+                    sum += partials[(p * stride) + (k * Hp) + h];
+                }
+                dW1[(h * K) + k] = sum * scale;
+            }
+        });
+        float Sum(int offset)
+        {
+            float sum = partials[offset];
+            for (int p = 1; p < pieces; p++)
+            {
+                sum += partials[(p * stride) + offset];
+            }
+            return sum * scale;
+        }
+        for (int o = 0; o < O; o++)
+        {
+            for (int h = 0; h < H; h++)
+            {
+                dW2[(o * H) + h] = Sum(dW1Size + (o * Hp) + h);
+            }
+            db2[o] = Sum(dW1Size + dW2Size + Hp + o);
+        }
+        for (int h = 0; h < H; h++)
+        {
+            db1[h] = Sum(dW1Size + dW2Size + h);
+        }
+    }
+}

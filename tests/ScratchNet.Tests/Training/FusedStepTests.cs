@@ -1,0 +1,85 @@
+// The fused full-batch path for two-layer networks against the layer-by-layer path: same loss,
+// accuracy and gradients; and the same bits with one and two threads.
+using ScratchNet.Layers;
+using ScratchNet.Tensors;
+using ScratchNet.Training;
+
+namespace ScratchNet.Tests.Training;
+
+public class FusedStepTests
+{
+    [Theory]
+    [InlineData("relu", 10, 10, 5000)]
+    [InlineData("tanh", 17, 10, 3000)]
+    [InlineData("sigmoid", 3, 7, 700)]
+    [InlineData("leaky_relu", 32, 10, 4100)]
+    public void Fused_step_equals_the_layer_by_layer_step(string activation, int hidden, int classes, int m)
+    {
+        var data = TestData.MnistSets.Train.Take(m);
+        byte[] Y = data.Labels.Select(l => (byte)(l % classes)).ToArray();
+        var network = Network.CreateDense([784, hidden, classes], activation);
+        network.Initialize(Initializer.SeedUniform, new Rng(3));
+
+        FusedTwoLayerStep fused = FusedTwoLayerStep.TryCreate(network) ?? throw new InvalidOperationException("no fused path");
+        (double fusedLoss, int fusedCorrect) = fused.Run(data.Sparse, Y);
+        var fusedGradients = network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
+
+        Matrix Z = network.Forward(data.ToMatrix(), training: true);
+        var A = new Matrix(m, classes);
+        var dZ = new Matrix(m, classes);
+        double loss = network.Loss.Forward(Z, Y, A);
+        int correct = (int)Math.Round(Evaluator.Accuracy(A, Y) * m);
+        network.Loss.Backward(Z, A, Y, dZ);
+        network.Backward(dZ);
+
+        Assert.Equal(loss, fusedLoss, 4);
+        Assert.Equal(correct, fusedCorrect);
+        for (int p = 0; p < network.Parameters.Count; p++)
+        {
+            float[] expected = network.Parameters[p].Gradient;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(MathF.Abs(expected[i] - fusedGradients[p][i]) <= 1e-5f + (1e-3f * MathF.Abs(expected[i])),
+                    $"parameter {p} element {i}: layer path {expected[i]}, fused {fusedGradients[p][i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Fused_step_gives_the_same_bits_with_one_and_two_threads()
+    {
+        var data = TestData.MnistSets.Train.Take(9000);
+        var network = Network.CreateDense([784, 10, 10], "relu");
+        network.Initialize(Initializer.SeedUniform, new Rng(4));
+        int saved = Workers.Threads;
+        try
+        {
+            List<float[]> Run(int threads)
+            {
+                Workers.Threads = threads;
+                FusedTwoLayerStep.TryCreate(network)!.Run(data.Sparse, data.Labels);
+                return network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
+            }
+            var one = Run(1);
+            var two = Run(2);
+            for (int p = 0; p < one.Count; p++)
+            {
+                Assert.Equal(one[p], two[p]);
+            }
+        }
+        finally
+        {
+            Workers.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Training_with_and_without_the_fused_path_reaches_the_same_accuracy()
+    {
+        TrainingOptions options = Presets.Get("seed") with { Iterations = 60, TrainLimit = 8000, DevSize = 500 };
+        TrainingResult fused = new Trainer(options).Train(TestData.MnistSets.Train, null);
+        TrainingResult layered = new Trainer(options) { UseFusedPath = false }.Train(TestData.MnistSets.Train, null);
+        Assert.Equal(layered.Record.TrainAccuracy, fused.Record.TrainAccuracy, 2);
+        Assert.Equal(layered.Record.History[^1].Loss, fused.Record.History[^1].Loss, 3);
+    }
+}
