@@ -1,0 +1,96 @@
+"""The ScratchNet bench workloads written plainly in PyTorch (CPU, float32), for side-by-side timing.
+Same recipes as numpy_peer.py. Prints one JSON object. Usage: python3 torch_peer.py [--quick]
+"""
+import json
+import resource
+import sys
+import time
+
+import torch
+
+from mnist import load
+
+quick = "--quick" in sys.argv
+torch.manual_seed(0)
+x_train_all, y_train_all, x_test, y_test = (torch.from_numpy(a) for a in load())
+order = torch.randperm(len(x_train_all))
+train = order[1000:]
+X, Y = x_train_all[train].contiguous(), y_train_all[train]
+x_test = x_test.contiguous()
+F = torch.nn.functional
+
+
+def seed_recipe(iterations):
+    W1 = torch.rand(10, 784) - 0.5
+    b1 = torch.rand(10) - 0.5
+    W2 = torch.rand(10, 10) - 0.5
+    b2 = torch.rand(10) - 0.5
+    Yh = F.one_hot(Y, 10).float()
+    m = float(len(X))
+    with torch.no_grad():
+        for _ in range(iterations):
+            Z1 = torch.addmm(b1, X, W1.t())
+            A1 = Z1.clamp_min(0)
+            A2 = torch.softmax(torch.addmm(b2, A1, W2.t()), dim=1)
+            dZ2 = A2 - Yh
+            dW2 = dZ2.t() @ A1 / m
+            db2 = dZ2.sum(0) / m
+            dZ1 = (dZ2 @ W2) * (Z1 > 0)
+            dW1 = dZ1.t() @ X / m
+            db1 = dZ1.sum(0) / m
+            W1 -= 0.1 * dW1
+            b1 -= 0.1 * db1
+            W2 -= 0.1 * dW2
+            b2 -= 0.1 * db2
+    return W1, b1, W2, b2
+
+
+def predict(params, x):
+    W1, b1, W2, b2 = params
+    with torch.no_grad():
+        return torch.addmm(b2, torch.addmm(b1, x, W1.t()).clamp_min(0), W2.t()).argmax(1)
+
+
+result = {"peer": "torch " + torch.__version__, "threads": torch.get_num_threads()}
+start = time.perf_counter()
+seed = seed_recipe(20 if quick else 500)
+result["seed_seconds"] = time.perf_counter() - start
+result["seed_test_accuracy"] = float((predict(seed, x_test) == y_test).float().mean())
+result["seed_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+for layer in (model[0], model[2]):
+    torch.nn.init.kaiming_normal_(layer.weight)
+    torch.nn.init.zeros_(layer.bias)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+epochs = 1 if quick else 5
+limit = 5000 if quick else len(X)
+epoch_seconds = []
+for epoch in range(epochs):
+    perm = torch.randperm(limit)
+    start = time.perf_counter()
+    for s in range(0, limit, 64):
+        idx = perm[s:s + 64]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(X[idx]), Y[idx])
+        loss.backward()
+        optimizer.step()
+    epoch_seconds.append(time.perf_counter() - start)
+epoch_seconds.sort()
+result["epoch_seconds"] = epoch_seconds[len(epoch_seconds) // 2]
+result["epoch_images_per_second"] = limit / result["epoch_seconds"]
+with torch.no_grad():
+    result["mlp_test_accuracy"] = float((model(x_test).argmax(1) == y_test).float().mean())
+
+repeats = 2 if quick else 20
+start = time.perf_counter()
+for _ in range(repeats):
+    predict(seed, x_test)
+result["inference_images_per_second"] = repeats * len(x_test) / (time.perf_counter() - start)
+single = x_test[:1]
+n = 200 if quick else 20000
+start = time.perf_counter()
+for _ in range(n):
+    predict(seed, single)
+result["latency_us"] = (time.perf_counter() - start) / n * 1e6
+print(json.dumps(result))
