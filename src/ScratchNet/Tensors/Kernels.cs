@@ -11,6 +11,7 @@ public static unsafe class Kernels
 {
     private const int V = 8;              // floats per Vector256
     private const int RowBlock = 64;      // rows of the output per piece
+    private const int SmallRowBlock = 16; // … when there are few rows (mini-batches), for more pieces
     private const int ColBlock = 64;      // columns of the output per piece (AtB) / per cache block (ABt)
     private const int KBlock = 128;       // examples per cache block in AtB
     private const int KPiece = 2048;      // examples per piece in AtB (at least)
@@ -28,28 +29,28 @@ public static unsafe class Kernels
             throw new ArgumentException($"MatMulABt: bias has {bias.Length} values, needs {N}.");
         }
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
-        Workers.For(Pieces(M, RowBlock), piece =>
+        // Work item = (block of rows, block of columns), both fixed by the shapes.
+        int rowBlock = M >= 4 * RowBlock ? RowBlock : SmallRowBlock;
+        int rowBlocks = Pieces(M, rowBlock), colBlocks = Pieces(N, ColBlock);
+        Workers.For(rowBlocks * colBlocks, item =>
         {
-            int i0 = piece * RowBlock, i1 = Math.Min(M, i0 + RowBlock);
+            int i0 = item / colBlocks * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
+            int j0 = item % colBlocks * ColBlock, j1 = Math.Min(N, j0 + ColBlock);
             fixed (float* pa = a, pb = b, pc = c)
             {
-                for (int j0 = 0; j0 < N; j0 += ColBlock)
+                for (int i = i0; i < i1; i += 4)
                 {
-                    int j1 = Math.Min(N, j0 + ColBlock);
-                    for (int i = i0; i < i1; i += 4)
+                    int rows = Math.Min(4, i1 - i);
+                    int j = j0;
+                    for (; j + 2 <= j1; j += 2)
                     {
-                        int rows = Math.Min(4, i1 - i);
-                        int j = j0;
-                        for (; j + 2 <= j1; j += 2)
+                        DotTile4x2(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N);
+                    }
+                    for (; j < j1; j++)
+                    {
+                        for (int r = 0; r < rows; r++)
                         {
-                            DotTile4x2(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N);
-                        }
-                        for (; j < j1; j++)
-                        {
-                            for (int r = 0; r < rows; r++)
-                            {
-                                pc[((long)(i + r) * N) + j] = Dot(pa + ((long)(i + r) * K), pb + ((long)j * K), K);
-                            }
+                            pc[((long)(i + r) * N) + j] = Dot(pa + ((long)(i + r) * K), pb + ((long)j * K), K);
                         }
                     }
                 }
@@ -58,7 +59,7 @@ public static unsafe class Kernels
                     for (int i = i0; i < i1; i++)
                     {
                         float* row = pc + ((long)i * N);
-                        for (int j = 0; j < N; j++)
+                        for (int j = j0; j < j1; j++)
                         {
                             row[j] += bias[j];
                         }
@@ -74,16 +75,20 @@ public static unsafe class Kernels
         int M = A.Rows, K = A.Cols, N = B.Cols;
         ReferenceKernels.Check(B.Rows == K && C.Rows == M && C.Cols == N, "MatMulAB", A, B, C);
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
-        Workers.For(Pieces(M, RowBlock), piece =>
+        // Work item = (block of rows, strip of 128 columns), both fixed by the shapes.
+        int rowBlock = M >= 4 * RowBlock ? RowBlock : SmallRowBlock;
+        int rowBlocks = Pieces(M, rowBlock), strips = Pieces(N, 2 * ColBlock);
+        Workers.For(rowBlocks * strips, item =>
         {
-            int i0 = piece * RowBlock, i1 = Math.Min(M, i0 + RowBlock);
+            int i0 = item / strips * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
+            int n0 = item % strips * 2 * ColBlock, n1 = Math.Min(N, n0 + (2 * ColBlock));
             fixed (float* pa = a, pb = b, pc = c)
             {
                 for (int i = i0; i < i1; i += 4)
                 {
                     int rows = Math.Min(4, i1 - i);
                     // Row r of this tile, element k of A: pa[(i + r)·K + k].
-                    OuterTile(pa + ((long)i * K), K, 1, rows, pb, N, 0, K, N, pc + ((long)i * N), N, accumulate: false);
+                    OuterTile(pa + ((long)i * K), K, 1, rows, pb + n0, N, 0, K, n1 - n0, pc + ((long)i * N) + n0, N, accumulate: false);
                 }
             }
         });

@@ -81,6 +81,23 @@ public static unsafe class SparseKernels
     /// </summary>
     internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
     {
+        if (Vector512.IsHardwareAccelerated && width == 2 * V)
+        {
+            // The same per-lane operations as the two-Vector256 path below, in half the instructions.
+            Vector512<float> a = default, b = default;
+            int e = 0;
+            for (; e + 2 <= count; e += 2)
+            {
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(w + ((long)columns[e] * ldw)), a);
+                b = Vector512.FusedMultiplyAdd(Vector512.Create(values[e + 1]), Vector512.Load(w + ((long)columns[e + 1] * ldw)), b);
+            }
+            if (e < count)
+            {
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(w + ((long)columns[e] * ldw)), a);
+            }
+            (a + b).Store(acc);
+            return;
+        }
         if (Vectorised)
         {
             Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
@@ -246,6 +263,23 @@ public static unsafe class SparseKernels
     /// <summary>dst[0..width) += Σ_e values[e]·dz[rows[e]·width ..), width a multiple of 8; two entries per step.</summary>
     internal static void AccumulatePixel(byte* rows, float* values, int count, float* dz, int width, float* dst)
     {
+        if (Vector512.IsHardwareAccelerated && width == 2 * V)
+        {
+            // The same per-lane operations as the two-Vector256 path below, in half the instructions.
+            Vector512<float> a = default, b = default;
+            int e = 0;
+            for (; e + 2 <= count; e += 2)
+            {
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(dz + (rows[e] * width)), a);
+                b = Vector512.FusedMultiplyAdd(Vector512.Create(values[e + 1]), Vector512.Load(dz + (rows[e + 1] * width)), b);
+            }
+            if (e < count)
+            {
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(dz + (rows[e] * width)), a);
+            }
+            (Vector512.Load(dst) + (a + b)).Store(dst);
+            return;
+        }
         float* acc = stackalloc float[2 * V];
         for (int n = 0; n < width; n += 2 * V)
         {

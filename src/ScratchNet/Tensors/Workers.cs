@@ -1,11 +1,36 @@
 // Runs independent pieces of work on up to Threads threads. Pieces are fixed by the shapes alone,
 // never by the thread count, so results are bit-identical whatever Threads is.
+// The helpers are long-lived threads that spin briefly between calls and then sleep: a training
+// step makes many small parallel calls, and the thread pool's start-up per call cost more than the
+// work itself (measured: docs/benchmarks.md). Leaves out: nested parallelism (runs inline).
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
 namespace ScratchNet.Tensors;
 
 /// <summary>The thread count used by every kernel (default: all cores).</summary>
 public static class Workers
 {
+    private static readonly object Gate = new();   // one parallel call at a time
+    private static readonly object Sync = new();   // guards generation for sleeping helpers
+    private static readonly List<Thread> Helpers = [];
     private static int threads = Environment.ProcessorCount;
+    private static long generation;
+    private static Job? current;
+
+    [ThreadStatic]
+    private static bool insidePiece;
+
+    private sealed class Job(Action<int> body, int pieces, int helpers)
+    {
+        public readonly Action<int> Body = body;
+        public readonly int Pieces = pieces;
+        public readonly int Helpers = helpers;  // helpers allowed to join (Threads − 1)
+        public int Joined;
+        public int Next;
+        public int Done;
+        public ExceptionDispatchInfo? Error;
+    }
 
     /// <summary>Maximum number of threads kernels may use; at least 1.</summary>
     public static int Threads
@@ -25,7 +50,8 @@ public static class Workers
         {
             return;
         }
-        if (threads == 1 || pieces == 1)
+        int helpers = Math.Min(threads, pieces) - 1;
+        if (helpers == 0 || insidePiece)
         {
             for (int p = 0; p < pieces; p++)
             {
@@ -33,6 +59,92 @@ public static class Workers
             }
             return;
         }
-        Parallel.For(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        lock (Gate)
+        {
+            EnsureHelpers(helpers);
+            var job = new Job(body, pieces, helpers);
+            lock (Sync)
+            {
+                current = job;
+                generation++;
+                Monitor.PulseAll(Sync);
+            }
+            Work(job);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref job.Done) < pieces)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            lock (Sync)
+            {
+                current = null;
+            }
+            job.Error?.Throw();
+        }
+    }
+
+    private static void Work(Job job)
+    {
+        bool wasInside = insidePiece;
+        insidePiece = true;
+        try
+        {
+            int p;
+            while ((p = Interlocked.Increment(ref job.Next) - 1) < job.Pieces)
+            {
+                try
+                {
+                    job.Body(p);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref job.Error, ExceptionDispatchInfo.Capture(e), null);
+                }
+                Interlocked.Increment(ref job.Done);
+            }
+        }
+        finally
+        {
+            insidePiece = wasInside;
+        }
+    }
+
+    private static void EnsureHelpers(int count)
+    {
+        while (Helpers.Count < count)
+        {
+            var thread = new Thread(HelperLoop) { IsBackground = true, Name = $"ScratchNet worker {Helpers.Count + 1}" };
+            Helpers.Add(thread);
+            thread.Start();
+        }
+    }
+
+    private static void HelperLoop()
+    {
+        long seen = Volatile.Read(ref generation);
+        long spinTicks = Stopwatch.Frequency / 5000; // spin 200 µs before sleeping
+        while (true)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref generation) == seen && Stopwatch.GetTimestamp() - start < spinTicks)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            Job? job;
+            lock (Sync)
+            {
+                while (generation == seen)
+                {
+                    Monitor.Wait(Sync);
+                }
+                seen = generation;
+                job = current;
+            }
+            if (job is not null && Interlocked.Increment(ref job.Joined) <= job.Helpers)
+            {
+                Work(job);
+            }
+        }
     }
 }

@@ -192,21 +192,29 @@ internal sealed unsafe class FusedTwoLayerStep
                                 best = o;
                             }
                         }
-                        double sum = 0;
-                        for (int o = 0; o < O; o++)
+                        for (int o = O; o < Op; o++)
                         {
-                            float e = MathF.Exp(z2[o] - max);
-                            z2[o] = e;
-                            sum += e;
+                            z2[o] = float.NegativeInfinity; // padding: exp gives 0
                         }
+                        var vmax = Vector256.Create(max);
+                        Vector256<float> vsum = default;
+                        for (int o = 0; o < Op; o += 8)
+                        {
+                            Vector256<float> e = Vector256.Exp(Vector256.Load(z2 + o) - vmax);
+                            e.Store(z2 + o);
+                            vsum += e;
+                        }
+                        float sum = Vector256.Sum(vsum);
                         loss += max + Math.Log(sum) - zy;
                         correct += best == y ? 1 : 0;
                         // BP  dZ2 = A2 − Y (in place), db2 += dZ2
-                        float inv = (float)(1.0 / sum);
-                        for (int o = 0; o < O; o++)
+                        var inv = Vector256.Create(1f / sum);
+                        z2[y] -= sum; // (e_y − sum)/sum = A2[y] − 1
+                        for (int o = 0; o < Op; o += 8)
                         {
-                            z2[o] = (z2[o] * inv) - (o == y ? 1f : 0f);
-                            db2[o] += z2[o];
+                            Vector256<float> dz2 = Vector256.Load(z2 + o) * inv;
+                            dz2.Store(z2 + o);
+                            (Vector256.Load(db2 + o) + dz2).Store(db2 + o);
                         }
                         //     dW2 += dZ2·A1ᵀ;  dA1 = W2ᵀ·dZ2
                         for (int h = 0; h < Hp; h += 8)
