@@ -1,5 +1,6 @@
 // A labelled set of images kept as bytes (one row of Features pixels per image), and the
-// conversion to the float batches the network reads: X = pixels / 255.
+// conversions to what the network reads: X = pixels / 255, dense or as sparse rows of non-zeros.
+// A subset is a view (an index list over its parent's pixels), so a train/dev split copies no images.
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Data;
@@ -7,6 +8,10 @@ namespace ScratchNet.Data;
 /// <summary>Images [Count, Features] as bytes 0..255 and their labels.</summary>
 public sealed class Dataset
 {
+    private readonly byte[] pixels;   // the parent's pixels when this is a view
+    private readonly int[]? rows;     // image i is pixels row rows[i]; null: image i is row i
+    private SparseBatch? sparse;
+
     public Dataset(byte[] pixels, byte[] labels, int imageRows, int imageCols, string source)
     {
         Features = imageRows * imageCols;
@@ -14,14 +19,23 @@ public sealed class Dataset
         {
             throw new ArgumentException($"{pixels.Length} pixels do not make {labels.Length} images of {Features}.");
         }
-        Pixels = pixels;
+        this.pixels = pixels;
         Labels = labels;
         ImageRows = imageRows;
         ImageCols = imageCols;
         Source = source;
     }
 
-    public byte[] Pixels { get; }
+    private Dataset(Dataset parent, int[] rows, byte[] labels, string source)
+    {
+        pixels = parent.pixels;
+        this.rows = rows;
+        Labels = labels;
+        ImageRows = parent.ImageRows;
+        ImageCols = parent.ImageCols;
+        Features = parent.Features;
+        Source = source;
+    }
 
     public byte[] Labels { get; }
 
@@ -37,41 +51,38 @@ public sealed class Dataset
     /// <summary>Where the data came from, for messages and metadata.</summary>
     public string Source { get; }
 
-    public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * Features, Features);
+    public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan((rows is null ? index : rows[index]) * Features, Features);
 
     /// <summary>Number of classes: the largest label + 1.</summary>
     public int Classes => Labels.Length == 0 ? 0 : Labels.Max() + 1;
 
-    /// <summary>A new dataset of the images at <paramref name="indices"/>, in that order.</summary>
+    /// <summary>A view of the images at <paramref name="indices"/>, in that order (no pixels are copied).</summary>
     public Dataset Subset(ReadOnlySpan<int> indices, string? source = null)
     {
-        byte[] pixels = new byte[indices.Length * Features];
-        byte[] labels = new byte[indices.Length];
+        var map = new int[indices.Length];
+        var labels = new byte[indices.Length];
         for (int i = 0; i < indices.Length; i++)
         {
-            Image(indices[i]).CopyTo(pixels.AsSpan(i * Features));
+            map[i] = rows is null ? indices[i] : rows[indices[i]];
             labels[i] = Labels[indices[i]];
         }
-        return new Dataset(pixels, labels, ImageRows, ImageCols, source ?? Source);
+        return new Dataset(this, map, labels, source ?? Source);
     }
 
     /// <summary>The first <paramref name="count"/> images.</summary>
     public Dataset Take(int count)
     {
         int n = Math.Min(count, Count);
-        return new Dataset(Pixels[..(n * Features)], Labels[..n], ImageRows, ImageCols, Source);
+        return Subset(Enumerable.Range(0, n).ToArray());
     }
 
     /// <summary>X [n, Features] = pixels / 255 of images start … start + n − 1, into <paramref name="X"/>.</summary>
     public void FillBatch(int start, int n, Matrix X)
     {
         X.Reshape(n, Features);
-        ReadOnlySpan<byte> source = Pixels.AsSpan(start * Features, n * Features);
-        Span<float> dest = X.Span;
-        const float scale = 1f / 255f;
-        for (int i = 0; i < source.Length; i++)
+        for (int r = 0; r < n; r++)
         {
-            dest[i] = source[i] * scale;
+            ToFloats(Image(start + r), X.Row(r));
         }
     }
 
@@ -79,20 +90,22 @@ public sealed class Dataset
     public void FillBatch(ReadOnlySpan<int> indices, Matrix X, Span<byte> labels)
     {
         X.Reshape(indices.Length, Features);
-        const float scale = 1f / 255f;
         for (int r = 0; r < indices.Length; r++)
         {
-            ReadOnlySpan<byte> image = Image(indices[r]);
-            Span<float> row = X.Row(r);
-            for (int k = 0; k < image.Length; k++)
-            {
-                row[k] = image[k] * scale;
-            }
+            ToFloats(Image(indices[r]), X.Row(r));
             labels[r] = Labels[indices[r]];
         }
     }
 
-    private SparseBatch? sparse;
+    /// <summary>x = pixel / 255, the one conversion every path uses.</summary>
+    public static void ToFloats(ReadOnlySpan<byte> image, Span<float> x)
+    {
+        const float scale = 1f / 255f;
+        for (int k = 0; k < image.Length; k++)
+        {
+            x[k] = image[k] * scale;
+        }
+    }
 
     /// <summary>All images as one sparse batch X [Count, Features] = pixels / 255, non-zeros only (built once).</summary>
     public SparseBatch Sparse
@@ -112,7 +125,16 @@ public sealed class Dataset
     /// <summary>Sparse X of images start … start + n − 1 into <paramref name="X"/>.</summary>
     public void FillSparse(SparseBatch X, int start, int n)
     {
+        long nonZeros = 0;
+        for (int i = start; i < start + n; i++)
+        {
+            foreach (byte b in Image(i))
+            {
+                nonZeros += b != 0 ? 1 : 0;
+            }
+        }
         X.Clear();
+        X.EnsureCapacity(n, (int)Math.Min(nonZeros, int.MaxValue));
         var columns = new ushort[Features];
         var values = new float[Features];
         for (int i = start; i < start + n; i++)

@@ -52,6 +52,20 @@ public sealed class SparseBatch
         Version++;
     }
 
+    /// <summary>Makes room for <paramref name="rows"/> rows and <paramref name="nonZeros"/> values in all, so filling allocates no more.</summary>
+    public void EnsureCapacity(int rows, int nonZeros)
+    {
+        if (rowStart.Length < rows + 2)
+        {
+            Array.Resize(ref rowStart, rows + 2);
+        }
+        if (index.Length < nonZeros)
+        {
+            Array.Resize(ref index, nonZeros);
+            Array.Resize(ref value, nonZeros);
+        }
+    }
+
     /// <summary>Appends a row from its dense values, keeping only the non-zeros.</summary>
     public void AppendRow(ReadOnlySpan<float> dense)
     {
