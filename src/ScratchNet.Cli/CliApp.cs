@@ -17,8 +17,14 @@ public static class ExitCodes
 
 public static class CliApp
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    private static readonly AsyncLocal<CancellationToken> ExternalCancellation = new();
+
+    /// <summary>A token that stops a running command as Ctrl-C would (for hosts and tests).</summary>
+    public static CancellationToken Cancellation => ExternalCancellation.Value;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
     {
+        ExternalCancellation.Value = cancel;
         var root = new RootCommand("ScratchNet: neural networks from scratch that recognise handwritten digits (MNIST).")
         {
             TrainCommand.Create(),
@@ -26,6 +32,8 @@ public static class CliApp
             PredictCommand.Create(),
             ExplainCommand.Create(),
             BenchCommand.Create(),
+            ReportCommand.Create(),
+            CompareCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -49,11 +49,13 @@ internal static class TrainCommand
         var metrics = new Option<string?>("--metrics-json") { Description = "Also write the run's record (settings, history, accuracies, seconds) as JSON.", HelpName = "PATH" };
         var dryRun = new Option<bool>("--dry-run") { Description = "A quick check: a few iterations (or one epoch) on 2,000 training images, 1,000 test images." };
         var explain = new Option<bool>("--explain") { Description = "Before training, print the notes' equations with this run's shapes and values." };
+        var report = new Option<string?>("--report") { Description = "After training, write the HTML report (curves, confusion matrix, mistakes, hidden units) into this folder.", HelpName = "DIR" };
+        var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of live progress bars (also when output is redirected or NO_COLOR is set)." };
 
         var command = new Command("train", "Train a network on MNIST (or --data) and report its test accuracy.")
         {
             preset, layers, hidden, activation, init, loss, optimizer, alpha, momentum, weightDecay, schedule, stepSize, gamma,
-            batchSize, epochs, iterations, dropout, patience, devSize, seedOption, threads, logInterval, data, output, initFrom, metrics, dryRun, explain,
+            batchSize, epochs, iterations, dropout, patience, devSize, seedOption, threads, logInterval, data, output, initFrom, metrics, dryRun, explain, report, plain,
         };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
@@ -133,13 +135,12 @@ internal static class TrainCommand
                 : $"  batch {options.BatchSize} · {options.Epochs} epochs · dev {options.DevSize:N0} images held out · threads {options.Threads}");
             console.WriteLine($"  data {sets.Train.Source} ({sets.Train.Count:N0} training, {test.Count:N0} test images)");
 
-            var trainer = new Trainer(options)
+            var trainer = new Trainer(options) { InitialParameters = initial };
+            bool live = Progress.IsInteractive(console, parsed.GetValue(plain));
+            if (!live)
             {
-                InitialParameters = initial,
-                OnLog = p => console.WriteLine(options.BatchSize == 0
-                    ? $"iter {p.Iteration,5}  loss {Common.Num(p.Loss, "0.0000")}  train {Common.Percent(p.TrainAccuracy),7}  dev {(p.DevAccuracy is { } d ? Common.Percent(d) : "-"),7}  {Common.Num(p.Seconds, "0.0")}s"
-                    : $"epoch {p.Epoch,3}  loss {Common.Num(p.Loss, "0.0000")}  train {Common.Percent(p.TrainAccuracy),7}  dev {(p.DevAccuracy is { } d2 ? Common.Percent(d2) : "-"),7}  lr {Common.Num(p.LearningRate, "0.######")}  {Common.Num(p.Seconds, "0.0")}s"),
-            };
+                trainer.OnLog = p => console.WriteLine(Progress.Line(p, options));
+            }
             if (parsed.GetValue(explain))
             {
                 trainer.OnExplain = lines =>
@@ -151,7 +152,7 @@ internal static class TrainCommand
                     console.WriteLine();
                 };
             }
-            using var cancel = new CancellationTokenSource();
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(CliApp.Cancellation);
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 e.Cancel = true;
@@ -161,7 +162,9 @@ internal static class TrainCommand
             TrainingResult result;
             try
             {
-                result = trainer.Train(sets.Train, test, cancel.Token);
+                result = live
+                    ? Progress.Run(trainer, options, () => trainer.Train(sets.Train, test, cancel.Token))
+                    : trainer.Train(sets.Train, test, cancel.Token);
             }
             finally
             {
@@ -182,6 +185,10 @@ internal static class TrainCommand
             {
                 AtomicFile.WriteText(metricsPath, record.ToJson());
                 console.WriteLine($"metrics written to {metricsPath}");
+            }
+            if (parsed.GetValue(report) is { } reportFolder)
+            {
+                ReportCommand.Write(console, new Model(result.Network, Metadata(record)), test, record, reportFolder, outPath);
             }
             return ExitCodes.Ok;
         }));

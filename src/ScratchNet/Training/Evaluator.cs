@@ -5,11 +5,41 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Training;
 
-/// <summary>Results on one data set. Confusion[t, p] counts images of true class t predicted as p.</summary>
-public sealed record Evaluation(double Accuracy, double Loss, int[,] Confusion, int[] Predictions)
+/// <summary>Results on one data set. Confusion[t, p] counts images of true class t predicted as p;
+/// Confidences[i] is the probability the network gave its prediction for image i.</summary>
+public sealed record Evaluation(double Accuracy, double Loss, int[,] Confusion, int[] Predictions, float[] Confidences)
 {
     public int Count => Predictions.Length;
+
+    /// <summary>Per class: precision = TP / predicted as the class, recall = TP / truly the class, F1 their harmonic mean (0 where undefined).</summary>
+    public IReadOnlyList<ClassScores> PerClass()
+    {
+        int n = Confusion.GetLength(0);
+        var scores = new List<ClassScores>(n);
+        for (int c = 0; c < n; c++)
+        {
+            int truePositives = Confusion[c, c], predicted = 0, actual = 0;
+            for (int k = 0; k < n; k++)
+            {
+                predicted += Confusion[k, c];
+                actual += Confusion[c, k];
+            }
+            double precision = predicted == 0 ? 0 : (double)truePositives / predicted;
+            double recall = actual == 0 ? 0 : (double)truePositives / actual;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            scores.Add(new ClassScores(c, precision, recall, f1, actual));
+        }
+        return scores;
+    }
+
+    /// <summary>The wrong predictions, most confident first.</summary>
+    public IReadOnlyList<int> ConfidentMistakes(IReadOnlyList<byte> labels, int count) =>
+        Enumerable.Range(0, Count).Where(i => Predictions[i] != labels[i])
+            .OrderByDescending(i => Confidences[i]).ThenBy(i => i).Take(count).ToList();
 }
+
+/// <summary>Precision, recall and F1 of one class, and how many images truly belong to it.</summary>
+public sealed record ClassScores(int Class, double Precision, double Recall, double F1, int Support);
 
 public static class Evaluator
 {
@@ -20,6 +50,7 @@ public static class Evaluator
         int classes = network.OutputSize;
         var confusion = new int[classes, classes];
         var predictions = new int[data.Count];
+        var confidences = new float[data.Count];
         var X = new InputBuffer(network, data.Features);
         var A = new Matrix(0, classes);
         double lossSum = 0;
@@ -36,6 +67,7 @@ public static class Evaluator
             {
                 int predicted = Network.ArgMax(A.Row(i));
                 predictions[start + i] = predicted;
+                confidences[start + i] = A[i, predicted];
                 confusion[labels[i], predicted]++;
                 if (predicted == labels[i])
                 {
@@ -44,7 +76,7 @@ public static class Evaluator
             }
         }
         int count = Math.Max(1, data.Count);
-        return new Evaluation((double)correct / count, lossSum / count, confusion, predictions);
+        return new Evaluation((double)correct / count, lossSum / count, confusion, predictions, confidences);
     }
 
     /// <summary>Fraction of rows of <paramref name="A"/> whose largest value is at the label.</summary>

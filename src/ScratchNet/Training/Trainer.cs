@@ -12,6 +12,9 @@ namespace ScratchNet.Training;
 /// <summary>The loss became NaN or infinite: training stopped.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
+/// <summary>Where a run stands after a step: for progress bars. In full-batch mode the run is one "epoch" of Iterations steps.</summary>
+public sealed record StepProgress(int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy, long Images, double Seconds);
+
 /// <summary>The trained network and the record of its run.</summary>
 public sealed record TrainingResult(Network Network, TrainingRecord Record, bool Cancelled);
 
@@ -27,6 +30,9 @@ public sealed class Trainer
 
     /// <summary>Called at every logged point (every LogEvery iterations, or every epoch).</summary>
     public Action<HistoryPoint>? OnLog { get; set; }
+
+    /// <summary>Called after every step (every iteration, or every mini-batch), for progress bars.</summary>
+    public Action<StepProgress>? OnStep { get; set; }
 
     /// <summary>When set, training starts from these parameters (same layer list) instead of fresh ones (--init-from).</summary>
     public Network? InitialParameters { get; set; }
@@ -143,7 +149,7 @@ public sealed class Trainer
                 Matrix Z = X.Forward(network, training: true);
                 loss = network.Loss.Forward(Z, Y, A);
                 CheckFinite(loss, iteration, network);
-                trainAccuracy = log ? Evaluator.Accuracy(A, Y) : 0;
+                trainAccuracy = log || OnStep is not null ? Evaluator.Accuracy(A, Y) : 0;
                 // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
                 network.Loss.Backward(Z, A, Y, dZ);
                 network.Backward(dZ);
@@ -152,6 +158,7 @@ public sealed class Trainer
             {
                 Log(record, new HistoryPoint(iteration, 0, loss, trainAccuracy, devAccuracy, lr, clock.Elapsed.TotalSeconds));
             }
+            OnStep?.Invoke(new StepProgress(1, 1, iteration + 1, options.Iterations, loss, trainAccuracy, (long)(iteration + 1) * Y.Length, clock.Elapsed.TotalSeconds));
             // UP: W ← W − α·dW, b ← b − α·db
             optimizer.Step(network.Parameters, lr);
         }
@@ -202,6 +209,7 @@ public sealed class Trainer
                 lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, epoch - 1 + ((double)start / train.Count), options.Epochs, options.StepSize, options.Gamma);
                 optimizer.Step(network.Parameters, lr);
                 step++;
+                OnStep?.Invoke(new StepProgress(epoch, options.Epochs, (start / B) + 1, (train.Count + B - 1) / B, lossSum / seen, correct / seen, seen, clock.Elapsed.TotalSeconds));
             }
             double? devAccuracy = DevAccuracy(network, dev);
             Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, devAccuracy, lr, clock.Elapsed.TotalSeconds));

@@ -34,7 +34,7 @@ public sealed class TrainingRecord
     public int DevSize { get; set; }
 
     [JsonPropertyName("history")]
-    public List<HistoryPoint> History { get; } = [];
+    public List<HistoryPoint> History { get; init; } = [];
 
     [JsonPropertyName("train_accuracy")]
     public double TrainAccuracy { get; set; }
@@ -65,4 +65,23 @@ public sealed class TrainingRecord
     public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads a record written by --metrics-json.</summary>
+    /// <exception cref="InvalidDataException">The file is not such a record; the message says why.</exception>
+    public static TrainingRecord Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: metrics file not found. Write one with 'scratchnet train --metrics-json {path}'.", path);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path), JsonOptions)
+                ?? throw new InvalidDataException($"{path}: the file holds no training record.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a training record written by --metrics-json ({e.Message}).", e);
+        }
+    }
 }

@@ -1,0 +1,36 @@
+// `scratchnet report`: the HTML + PNG report of a saved model (and its run's metrics, if given).
+using System.CommandLine;
+using ScratchNet.Reports;
+using ScratchNet.Serialization;
+using ScratchNet.Training;
+
+namespace ScratchNet.Cli.Commands;
+
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var model = Common.ModelOption(required: true);
+        var metrics = new Option<string?>("--metrics") { Description = "The run's record (train --metrics-json) for loss and accuracy curves.", HelpName = "RUN.json" };
+        var output = new Option<string>("--out") { Description = "Folder for index.html, the PNG pictures, metrics.csv and report.json.", HelpName = "DIR", Required = true };
+        var data = Common.DataOption();
+        var command = new Command("report", "Write a report: curves, confusion matrix, per-digit scores, worst mistakes, hidden-unit pictures.") { model, metrics, output, data };
+        command.SetAction(parsed => CliApp.Guard(parsed, console =>
+        {
+            string path = parsed.GetValue(model)!;
+            Model loaded = ModelFile.Load(path);
+            TrainingRecord? record = parsed.GetValue(metrics) is { } metricsPath ? TrainingRecord.Load(metricsPath) : null;
+            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            EvaluateCommand.CheckInput(loaded, test.Features, path);
+            Write(console, loaded, test, record, parsed.GetValue(output)!, path);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    internal static void Write(TextWriter console, Model model, ScratchNet.Data.Dataset test, TrainingRecord? record, string folder, string modelName)
+    {
+        ReportSummary summary = ReportBuilder.Build(model, test, record, folder, Path.GetFileName(modelName));
+        console.WriteLine($"report written to {Path.Combine(folder, "index.html")} ({summary.Files.Count} files; test accuracy {Common.Percent(summary.TestAccuracy)})");
+    }
+}

@@ -1,0 +1,114 @@
+// Line charts and the confusion heat map, drawn with ScottPlot and saved as PNG.
+using ScottPlot;
+using ScratchNet.Training;
+
+namespace ScratchNet.Reports;
+
+public static class Charts
+{
+    public const int Width = 800, Height = 420;
+
+    /// <summary>The x value of a history point: the epoch for mini-batch runs, the iteration for full-batch runs.</summary>
+    public static double X(HistoryPoint p) => p.Epoch > 0 ? p.Epoch : p.Iteration;
+
+    public static string XLabel(IReadOnlyList<HistoryPoint> history) => history.Count > 0 && history[0].Epoch > 0 ? "epoch" : "iteration";
+
+    /// <summary>Training loss over the run.</summary>
+    public static void Loss(IReadOnlyList<HistoryPoint> history, string path)
+    {
+        var plot = new Plot();
+        var line = plot.Add.Scatter(history.Select(X).ToArray(), history.Select(p => p.Loss).ToArray());
+        line.LegendText = "train loss";
+        line.MarkerSize = history.Count > 60 ? 0 : 4;
+        plot.Title("Loss (cross-entropy)");
+        plot.XLabel(XLabel(history));
+        plot.YLabel("loss");
+        plot.ShowLegend();
+        plot.SavePng(path, Width, Height);
+    }
+
+    /// <summary>Train and dev accuracy over the run, in percent.</summary>
+    public static void Accuracy(IReadOnlyList<HistoryPoint> history, string path)
+    {
+        var plot = new Plot();
+        double[] xs = history.Select(X).ToArray();
+        var train = plot.Add.Scatter(xs, history.Select(p => 100 * p.TrainAccuracy).ToArray());
+        train.LegendText = "train";
+        train.MarkerSize = history.Count > 60 ? 0 : 4;
+        var withDev = history.Where(p => p.DevAccuracy is not null).ToList();
+        if (withDev.Count > 0)
+        {
+            var dev = plot.Add.Scatter(withDev.Select(X).ToArray(), withDev.Select(p => 100 * p.DevAccuracy!.Value).ToArray());
+            dev.LegendText = "dev";
+            dev.MarkerSize = history.Count > 60 ? 0 : 4;
+        }
+        plot.Title("Accuracy");
+        plot.XLabel(XLabel(history));
+        plot.YLabel("accuracy (%)");
+        plot.ShowLegend();
+        plot.SavePng(path, Width, Height);
+    }
+
+    /// <summary>The confusion matrix as a heat map with counts; row 0 (true digit 0) at the top.</summary>
+    public static void Confusion(int[,] confusion, string path)
+    {
+        int n = confusion.GetLength(0);
+        var values = new double[n, n];
+        double max = 1;
+        for (int t = 0; t < n; t++)
+        {
+            for (int p = 0; p < n; p++)
+            {
+                // Off-diagonal counts on a log scale, so that the few mistakes show next to the many hits.
+                values[t, p] = Math.Log10(1 + confusion[t, p]);
+                max = Math.Max(max, values[t, p]);
+            }
+        }
+        var plot = new Plot();
+        var map = plot.Add.Heatmap(values);
+        map.Colormap = new ScottPlot.Colormaps.Viridis();
+        for (int t = 0; t < n; t++)
+        {
+            for (int p = 0; p < n; p++)
+            {
+                // Heat map row 0 is drawn at the top: cell (row t, column p) is centred at x = p, y = n − 1 − t.
+                var text = plot.Add.Text(confusion[t, p].ToString(System.Globalization.CultureInfo.InvariantCulture), p, n - 1 - t);
+                text.LabelFontSize = 12;
+                text.LabelAlignment = Alignment.MiddleCenter;
+                text.LabelFontColor = values[t, p] > max * 0.6 ? Colors.Black : Colors.White;
+            }
+        }
+        double[] positions = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+        plot.Axes.Bottom.SetTicks(positions, positions.Select(p => ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Left.SetTicks(positions, positions.Select(p => (n - 1 - (int)p).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Title("Confusion matrix (test set)");
+        plot.XLabel("predicted digit");
+        plot.YLabel("true digit");
+        plot.SavePng(path, 640, 600);
+    }
+
+    /// <summary>Dev accuracy of several runs on one plot (x: each run's progress from 0 to 1 when their units differ).</summary>
+    public static void Compare(IReadOnlyList<(string Name, TrainingRecord Record)> runs, string path)
+    {
+        bool sameUnit = runs.Select(r => r.Record.Settings.BatchSize == 0).Distinct().Count() == 1;
+        var plot = new Plot();
+        foreach (var (name, record) in runs)
+        {
+            var points = record.History.Where(p => p.DevAccuracy is not null).ToList();
+            if (points.Count == 0)
+            {
+                continue;
+            }
+            double last = Math.Max(1, X(record.History[^1]));
+            double[] xs = points.Select(p => sameUnit ? X(p) : X(p) / last).ToArray();
+            var line = plot.Add.Scatter(xs, points.Select(p => 100 * p.DevAccuracy!.Value).ToArray());
+            line.LegendText = name;
+            line.MarkerSize = points.Count > 60 ? 0 : 4;
+        }
+        plot.Title("Dev accuracy");
+        plot.XLabel(sameUnit ? XLabel(runs[0].Record.History) : "fraction of the run");
+        plot.YLabel("dev accuracy (%)");
+        plot.ShowLegend();
+        plot.SavePng(path, Width, Height);
+    }
+}
