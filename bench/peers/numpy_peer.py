@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from mnist import load
+from mnist import load, measure_inference
 
 quick = "--quick" in sys.argv
 x_train_all, y_train_all, x_test, y_test = load()
@@ -34,30 +34,35 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def step(params, x, yh, alpha):
+    """One gradient-descent step of a Dense-ReLU-Dense-softmax network, in place."""
+    W1, b1, W2, b2 = params
+    m = np.float32(len(x))
+    Z1 = x @ W1.T + b1
+    A1 = np.maximum(Z1, 0)
+    A2 = softmax(A1 @ W2.T + b2)
+    dZ2 = A2 - yh
+    dW2 = dZ2.T @ A1 / m
+    db2 = dZ2.sum(axis=0) / m
+    dZ1 = (dZ2 @ W2) * (Z1 > 0)
+    dW1 = dZ1.T @ x / m
+    db1 = dZ1.sum(axis=0) / m
+    W1 -= alpha * dW1
+    b1 -= alpha * db1
+    W2 -= alpha * dW2
+    b2 -= alpha * db2
+
+
 def seed_recipe(iterations):
     # Rows are examples: Z1 = X·W1ᵀ + b1 is the notes' W1·X + b1 transposed.
     W1 = (rng.random((10, 784), dtype=np.float32) - 0.5)
     b1 = (rng.random(10, dtype=np.float32) - 0.5)
     W2 = (rng.random((10, 10), dtype=np.float32) - 0.5)
     b2 = (rng.random(10, dtype=np.float32) - 0.5)
+    params = (W1, b1, W2, b2)
     Yh = one_hot(Y)
-    m = np.float32(len(X))
-    alpha = np.float32(0.1)
     for _ in range(iterations):
-        Z1 = X @ W1.T + b1
-        A1 = np.maximum(Z1, 0)
-        Z2 = A1 @ W2.T + b2
-        A2 = softmax(Z2)
-        dZ2 = A2 - Yh
-        dW2 = dZ2.T @ A1 / m
-        db2 = dZ2.sum(axis=0) / m
-        dZ1 = (dZ2 @ W2) * (Z1 > 0)
-        dW1 = dZ1.T @ X / m
-        db1 = dZ1.sum(axis=0) / m
-        W1 -= alpha * dW1
-        b1 -= alpha * db1
-        W2 -= alpha * dW2
-        b2 -= alpha * db2
+        step(params, X, Yh, np.float32(0.1))
     return W1, b1, W2, b2
 
 
@@ -88,36 +93,12 @@ for epoch in range(epochs):
     start = time.perf_counter()
     for s in range(0, limit, 64):
         idx = perm[s:s + 64]
-        x, yh = X[idx], Yh[idx]
-        m = np.float32(len(idx))
-        Z1 = x @ W1.T + b1
-        A1 = np.maximum(Z1, 0)
-        A2 = softmax(A1 @ W2.T + b2)
-        dZ2 = A2 - yh
-        dW2 = dZ2.T @ A1 / m
-        db2 = dZ2.sum(axis=0) / m
-        dZ1 = (dZ2 @ W2) * (Z1 > 0)
-        dW1 = dZ1.T @ x / m
-        db1 = dZ1.sum(axis=0) / m
-        W1 -= alpha * dW1
-        b1 -= alpha * db1
-        W2 -= alpha * dW2
-        b2 -= alpha * db2
+        step((W1, b1, W2, b2), X[idx], Yh[idx], alpha)
     epoch_seconds.append(time.perf_counter() - start)
 result["epoch_seconds"] = float(np.median(epoch_seconds))
 result["epoch_images_per_second"] = limit / result["epoch_seconds"]
 result["mlp_test_accuracy"] = float((predict((W1, b1, W2, b2), x_test) == y_test).mean())
 
 # (c) inference
-repeats = 2 if quick else 20
-start = time.perf_counter()
-for _ in range(repeats):
-    predict(seed, x_test)
-result["inference_images_per_second"] = repeats * len(x_test) / (time.perf_counter() - start)
-single = x_test[:1]
-n = 200 if quick else 20000
-start = time.perf_counter()
-for _ in range(n):
-    predict(seed, single)
-result["latency_us"] = (time.perf_counter() - start) / n * 1e6
+result.update(measure_inference(lambda x: predict(seed, x), x_test, quick))
 print(json.dumps(result))

@@ -8,7 +8,7 @@ import time
 
 import torch
 
-from mnist import load
+from mnist import load, measure_inference
 
 quick = "--quick" in sys.argv
 torch.manual_seed(0)
@@ -82,15 +82,5 @@ result["epoch_images_per_second"] = limit / result["epoch_seconds"]
 with torch.no_grad():
     result["mlp_test_accuracy"] = float((model(x_test).argmax(1) == y_test).float().mean())
 
-repeats = 2 if quick else 20
-start = time.perf_counter()
-for _ in range(repeats):
-    predict(seed, x_test)
-result["inference_images_per_second"] = repeats * len(x_test) / (time.perf_counter() - start)
-single = x_test[:1]
-n = 200 if quick else 20000
-start = time.perf_counter()
-for _ in range(n):
-    predict(seed, single)
-result["latency_us"] = (time.perf_counter() - start) / n * 1e6
+result.update(measure_inference(lambda x: predict(seed, x), x_test, quick))
 print(json.dumps(result))

@@ -14,39 +14,37 @@ public static class Charts
     public static string XLabel(IReadOnlyList<HistoryPoint> history) => history.Count > 0 && history[0].Epoch > 0 ? "epoch" : "iteration";
 
     /// <summary>Training loss over the run.</summary>
-    public static void Loss(IReadOnlyList<HistoryPoint> history, string path)
+    public static void Loss(IReadOnlyList<HistoryPoint> history, string path) =>
+        Save(history, [("train loss", history, p => p.Loss)], "Loss (cross-entropy)", "loss", path);
+
+    /// <summary>Train and dev accuracy over the run, in percent.</summary>
+    public static void Accuracy(IReadOnlyList<HistoryPoint> history, string path) =>
+        Save(history,
+            [("train", history, p => 100 * p.TrainAccuracy), ("dev", history.Where(p => p.DevAccuracy is not null).ToList(), p => 100 * p.DevAccuracy!.Value)],
+            "Accuracy", "accuracy (%)", path);
+
+    private static void Save(IReadOnlyList<HistoryPoint> history, (string Name, IReadOnlyList<HistoryPoint> Points, Func<HistoryPoint, double> Y)[] lines, string title, string yLabel, string path)
     {
         var plot = new Plot();
-        var line = plot.Add.Scatter(history.Select(X).ToArray(), history.Select(p => p.Loss).ToArray());
-        line.LegendText = "train loss";
-        line.MarkerSize = history.Count > 60 ? 0 : 4;
-        plot.Title("Loss (cross-entropy)");
+        foreach (var (name, points, y) in lines)
+        {
+            if (points.Count > 0)
+            {
+                AddLine(plot, name, points.Select(X).ToArray(), points.Select(y).ToArray());
+            }
+        }
+        plot.Title(title);
         plot.XLabel(XLabel(history));
-        plot.YLabel("loss");
+        plot.YLabel(yLabel);
         plot.ShowLegend();
         plot.SavePng(path, Width, Height);
     }
 
-    /// <summary>Train and dev accuracy over the run, in percent.</summary>
-    public static void Accuracy(IReadOnlyList<HistoryPoint> history, string path)
+    private static void AddLine(Plot plot, string name, double[] xs, double[] ys)
     {
-        var plot = new Plot();
-        double[] xs = history.Select(X).ToArray();
-        var train = plot.Add.Scatter(xs, history.Select(p => 100 * p.TrainAccuracy).ToArray());
-        train.LegendText = "train";
-        train.MarkerSize = history.Count > 60 ? 0 : 4;
-        var withDev = history.Where(p => p.DevAccuracy is not null).ToList();
-        if (withDev.Count > 0)
-        {
-            var dev = plot.Add.Scatter(withDev.Select(X).ToArray(), withDev.Select(p => 100 * p.DevAccuracy!.Value).ToArray());
-            dev.LegendText = "dev";
-            dev.MarkerSize = history.Count > 60 ? 0 : 4;
-        }
-        plot.Title("Accuracy");
-        plot.XLabel(XLabel(history));
-        plot.YLabel("accuracy (%)");
-        plot.ShowLegend();
-        plot.SavePng(path, Width, Height);
+        var line = plot.Add.Scatter(xs, ys);
+        line.LegendText = name;
+        line.MarkerSize = xs.Length > 60 ? 0 : 4;
     }
 
     /// <summary>The confusion matrix as a heat map with counts; row 0 (true digit 0) at the top.</summary>
@@ -100,10 +98,7 @@ public static class Charts
                 continue;
             }
             double last = Math.Max(1, X(record.History[^1]));
-            double[] xs = points.Select(p => sameUnit ? X(p) : X(p) / last).ToArray();
-            var line = plot.Add.Scatter(xs, points.Select(p => 100 * p.DevAccuracy!.Value).ToArray());
-            line.LegendText = name;
-            line.MarkerSize = points.Count > 60 ? 0 : 4;
+            AddLine(plot, name, points.Select(p => sameUnit ? X(p) : X(p) / last).ToArray(), points.Select(p => 100 * p.DevAccuracy!.Value).ToArray());
         }
         plot.Title("Dev accuracy");
         plot.XLabel(sameUnit ? XLabel(runs[0].Record.History) : "fraction of the run");

@@ -22,6 +22,21 @@ public static class TestData
         return m;
     }
 
+    /// <summary>Runs <paramref name="run"/> with the kernels limited to <paramref name="threads"/> threads.</summary>
+    public static T WithThreads<T>(int threads, Func<T> run)
+    {
+        int saved = Workers.Threads;
+        try
+        {
+            Workers.Threads = threads;
+            return run();
+        }
+        finally
+        {
+            Workers.Threads = saved;
+        }
+    }
+
     public static string TempDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "scratchnet-tests", Guid.NewGuid().ToString("N"));

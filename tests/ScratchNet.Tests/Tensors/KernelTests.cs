@@ -105,30 +105,21 @@ public class KernelTests
         var rng = new Rng(6);
         Matrix X = TestData.Random(m, k, rng, zeroFraction: 0.8f), W = TestData.Random(n, k, rng), dZ = TestData.Random(m, n, rng);
         float[] b = new float[n];
-        int saved = Workers.Threads;
-        try
+        (float[] z, float[] dw, float[] dx) Run(int threads) => TestData.WithThreads(threads, () =>
         {
-            (float[] z, float[] dw, float[] dx) Run(int threads)
-            {
-                Workers.Threads = threads;
-                Matrix Z = new(m, n), dW = new(n, k), dX = new(m, k);
-                Kernels.MatMulABt(X, W, b, Z);
-                Kernels.MatMulAtB(dZ, X, 1f / m, dW);
-                Kernels.MatMulAB(dZ, W, dX);
-                return (Z.Span.ToArray(), dW.Span.ToArray(), dX.Span.ToArray());
-            }
-            var one = Run(1);
-            var two = Run(2);
-            var four = Run(4);
-            Assert.Equal(one.z, two.z);
-            Assert.Equal(one.dw, two.dw);
-            Assert.Equal(one.dx, two.dx);
-            Assert.Equal(one.dw, four.dw);
-        }
-        finally
-        {
-            Workers.Threads = saved;
-        }
+            Matrix Z = new(m, n), dW = new(n, k), dX = new(m, k);
+            Kernels.MatMulABt(X, W, b, Z);
+            Kernels.MatMulAtB(dZ, X, 1f / m, dW);
+            Kernels.MatMulAB(dZ, W, dX);
+            return (Z.Span.ToArray(), dW.Span.ToArray(), dX.Span.ToArray());
+        });
+        var one = Run(1);
+        var two = Run(2);
+        var four = Run(4);
+        Assert.Equal(one.z, two.z);
+        Assert.Equal(one.dw, two.dw);
+        Assert.Equal(one.dx, two.dx);
+        Assert.Equal(one.dw, four.dw);
     }
 
     [Fact]

@@ -109,26 +109,17 @@ public class SparseKernelTests
         Matrix W = TestData.Random(10, 784, rng), dZ = TestData.Random(7000, 10, rng);
         var Wt = new float[784 * 16];
         SparseKernels.TransposePadded(W, Wt);
-        int saved = Workers.Threads;
-        try
+        (float[] Z, float[] dW) Run(int threads) => TestData.WithThreads(threads, () =>
         {
-            (float[], float[]) Run(int threads)
-            {
-                Workers.Threads = threads;
-                Matrix Z = new(7000, 10), dW = new(10, 784);
-                SparseKernels.MatMulABt(X, Wt, null, Z);
-                SparseKernels.MatMulAtB(dZ, X, 1f / 7000, dW);
-                return (Z.Span.ToArray(), dW.Span.ToArray());
-            }
-            var one = Run(1);
-            var two = Run(2);
-            Assert.Equal(one.Item1, two.Item1);
-            Assert.Equal(one.Item2, two.Item2);
-        }
-        finally
-        {
-            Workers.Threads = saved;
-        }
+            Matrix Z = new(7000, 10), dW = new(10, 784);
+            SparseKernels.MatMulABt(X, Wt, null, Z);
+            SparseKernels.MatMulAtB(dZ, X, 1f / 7000, dW);
+            return (Z.Span.ToArray(), dW.Span.ToArray());
+        });
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Z, two.Z);
+        Assert.Equal(one.dW, two.dW);
     }
 
     [Fact]

@@ -51,25 +51,16 @@ public class FusedStepTests
         var data = TestData.MnistSets.Train.Take(9000);
         var network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(4));
-        int saved = Workers.Threads;
-        try
+        List<float[]> Run(int threads) => TestData.WithThreads(threads, () =>
         {
-            List<float[]> Run(int threads)
-            {
-                Workers.Threads = threads;
-                FusedTwoLayerStep.TryCreate(network)!.Run(data.Sparse, data.Labels);
-                return network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
-            }
-            var one = Run(1);
-            var two = Run(2);
-            for (int p = 0; p < one.Count; p++)
-            {
-                Assert.Equal(one[p], two[p]);
-            }
-        }
-        finally
+            FusedTwoLayerStep.TryCreate(network)!.Run(data.Sparse, data.Labels);
+            return network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
+        });
+        var one = Run(1);
+        var two = Run(2);
+        for (int p = 0; p < one.Count; p++)
         {
-            Workers.Threads = saved;
+            Assert.Equal(one[p], two[p]);
         }
     }
 
