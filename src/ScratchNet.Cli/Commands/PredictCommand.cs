@@ -1,7 +1,10 @@
 // `scratchnet predict --index N`: one test image drawn as text, its label, and the ten probabilities.
 using System.CommandLine;
 using ScratchNet.Serialization;
+using ScratchNet.Data;
+using ScratchNet.Images;
 using ScratchNet.Tensors;
+using ScratchNet.Training;
 
 namespace ScratchNet.Cli.Commands;
 
@@ -10,13 +13,20 @@ internal static class PredictCommand
     public static Command Create()
     {
         var model = Common.ModelOption(required: true);
-        var index = new Option<int>("--index") { Description = "Which test image (0-based).", DefaultValueFactory = _ => 0 };
+        var index = new Option<int>("--index") { Description = "Which test image (0-based), when no image files are given.", DefaultValueFactory = _ => 0 };
         var data = Common.DataOption();
-        var command = new Command("predict", "Show a test image, its true label, and the model's ten probabilities.") { model, index, data };
+        var images = new Argument<string[]>("images") { Description = "PNG, JPEG or BMP files of one digit each (any size, colour or grey).", Arity = ArgumentArity.ZeroOrMore };
+        var show = new Option<bool>("--show") { Description = "Also draw the 28×28 input the network saw, as text." };
+        var command = new Command("predict", "Predict the digit in your own images, or show a test image with its ten probabilities.") { model, index, data, images, show };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
+            string[] files = parsed.GetValue(images) ?? [];
+            if (files.Length > 0)
+            {
+                return PredictFiles(console, loaded, files, parsed.GetValue(show));
+            }
             var test = Common.LoadData(parsed.GetValue(data)).Test;
             EvaluateCommand.CheckInput(loaded, test.Features, path);
             int n = parsed.GetValue(index);
@@ -41,5 +51,39 @@ internal static class PredictCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Each image through the MNIST preprocessing, then the network: the top three digits.</summary>
+    private static int PredictFiles(TextWriter console, Model model, string[] files, bool show)
+    {
+        if (model.Network.InputSize != DigitPreprocessor.Size * DigitPreprocessor.Size)
+        {
+            throw new ArgumentException($"The model takes {model.Network.InputSize} inputs; image files need a 784-input (28×28) model.");
+        }
+        int failures = 0;
+        foreach (string file in files)
+        {
+            try
+            {
+                byte[] input = ImageInput.Load(file);
+                Prediction prediction = Predictor.Predict(model.Network, input);
+                var top = prediction.Top(3);
+                console.WriteLine($"{file}: {top[0].Digit} ({Common.Percent(top[0].Probability)})  then {top[1].Digit} ({Common.Percent(top[1].Probability)}), {top[2].Digit} ({Common.Percent(top[2].Probability)})");
+                if (show)
+                {
+                    foreach (string line in Common.DrawImage(input, DigitPreprocessor.Size, DigitPreprocessor.Size))
+                    {
+                        console.WriteLine(line);
+                    }
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // One bad file does not stop the others; the exit code says something failed.
+                console.WriteLine($"{file}: error: {e.Message}");
+                failures++;
+            }
+        }
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.BadInput;
     }
 }
