@@ -34,6 +34,7 @@ public static class CliApp
             BenchCommand.Create(),
             ReportCommand.Create(),
             CompareCommand.Create(),
+            ServeCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -1,0 +1,37 @@
+// `scratchnet serve`: the drawing page and its JSON API for a saved model, on 127.0.0.1.
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using ScratchNet.Serialization;
+using ScratchNet.Web;
+
+namespace ScratchNet.Cli.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var model = Common.ModelOption(required: true);
+        var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5000 };
+        var host = new Option<string>("--host") { Description = "Address to listen on (only this machine by default).", DefaultValueFactory = _ => "127.0.0.1" };
+        var data = Common.DataOption();
+        var command = new Command("serve", "Serve a page to draw digits on and see the model's answer live, with a JSON API.") { model, port, host, data };
+        command.SetAction(parsed => CliApp.Guard(parsed, console =>
+        {
+            int p = parsed.GetValue(port);
+            if (p is < 0 or > 65535)
+            {
+                throw new ArgumentException($"--port {p}: use 0..65535 (0 picks a free port).");
+            }
+            string path = parsed.GetValue(model)!;
+            Model loaded = ModelFile.Load(path);
+            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            string url = $"http://{parsed.GetValue(host)}:{p}";
+            var app = WebApp.Build(loaded, test, url);
+            app.Start();
+            console.WriteLine($"Serving {path} ({loaded.Network.Shape}) on {string.Join(", ", app.Urls)} — open it in a browser; Ctrl-C stops.");
+            app.WaitForShutdown();
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,292 @@
+// The drawing page and its JSON API, on ASP.NET Core minimal APIs: serves one page (HTML, CSS and
+// JavaScript embedded in this assembly: no build step, no CDN, works offline) and answers
+//   POST /api/predict        {"pixels": [784 numbers in 0..1]}  → digit, probabilities, hidden activations
+//   POST /api/predict-image  an image file (body or multipart)   → the same, and the 28×28 input
+//   GET  /api/model          the loaded model, and its hidden units' weights when there are few
+//   GET  /api/test-image     a random MNIST test image and its label
+// Every bad request gets a 4xx with {"error": "…"}; nothing a client sends produces a 500.
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ScratchNet.Data;
+using ScratchNet.Images;
+using ScratchNet.Layers;
+using ScratchNet.Serialization;
+using ScratchNet.Tensors;
+using ScratchNet.Training;
+
+namespace ScratchNet.Web;
+
+public static class WebApp
+{
+    /// <summary>Largest JSON body accepted (1 MB).</summary>
+    public const int MaxJsonBytes = 1 << 20;
+
+    /// <summary>First-layer units up to which /api/model sends each unit's weights.</summary>
+    public const int MaxPictureUnits = 64;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>
+    /// The app for <paramref name="model"/>; <paramref name="test"/> serves "try a test image".
+    /// <paramref name="configure"/> may adjust the builder (tests use an in-process server).
+    /// </summary>
+    public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ImageDecoder.MaxBytes);
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        var network = model.Network;
+        var gate = new object(); // a network reuses its buffers: one prediction at a time
+        var rng = new Rng((ulong)Environment.TickCount64);
+
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e)
+            {
+                await Error(context, e.StatusCode, e.Message);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, "The request could not be read completely.");
+            }
+        });
+
+        app.MapGet("/", () => Asset("index.html", "text/html; charset=utf-8"));
+        app.MapGet("/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/style.css", () => Asset("style.css", "text/css; charset=utf-8"));
+
+        app.MapGet("/api/model", () =>
+        {
+            Dense? first = network.DenseLayers.FirstOrDefault();
+            float[][]? weights = first is { Outputs: <= MaxPictureUnits } && first.Inputs == 784
+                ? Enumerable.Range(0, first.Outputs).Select(u => first.W.Value.AsSpan(u * first.Inputs, first.Inputs).ToArray()).ToArray()
+                : null;
+            return Results.Json(new
+            {
+                shape = network.Shape,
+                layers = network.Describe(),
+                preset = model.Metadata.GetValueOrDefault("preset", ""),
+                testAccuracy = model.Metadata.GetValueOrDefault("test_accuracy", ""),
+                hiddenUnits = first?.Outputs ?? 0,
+                hiddenWeights = weights,
+                hasTestImages = test is not null,
+            }, Json);
+        });
+
+        app.MapGet("/api/test-image", () =>
+        {
+            if (test is null || test.Count == 0)
+            {
+                return Results.Json(new { error = "This server was started without test images." }, Json, statusCode: StatusCodes.Status404NotFound);
+            }
+            int index;
+            lock (gate)
+            {
+                index = rng.NextInt(test.Count);
+            }
+            var pixels = new float[test.Features];
+            Dataset.ToFloats(test.Image(index), pixels);
+            return Results.Json(new { index, label = (int)test.Labels[index], pixels }, Json);
+        });
+
+        app.MapPost("/api/predict", async (HttpContext context) =>
+        {
+            if (!IsJson(context.Request.ContentType))
+            {
+                return Problem(StatusCodes.Status415UnsupportedMediaType, "Send the pixels as JSON (Content-Type: application/json): {\"pixels\": [784 numbers in 0..1]}.");
+            }
+            byte[]? body = await ReadBody(context, MaxJsonBytes);
+            if (body is null)
+            {
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is over {MaxJsonBytes:N0} bytes; 784 numbers need far less.");
+            }
+            float[] x;
+            try
+            {
+                x = ParsePixels(body, network.InputSize);
+            }
+            catch (FormatException e)
+            {
+                return Problem(StatusCodes.Status400BadRequest, e.Message);
+            }
+            Prediction prediction;
+            lock (gate)
+            {
+                prediction = Predictor.Predict(network, x);
+            }
+            return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden }, Json);
+        });
+
+        app.MapPost("/api/predict-image", async (HttpContext context) =>
+        {
+            byte[]? bytes;
+            string name = "upload";
+            if (context.Request.HasFormContentType)
+            {
+                IFormCollection form;
+                try
+                {
+                    form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = ImageDecoder.MaxBytes });
+                }
+                catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, $"The form could not be read ({e.Message}). Send one image file.");
+                }
+                IFormFile? file = form.Files.Count > 0 ? form.Files[0] : null;
+                if (file is null)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "The form holds no file. Send one image file (PNG, JPEG or BMP).");
+                }
+                if (file.Length > ImageDecoder.MaxBytes)
+                {
+                    return Problem(StatusCodes.Status413PayloadTooLarge, $"The image is over {ImageDecoder.MaxBytes / (1024 * 1024)} MB.");
+                }
+                name = Path.GetFileName(file.FileName);
+                using var stream = new MemoryStream();
+                await file.CopyToAsync(stream);
+                bytes = stream.ToArray();
+            }
+            else
+            {
+                string type = context.Request.ContentType ?? "";
+                if (!type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+                {
+                    return Problem(StatusCodes.Status415UnsupportedMediaType, "Send an image (Content-Type image/png, image/jpeg or image/bmp), or a multipart form with one file.");
+                }
+                bytes = await ReadBody(context, (int)ImageDecoder.MaxBytes);
+                if (bytes is null)
+                {
+                    return Problem(StatusCodes.Status413PayloadTooLarge, $"The image is over {ImageDecoder.MaxBytes / (1024 * 1024)} MB.");
+                }
+            }
+            byte[] input;
+            try
+            {
+                input = ImageInput.FromBytes(bytes, name);
+            }
+            catch (InvalidDataException e)
+            {
+                return Problem(StatusCodes.Status400BadRequest, e.Message);
+            }
+            Prediction prediction;
+            lock (gate)
+            {
+                prediction = Predictor.Predict(network, input);
+            }
+            var x = new float[input.Length];
+            Dataset.ToFloats(input, x);
+            return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden, input = x }, Json);
+        });
+
+        app.MapFallback((HttpContext context) => Problem(StatusCodes.Status404NotFound, $"No such page or API: {context.Request.Method} {context.Request.Path}."));
+        return app;
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBody(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return null;
+        }
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>{"pixels": [n numbers in 0..1]} to floats, or a FormatException that says what is wrong.</summary>
+    internal static float[] ParsePixels(byte[] body, int count)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"The body is not valid JSON ({e.Message}).");
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("pixels", out JsonElement pixels))
+            {
+                throw new FormatException("The body must be a JSON object with \"pixels\": [784 numbers in 0..1].");
+            }
+            if (pixels.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException("\"pixels\" must be an array of numbers.");
+            }
+            if (pixels.GetArrayLength() != count)
+            {
+                throw new FormatException($"\"pixels\" has {pixels.GetArrayLength()} values; the model needs {count} (a 28×28 image, row by row).");
+            }
+            var x = new float[count];
+            int i = 0;
+            foreach (JsonElement value in pixels.EnumerateArray())
+            {
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double v) || !double.IsFinite(v))
+                {
+                    throw new FormatException($"pixels[{i}] is not a finite number.");
+                }
+                if (v is < 0 or > 1)
+                {
+                    throw new FormatException($"pixels[{i}] is {v}; values must be in 0..1 (ink 1, background 0).");
+                }
+                x[i++] = (float)v;
+            }
+            return x;
+        }
+    }
+
+    private static IResult Problem(int status, string message) => Results.Json(new { error = message }, Json, statusCode: status);
+
+    private static async Task Error(HttpContext context, int status, string message)
+    {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(new { error = message }, Json);
+        }
+    }
+
+    private static IResult Asset(string name, string contentType)
+    {
+        using Stream stream = typeof(WebApp).Assembly.GetManifestResourceStream("wwwroot/" + name)
+            ?? throw new InvalidOperationException($"The page asset {name} is missing from the build.");
+        using var reader = new StreamReader(stream);
+        return Results.Text(reader.ReadToEnd(), contentType);
+    }
+}
