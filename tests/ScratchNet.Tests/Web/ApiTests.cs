@@ -1,0 +1,191 @@
+// The JSON API in-process (ASP.NET Core's test server): good requests answer, and every bad
+// request gets a 4xx with a JSON error — never a 500.
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using ScratchNet.Layers;
+using ScratchNet.Reports;
+using ScratchNet.Serialization;
+using ScratchNet.Tensors;
+using ScratchNet.Web;
+
+namespace ScratchNet.Tests.Web;
+
+public sealed class ApiTests : IAsyncLifetime
+{
+    private WebApplication app = null!;
+    private HttpClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        Network network = Network.CreateDense([784, 10, 10], "relu");
+        network.Initialize(Initializer.He, new Rng(1));
+        var model = new Model(network, new Dictionary<string, string> { ["preset"] = "seed" });
+        app = WebApp.Build(model, TestData.MnistSets.Test.Take(100), "http://127.0.0.1:0", b => b.WebHost.UseTestServer());
+        await app.StartAsync();
+        client = app.GetTestClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await app.DisposeAsync();
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static string Pixels(int count, string value = "0.5") => "{\"pixels\": [" + string.Join(",", Enumerable.Repeat(value, count)) + "]}";
+
+    private async Task<(HttpStatusCode Status, JsonObject Body)> Send(HttpRequestMessage request)
+    {
+        HttpResponseMessage response = await client.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+        return (response.StatusCode, (JsonObject)JsonNode.Parse(text)!);
+    }
+
+    private Task<(HttpStatusCode Status, JsonObject Body)> Post(string path, HttpContent content) =>
+        Send(new HttpRequestMessage(HttpMethod.Post, path) { Content = content });
+
+    [Fact]
+    public async Task Predict_answers_probabilities_digit_and_hidden_activations()
+    {
+        var (status, body) = await Post("/api/predict", Json(Pixels(784)));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var probabilities = body["probabilities"]!.AsArray().Select(p => (double)p!).ToList();
+        Assert.Equal(10, probabilities.Count);
+        Assert.Equal(1.0, probabilities.Sum(), 4);
+        Assert.Equal(probabilities.IndexOf(probabilities.Max()), (int)body["digit"]!);
+        Assert.Equal(10, body["hidden"]!.AsArray().Count);
+    }
+
+    public static TheoryData<string, string> BadPixels() => new()
+    {
+        { Pixels(783), "has 783 values" },
+        { Pixels(785), "has 785 values" },
+        { Pixels(784, "1.5"), "values must be in 0..1" },
+        { Pixels(784, "-0.1"), "values must be in 0..1" },
+        { Pixels(784, "\"NaN\""), "not a finite number" },
+        { Pixels(784, "NaN"), "not valid JSON" },
+        { Pixels(784, "null"), "not a finite number" },
+        { "{\"pixels\": [0.1, ", "not valid JSON" },
+        { "[1, 2, 3]", "must be a JSON object" },
+        { "{\"pixel\": []}", "must be a JSON object with \"pixels\"" },
+        { "{\"pixels\": \"abc\"}", "must be an array" },
+        { "", "not valid JSON" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPixels))]
+    public async Task Bad_pixels_get_400_with_a_json_error(string body, string expected)
+    {
+        var (status, json) = await Post("/api/predict", Json(body));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(expected, (string)json["error"]!);
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_gets_415()
+    {
+        var (status, json) = await Post("/api/predict", new StringContent(Pixels(784), Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("application/json", (string)json["error"]!);
+        (status, _) = await Post("/api/predict-image", new StringContent("hello", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+    }
+
+    [Fact]
+    public async Task Bodies_over_the_limits_get_413()
+    {
+        string big = "{\"pixels\": [" + new string(' ', WebApp.MaxJsonBytes) + "]}";
+        var (status, json) = await Post("/api/predict", Json(big));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("over", (string)json["error"]!);
+        var image = new ByteArrayContent(new byte[ScratchNet.Images.ImageDecoder.MaxBytes + 1]);
+        image.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        (status, _) = await Post("/api/predict-image", image);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+    }
+
+    private static ByteArrayContent Png(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        return content;
+    }
+
+    private static byte[] DigitPng()
+    {
+        var image = new RgbImage(60, 60);
+        image.Fill((255, 255, 255));
+        for (int y = 10; y < 50; y++)
+        {
+            for (int x = 27; x < 33; x++)
+            {
+                image.Set(x, y, (0, 0, 0));
+            }
+        }
+        return image.ToPng();
+    }
+
+    [Fact]
+    public async Task Images_are_predicted_from_a_raw_body_and_from_a_form()
+    {
+        var (status, body) = await Post("/api/predict-image", Png(DigitPng()));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(784, body["input"]!.AsArray().Count);
+        var form = new MultipartFormDataContent { { Png(DigitPng()), "file", "one.png" } };
+        (status, body) = await Post("/api/predict-image", form);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(10, body["probabilities"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Bad_images_get_400_with_a_json_error()
+    {
+        byte[] huge = new RgbImage(20, 20).ToPng();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(huge.AsSpan(16), 100_000);
+        foreach (var (bytes, expected) in new[]
+        {
+            ("not an image"u8.ToArray(), "not a PNG, JPEG or BMP"),
+            (huge, "4096×4096"),
+            (new RgbImage(20, 20).ToPng(), "no ink found"),
+            (DigitPng()[..60], "corrupt"),
+        })
+        {
+            var (status, json) = await Post("/api/predict-image", Png(bytes));
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains(expected, (string)json["error"]!);
+        }
+        var (formStatus, formJson) = await Post("/api/predict-image", new MultipartFormDataContent { { new StringContent("x"), "note" } });
+        Assert.Equal(HttpStatusCode.BadRequest, formStatus);
+        Assert.Contains("no file", (string)formJson["error"]!);
+    }
+
+    [Fact]
+    public async Task The_model_test_images_page_and_unknown_paths()
+    {
+        var (status, model) = await Send(new HttpRequestMessage(HttpMethod.Get, "/api/model"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("784-10-10", (string)model["shape"]!);
+        Assert.Equal(10, model["hiddenWeights"]!.AsArray().Count);
+        Assert.Equal(784, model["hiddenWeights"]![0]!.AsArray().Count);
+
+        var (testStatus, image) = await Send(new HttpRequestMessage(HttpMethod.Get, "/api/test-image"));
+        Assert.Equal(HttpStatusCode.OK, testStatus);
+        Assert.Equal(784, image["pixels"]!.AsArray().Count);
+        Assert.InRange((int)image["label"]!, 0, 9);
+
+        string page = await client.GetStringAsync("/");
+        Assert.Contains("<canvas id=\"pad\"", page);
+        Assert.DoesNotContain("https://", page);
+        Assert.Contains("api/predict-image", await client.GetStringAsync("/app.js"));
+
+        var (missing, error) = await Send(new HttpRequestMessage(HttpMethod.Get, "/api/nothing"));
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("No such page", (string)error["error"]!);
+    }
+}
