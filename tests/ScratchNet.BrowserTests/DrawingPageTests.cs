@@ -1,13 +1,12 @@
 // The drawing page in a real browser: Debian's Chromium, headless, driven by Playwright (never a
-// downloaded browser). Serves a trained model on a free loopback port, draws a "1" and a "0" with
-// mouse strokes, and checks the prediction the page shows. Skips with the reason where no Chromium
+// downloaded browser). Starts `scratchnet serve` with a freshly trained model on a free loopback
+// port, draws a "1" and a "0" with mouse strokes, and checks the prediction the page shows. Skips with the reason where no Chromium
 // is installed; .ci/run installs it.
-using Microsoft.AspNetCore.Builder;
+using System.Diagnostics;
 using Microsoft.Playwright;
 using ScratchNet.Data;
 using ScratchNet.Serialization;
 using ScratchNet.Training;
-using ScratchNet.Web;
 
 namespace ScratchNet.BrowserTests;
 
@@ -54,11 +53,45 @@ public class DrawingPageTests
         string dir = MnistData.FindShippedDirectory() ?? throw new InvalidOperationException("data/mnist not found");
         TrainTest sets = MnistData.Load(dir, verifyPinned: false);
         TrainingResult trained = new Trainer(Presets.Get("seed-tuned") with { Epochs = 10 }).Train(sets.Train, null);
-        var model = new Model(trained.Network, new Dictionary<string, string> { ["preset"] = "seed-tuned" });
-        await using WebApplication app = WebApp.Build(model, sets.Test, "http://127.0.0.1:0");
-        await app.StartAsync();
-        string url = app.Urls.First();
+        string modelPath = Path.Combine(Path.GetTempPath(), $"scratchnet-browser-{Guid.NewGuid():N}.safetensors");
+        ModelFile.Save(modelPath, trained.Network, new Dictionary<string, string> { ["preset"] = "seed-tuned" });
 
+        // `scratchnet serve` itself, as a separate process, on a free loopback port.
+        using var server = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ScratchNet.Cli.dll"), "serve", "--model", modelPath, "--port", "0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetDirectoryName(dir))!,
+        })!;
+        try
+        {
+            string url = await ReadUrlAsync(server);
+            await RunPageAsync(url);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            File.Delete(modelPath);
+        }
+    }
+
+    /// <summary>The address from the server's "Serving … on http://127.0.0.1:PORT" line.</summary>
+    private static async Task<string> ReadUrlAsync(Process server)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await server.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(line, @"on (http://127\.0\.0\.1:\d+)");
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+        }
+        throw new InvalidOperationException($"scratchnet serve stopped before serving: {await server.StandardError.ReadToEndAsync()}");
+    }
+
+    private static async Task RunPageAsync(string url)
+    {
         using IPlaywright playwright = await Playwright.CreateAsync();
         await using IBrowser browser = await playwright.Chromium.LaunchAsync(new()
         {
