@@ -29,11 +29,22 @@ public static class IdxReader
             throw new FileNotFoundException($"{path}: file not found. Check the path, or pass --data DIR with a folder holding the four IDX files.", path);
         }
         using FileStream file = File.OpenRead(path);
+        return Read(file, path, expectedDimensions, expectedSha256);
+    }
+
+    /// <summary>Reads IDX data (raw or gzip) from <paramref name="source"/>; <paramref name="name"/> names it in messages.</summary>
+    /// <exception cref="InvalidDataException">Anything in the data is not as expected; the message says what and how to fix it.</exception>
+    public static IdxFile Read(Stream source, string name, int expectedDimensions, string? expectedSha256 = null)
+    {
+        string path = name;
         Span<byte> sniff = stackalloc byte[2];
-        int sniffed = file.Read(sniff);
-        file.Position = 0;
+        int sniffed = source.CanSeek ? ReadFully(source, sniff) : 0;
+        if (source.CanSeek)
+        {
+            source.Position = 0;
+        }
         bool gzip = sniffed == 2 && sniff[0] == 0x1f && sniff[1] == 0x8b;
-        using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using Stream stream = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : new NonClosing(source);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
@@ -44,6 +55,22 @@ public static class IdxReader
             // GZipStream's own message ("The archive entry was compressed using an unsupported compression method", …).
             throw new InvalidDataException($"{path}: the gzip data is corrupt ({e.Message}). Replace the file with a good copy.", e);
         }
+    }
+
+    /// <summary>Lets a raw stream be disposed without closing the caller's stream.</summary>
+    private sealed class NonClosing(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static IdxFile ReadStream(string path, Stream stream, bool gzip, int expectedDimensions, string? expectedSha256, IncrementalHash hash)
@@ -104,8 +131,28 @@ public static class IdxReader
                 throw LengthError(path, what, dimensions, headerBytes, payload, actual);
             }
         }
-        byte[] data = new byte[payload];
-        got = ReadFully(stream, data);
+        byte[] data;
+        if (stream.CanSeek)
+        {
+            data = new byte[payload];
+            got = ReadFully(stream, data);
+        }
+        else
+        {
+            // Compressed: the length is unknown until the data ends, so grow the buffer with the data
+            // actually read rather than trusting the header's size up front.
+            data = new byte[Math.Min(payload, 1 << 20)];
+            got = 0;
+            while (true)
+            {
+                got += ReadFully(stream, data.AsSpan(got));
+                if (got < data.Length || data.Length == payload)
+                {
+                    break;
+                }
+                Array.Resize(ref data, (int)Math.Min(payload, 2L * data.Length));
+            }
+        }
         if (got < payload)
         {
             throw LengthError(path, what, dimensions, headerBytes, payload, got);

@@ -81,8 +81,8 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             throughput.Add(repeats * test.Rows / clock.Elapsed.TotalSeconds);
         }
         Add(Summarise("inference, seed network, batch of 10,000", "throughput", "images/s", throughput, ""));
-        var single = new SparseBatch(784);
-        data.Test.FillSparse(single, 0, 1);
+        // One image as an application predicts it: bytes in, probabilities out (Predictor).
+        byte[] image = data.Test.Image(0).ToArray();
         var latency = new List<double>();
         for (int r = 0; r < Math.Max(runs, 3); r++)
         {
@@ -90,7 +90,7 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             var clock = Stopwatch.StartNew();
             for (int k = 0; k < repeats; k++)
             {
-                network.Predict(single);
+                Predictor.Predict(network, image);
             }
             latency.Add(clock.Elapsed.TotalMicroseconds / repeats);
         }

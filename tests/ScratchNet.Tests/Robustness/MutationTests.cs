@@ -1,0 +1,135 @@
+// Every reader against at least 10,000 seeded mutations of a small valid file: bit flips,
+// truncation at every offset, huge or negative header sizes, garbage appended. Each must load
+// or fail with the reader's own InvalidDataException — no other exception, no hang, none slower
+// than 100 ms.
+using System.Buffers.Binary;
+using System.Diagnostics;
+using ScratchNet.Data;
+using ScratchNet.Layers;
+using ScratchNet.Serialization;
+using ScratchNet.Tensors;
+using ScratchNet.Tests.Data;
+
+namespace ScratchNet.Tests.Robustness;
+
+public class MutationTests
+{
+    private const int Mutations = 10_000;
+
+    /// <summary>Seeded mutants of <paramref name="valid"/>: every truncation, then random flips, splices and overwrites.</summary>
+    internal static IEnumerable<byte[]> Mutants(byte[] valid, ulong seed, Func<Rng, byte[], byte[]>? special = null)
+    {
+        for (int length = 0; length < valid.Length; length++)
+        {
+            yield return valid[..length];
+        }
+        var rng = new Rng(seed);
+        for (int i = 0; i < Mutations; i++)
+        {
+            byte[] m = (byte[])valid.Clone();
+            switch (rng.NextInt(special is null ? 4 : 5))
+            {
+                case 0: // bit flips, mostly near the start where the headers are
+                    for (int f = 1 + rng.NextInt(4); f > 0; f--)
+                    {
+                        int at = rng.NextInt(4) == 0 ? rng.NextInt(m.Length) : rng.NextInt(Math.Min(m.Length, 64));
+                        m[at] ^= (byte)(1 << rng.NextInt(8));
+                    }
+                    break;
+                case 1: // a random byte value somewhere
+                    m[rng.NextInt(m.Length)] = (byte)rng.NextInt(256);
+                    break;
+                case 2: // cut, then garbage appended
+                    m = [.. m[..rng.NextInt(m.Length)], .. Enumerable.Range(0, rng.NextInt(40)).Select(_ => (byte)rng.NextInt(256))];
+                    break;
+                case 3: // a 32-bit field overwritten with an extreme value
+                    int field = rng.NextInt(Math.Max(1, Math.Min(m.Length, 64) - 4));
+                    int[] extremes = [int.MaxValue, int.MinValue, -1, 0, 1 << 30, 65_536, 1_000_000];
+                    BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(field), extremes[rng.NextInt(extremes.Length)]);
+                    break;
+                default:
+                    m = special!(rng, m);
+                    break;
+            }
+            yield return m;
+        }
+    }
+
+    internal static (int Loaded, int Rejected) Sweep(IEnumerable<byte[]> inputs, Action<byte[]> read)
+    {
+        int loaded = 0, rejected = 0;
+        long slowest = 0;
+        foreach (byte[] input in inputs)
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                read(input);
+                loaded++;
+            }
+            catch (InvalidDataException)
+            {
+                rejected++;
+            }
+            slowest = Math.Max(slowest, Stopwatch.GetTimestamp() - start);
+        }
+        double ms = slowest * 1000.0 / Stopwatch.Frequency;
+        Assert.True(ms < 100, $"the slowest input took {ms:0.0} ms");
+        Assert.True(loaded + rejected >= Mutations);
+        return (loaded, rejected);
+    }
+
+    private static byte[] ValidImages() => IdxReaderTests.Images(6, 5, 5);
+
+    [Fact]
+    public void Idx_raw_reader_survives_10000_mutations()
+    {
+        var (loaded, rejected) = Sweep(Mutants(ValidImages(), 1), m => IdxReader.Read(new MemoryStream(m), "mutant", 3));
+        Assert.True(rejected > 1000 && loaded > 0, $"{loaded} loaded, {rejected} rejected");
+    }
+
+    [Fact]
+    public void Idx_gzip_reader_survives_10000_mutations_of_the_compressed_and_of_the_raw_bytes()
+    {
+        byte[] gz = IdxReaderTests.Gzip(ValidImages());
+        Sweep(Mutants(gz, 2), m => IdxReader.Read(new MemoryStream(m), "mutant.gz", 3));
+        Sweep(Mutants(ValidImages(), 3).Select(IdxReaderTests.Gzip), m => IdxReader.Read(new MemoryStream(m), "mutant.gz", 3));
+    }
+
+    [Fact]
+    public void A_gzip_header_claiming_2_to_the_31_images_is_rejected_without_allocating_for_them()
+    {
+        byte[] raw = IdxReaderTests.Idx(3, [int.MaxValue / 784, 28, 28], new byte[784 * 3]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidDataException>(() => IdxReader.Read(new MemoryStream(IdxReaderTests.Gzip(raw)), "claims.gz", 3));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("truncated", ex.Message);
+        Assert.True(allocated < 16 << 20, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void Model_reader_survives_10000_mutations()
+    {
+        var network = Network.CreateDense([8, 5, 3], "relu", dropout: 0.1f);
+        network.Initialize(Initializer.He, new Rng(4));
+        byte[] valid = ModelFile.Serialize(network, new Dictionary<string, string> { ["preset"] = "seed" });
+        // Model-specific mutants: NaN weights, wrong dtypes, overlapping offsets.
+        byte[] Special(Rng rng, byte[] m)
+        {
+            string text = System.Text.Encoding.Latin1.GetString(m);
+            string[] swaps = [
+                "\"F32\"|\"F16\"", "\"F32\"|\"I64\"", "[0,32]|[0,16]", "[0,32]|[8,40]", "\"relu\"|\"gelu\"",
+                "\"1\"|\"2\"", "\"outputs\":5|\"outputs\":500000", "\"rate\":0.1|\"rate\":1.5", "\"inputs\":8|\"inputs\":-8",
+            ];
+            string[] swap = swaps[rng.NextInt(swaps.Length)].Split('|');
+            if (text.Contains(swap[0], StringComparison.Ordinal))
+            {
+                return System.Text.Encoding.Latin1.GetBytes(text.Replace(swap[0], swap[1], StringComparison.Ordinal));
+            }
+            BinaryPrimitives.WriteSingleLittleEndian(m.AsSpan(m.Length - 4 - (4 * rng.NextInt(10))), float.NaN);
+            return m;
+        }
+        var (loaded, rejected) = Sweep(Mutants(valid, 5, Special), m => ModelFile.Deserialize(m, "mutant.safetensors"));
+        Assert.True(rejected > 1000, $"{loaded} loaded, {rejected} rejected");
+    }
+}
