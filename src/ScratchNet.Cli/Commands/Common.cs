@@ -9,9 +9,14 @@ internal static class Common
 {
     public static Option<string?> DataOption() => new("--data")
     {
-        Description = "Folder with an IDX data set in MNIST's layout (train-images-idx3-ubyte[.gz], …). Default: the shipped MNIST in data/mnist, checksum-verified.",
-        HelpName = "DIR",
+        Description = "Folder with an IDX data set in MNIST's layout (train-images-idx3-ubyte[.gz], …), or a CSV file in the Kaggle layout (label,pixel0,…,pixel783). Default: the shipped MNIST in data/mnist, checksum-verified.",
+        HelpName = "DIR|FILE.csv",
     };
+
+    public static bool IsCsv(string? path) => path is not null && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The images to evaluate on: a labelled CSV file, or the test half of an IDX folder (default: the shipped MNIST).</summary>
+    public static Dataset LoadTestSet(string? data) => IsCsv(data) ? CsvReader.ReadDataset(data!) : LoadData(data).Test;
 
     public static Option<string> ModelOption(bool required) => new("--model")
     {

@@ -16,7 +16,7 @@ internal static class EvaluateCommand
         {
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
-            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            var test = Common.LoadTestSet(parsed.GetValue(data));
             CheckInput(loaded, test.Features, path);
             Evaluation result = Evaluator.Evaluate(loaded.Network, test);
             console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")})");

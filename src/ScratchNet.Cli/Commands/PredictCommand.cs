@@ -17,7 +17,9 @@ internal static class PredictCommand
         var data = Common.DataOption();
         var images = new Argument<string[]>("images") { Description = "PNG, JPEG or BMP files of one digit each (any size, colour or grey).", Arity = ArgumentArity.ZeroOrMore };
         var show = new Option<bool>("--show") { Description = "Also draw the 28×28 input the network saw, as text." };
-        var command = new Command("predict", "Predict the digit in your own images, or show a test image with its ten probabilities.") { model, index, data, images, show };
+        var csv = new Option<string?>("--csv") { Description = "Predict every image of a CSV file (Kaggle layout, with or without labels) and write a submission file.", HelpName = "FILE.csv" };
+        var submission = new Option<string>("--submission") { Description = "Where --csv writes \"ImageId,Label\" lines.", HelpName = "PATH", DefaultValueFactory = _ => "submission.csv" };
+        var command = new Command("predict", "Predict the digit in your own images, or show a test image with its ten probabilities.") { model, index, data, images, show, csv, submission };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             string path = parsed.GetValue(model)!;
@@ -27,7 +29,11 @@ internal static class PredictCommand
             {
                 return PredictFiles(console, loaded, files, parsed.GetValue(show));
             }
-            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            if (parsed.GetValue(csv) is { } csvPath)
+            {
+                return PredictCsv(console, loaded, csvPath, parsed.GetValue(submission)!);
+            }
+            var test = Common.LoadTestSet(parsed.GetValue(data));
             EvaluateCommand.CheckInput(loaded, test.Features, path);
             int n = parsed.GetValue(index);
             if (n < 0 || n >= test.Count)
@@ -51,6 +57,27 @@ internal static class PredictCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Every image of a CSV file: a Kaggle submission ("ImageId,Label", ids from 1), and the accuracy when it has labels.</summary>
+    private static int PredictCsv(TextWriter console, Model model, string path, string output)
+    {
+        CsvImages images = CsvReader.Read(path);
+        if (images.Features != model.Network.InputSize)
+        {
+            throw new ArgumentException($"{path}: images of {images.Features} pixels; the model takes {model.Network.InputSize}.");
+        }
+        var lines = new System.Text.StringBuilder("ImageId,Label\n");
+        int correct = 0;
+        for (int i = 0; i < images.Count; i++)
+        {
+            Prediction p = Predictor.Predict(model.Network, images.Pixels.AsSpan(i * images.Features, images.Features));
+            lines.Append(i + 1).Append(',').Append(p.Digit).Append('\n');
+            correct += images.Labels is { } labels && labels[i] == p.Digit ? 1 : 0;
+        }
+        ScratchNet.Serialization.AtomicFile.WriteText(output, lines.ToString());
+        console.WriteLine($"{images.Count:N0} predictions written to {output}" + (images.Labels is null ? "" : $" (accuracy {Common.Percent((double)correct / images.Count)} against the file's labels)"));
+        return ExitCodes.Ok;
     }
 
     /// <summary>Each image through the MNIST preprocessing, then the network: the top three digits.</summary>

@@ -20,7 +20,7 @@ internal static class ReportCommand
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
             TrainingRecord? record = parsed.GetValue(metrics) is { } metricsPath ? TrainingRecord.Load(metricsPath) : null;
-            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            var test = Common.LoadTestSet(parsed.GetValue(data));
             EvaluateCommand.CheckInput(loaded, test.Features, path);
             Write(console, loaded, test, record, parsed.GetValue(output)!, path);
             return ExitCodes.Ok;

@@ -24,7 +24,7 @@ internal static class ServeCommand
             }
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
-            var test = Common.LoadData(parsed.GetValue(data)).Test;
+            var test = Common.LoadTestSet(parsed.GetValue(data));
             string url = $"http://{parsed.GetValue(host)}:{p}";
             var app = WebApp.Build(loaded, test, url);
             app.Start();

@@ -44,6 +44,7 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Threads to compute with (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var logInterval = new Option<int>("--log-interval") { Description = "Full-batch iterations between progress lines.", DefaultValueFactory = _ => seed.LogEvery };
         var data = Common.DataOption();
+        var testData = new Option<string?>("--test-data") { Description = "With --data FILE.csv: a labelled CSV (or IDX folder) to report test accuracy on.", HelpName = "FILE.csv|DIR" };
         var output = new Option<string?>("--out", "--save-model") { Description = "Where to save the trained model. Default: models/PRESET.safetensors.", HelpName = "PATH" };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this saved model's weights (same architecture).", HelpName = "MODEL" };
         var metrics = new Option<string?>("--metrics-json") { Description = "Also write the run's record (settings, history, accuracies, seconds) as JSON.", HelpName = "PATH" };
@@ -55,7 +56,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a network on MNIST (or --data) and report its test accuracy.")
         {
             preset, layers, hidden, activation, init, loss, optimizer, alpha, momentum, weightDecay, schedule, stepSize, gamma,
-            batchSize, epochs, iterations, dropout, patience, devSize, seedOption, threads, logInterval, data, output, initFrom, metrics, dryRun, explain, report, plain,
+            batchSize, epochs, iterations, dropout, patience, devSize, seedOption, threads, logInterval, data, testData, output, initFrom, metrics, dryRun, explain, report, plain,
         };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
@@ -125,7 +126,20 @@ internal static class TrainCommand
             string outPath = parsed.GetValue(output) ?? Path.Combine("models", $"{options.Preset}.safetensors");
             string? metricsPath = parsed.GetValue(metrics);
 
-            TrainTest sets = Common.LoadData(parsed.GetValue(data));
+            string? dataPath = parsed.GetValue(data);
+            Dataset train, test0;
+            if (Common.IsCsv(dataPath))
+            {
+                train = CsvReader.ReadDataset(dataPath!);
+                string? testPath = parsed.GetValue(testData);
+                test0 = testPath is null ? train.Take(0) : Common.LoadTestSet(testPath);
+            }
+            else
+            {
+                TrainTest loaded = Common.LoadData(dataPath);
+                (train, test0) = (loaded.Train, parsed.GetValue(testData) is { } testPath ? Common.LoadTestSet(testPath) : loaded.Test);
+            }
+            var sets = new TrainTest(train, test0);
             Dataset test = dry ? sets.Test.Take(1000) : sets.Test;
             console.WriteLine($"ScratchNet train · seed {options.Seed} · preset {options.Preset}{(dry ? " (dry run)" : "")}");
             console.WriteLine($"  network {string.Join('-', options.Layers)}, {options.Activation}, {(options.Loss == "mse" ? "sigmoid + mse" : "softmax")}{(options.Dropout > 0 ? $", dropout {Common.Num(options.Dropout)}" : "")} · init {options.EffectiveInit}");
@@ -163,8 +177,8 @@ internal static class TrainCommand
             try
             {
                 result = live
-                    ? Progress.Run(trainer, options, () => trainer.Train(sets.Train, test, cancel.Token))
-                    : trainer.Train(sets.Train, test, cancel.Token);
+                    ? Progress.Run(trainer, options, () => trainer.Train(sets.Train, test.Count > 0 ? test : null, cancel.Token))
+                    : trainer.Train(sets.Train, test.Count > 0 ? test : null, cancel.Token);
             }
             finally
             {
@@ -177,7 +191,9 @@ internal static class TrainCommand
             }
             TrainingRecord record = result.Record;
             console.WriteLine($"final: train {Common.Percent(record.TrainAccuracy)} · dev {(record.DevAccuracy is { } dev ? Common.Percent(dev) : "-")}");
-            console.WriteLine($"test accuracy {Common.Percent(record.TestAccuracy ?? 0)} on {test.Count:N0} test images (loss {Common.Num(record.TestLoss ?? 0, "0.0000")})");
+            console.WriteLine(test.Count > 0
+                ? $"test accuracy {Common.Percent(record.TestAccuracy ?? 0)} on {test.Count:N0} test images (loss {Common.Num(record.TestLoss ?? 0, "0.0000")})"
+                : "test accuracy: no test set (give --test-data with labelled images)");
             console.WriteLine($"wall time {Common.Num(record.Seconds, "0.0")} s (training {Common.Num(record.TrainSeconds, "0.0")} s)");
             ModelFile.Save(outPath, result.Network, Metadata(record));
             console.WriteLine($"model saved to {outPath}");
@@ -188,6 +204,10 @@ internal static class TrainCommand
             }
             if (parsed.GetValue(report) is { } reportFolder)
             {
+                if (test.Count == 0)
+                {
+                    throw new ArgumentException("--report needs a test set to evaluate on: give --test-data with labelled images.");
+                }
                 ReportCommand.Write(console, new Model(result.Network, Metadata(record)), test, record, reportFolder, outPath);
             }
             return ExitCodes.Ok;
