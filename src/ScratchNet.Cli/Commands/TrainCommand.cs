@@ -46,6 +46,9 @@ internal static class TrainCommand
         var data = Common.DataOption();
         var testData = new Option<string?>("--test-data") { Description = "With --data FILE.csv: a labelled CSV (or IDX folder) to report test accuracy on.", HelpName = "FILE.csv|DIR" };
         var output = new Option<string?>("--out", "--save-model") { Description = "Where to save the trained model. Default: models/PRESET.safetensors.", HelpName = "PATH" };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N epochs (full batch: every N iterations); 0 = never.", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Where checkpoints go. Default: beside --out, as NAME.checkpoint.safetensors.", HelpName = "PATH" };
+        var resume = new Option<string?>("--resume") { Description = "Go on from a checkpoint with its settings, optimiser state, random state and history (same --data).", HelpName = "CHECKPOINT" };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this saved model's weights (same architecture).", HelpName = "MODEL" };
         var metrics = new Option<string?>("--metrics-json") { Description = "Also write the run's record (settings, history, accuracies, seconds) as JSON.", HelpName = "PATH" };
         var dryRun = new Option<bool>("--dry-run") { Description = "A quick check: a few iterations (or one epoch) on 2,000 training images, 1,000 test images." };
@@ -56,7 +59,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a network on MNIST (or --data) and report its test accuracy.")
         {
             preset, layers, hidden, activation, init, loss, optimizer, alpha, momentum, weightDecay, schedule, stepSize, gamma,
-            batchSize, epochs, iterations, dropout, patience, devSize, seedOption, threads, logInterval, data, testData, output, initFrom, metrics, dryRun, explain, report, plain,
+            batchSize, epochs, iterations, dropout, patience, devSize, seedOption, threads, logInterval, data, testData, output, checkpointEvery, checkpoint, resume, initFrom, metrics, dryRun, explain, report, plain,
         };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
@@ -113,6 +116,19 @@ internal static class TrainCommand
             {
                 options = options with { TrainLimit = 2000, DevSize = Math.Min(options.DevSize, 500), Iterations = Math.Min(options.Iterations, 20), Epochs = Math.Min(options.Epochs, 1), LogEvery = Math.Min(options.LogEvery, 5) };
             }
+            (ScratchNet.Layers.Network Network, TrainerState State)? resumed = null;
+            if (parsed.GetValue(resume) is { } resumePath)
+            {
+                var (savedNetwork, savedOptions, savedState) = Checkpoint.Load(resumePath);
+                options = savedOptions with { Threads = parsed.GetValue(threads) };
+                resumed = (savedNetwork, savedState);
+                console.WriteLine($"Resuming {resumePath}: {savedState.Completed} {(options.BatchSize == 0 ? "iterations" : "epochs")} done.");
+            }
+            int every = parsed.GetValue(checkpointEvery);
+            if (every < 0)
+            {
+                throw new ArgumentException($"--checkpoint-every {every}: must be 0 (never) or more.");
+            }
             ScratchNet.Layers.Network? initial = null;
             if (parsed.GetValue(initFrom) is { } initPath)
             {
@@ -149,7 +165,19 @@ internal static class TrainCommand
                 : $"  batch {options.BatchSize} · {options.Epochs} epochs · dev {options.DevSize:N0} images held out · threads {options.Threads}");
             console.WriteLine($"  data {sets.Train.Source} ({sets.Train.Count:N0} training, {test.Count:N0} test images)");
 
-            var trainer = new Trainer(options) { InitialParameters = initial };
+            string checkpointPath = parsed.GetValue(checkpoint) ?? Path.ChangeExtension(outPath, null) + ".checkpoint.safetensors";
+            var trainer = new Trainer(options) { InitialParameters = initial, ResumeFrom = resumed, CheckpointEvery = every };
+            if (every > 0)
+            {
+                trainer.OnCheckpoint = (network, state) =>
+                {
+                    Checkpoint.Save(checkpointPath, network, options, state);
+                    if (!Progress.IsInteractive(console, parsed.GetValue(plain)))
+                    {
+                        console.WriteLine($"checkpoint saved to {checkpointPath} ({state.Completed} {(options.BatchSize == 0 ? "iterations" : "epochs")})");
+                    }
+                };
+            }
             bool live = Progress.IsInteractive(console, parsed.GetValue(plain));
             if (!live)
             {

@@ -22,7 +22,10 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
     public float WeightDecay { get; } = weightDecay;
 
     /// <summary>t, the number of steps taken.</summary>
-    public int Steps { get; private set; }
+    public int Steps { get; set; }
+
+    public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) =>
+        new Dictionary<string, float[][]> { ["m"] = Optimizers.State(ref m, parameters), ["v"] = Optimizers.State(ref v, parameters) };
 
     public virtual string Name => "adam";
 

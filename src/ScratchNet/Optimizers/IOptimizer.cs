@@ -10,6 +10,12 @@ public interface IOptimizer
 
     /// <summary>One update of every parameter with learning rate <paramref name="lr"/>.</summary>
     void Step(IReadOnlyList<Parameter> parameters, float lr);
+
+    /// <summary>Steps taken so far (Adam's t); saved in checkpoints.</summary>
+    int Steps { get; set; }
+
+    /// <summary>The optimiser's per-parameter state by name ("m", "v", "velocity"), one array per parameter; empty for plain SGD.</summary>
+    IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters);
 }
 
 /// <summary>Creates optimisers by name, with each one's paper default learning rate.</summary>

@@ -18,9 +18,15 @@ public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weigh
 
     public string Name => Nesterov ? "nesterov" : "momentum";
 
+    public int Steps { get; set; }
+
+    public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) =>
+        new Dictionary<string, float[][]> { ["velocity"] = Optimizers.State(ref velocity, parameters) };
+
     public void Step(IReadOnlyList<Parameter> parameters, float lr)
     {
         float[][] v = Optimizers.State(ref velocity, parameters);
+        Steps++;
         Optimizers.ForEachChunk(parameters, (i, start, length) =>
         {
             Span<float> theta = parameters[i].Value.AsSpan(start, length), vi = v[i].AsSpan(start, length);

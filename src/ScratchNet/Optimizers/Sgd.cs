@@ -12,6 +12,10 @@ public sealed class Sgd(float weightDecay = 0f) : IOptimizer
 
     public string Name => "sgd";
 
+    public int Steps { get; set; }
+
+    public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) => new Dictionary<string, float[][]>();
+
     public void Step(IReadOnlyList<Parameter> parameters, float lr)
     {
         foreach (Parameter p in parameters)
@@ -24,5 +28,6 @@ public sealed class Sgd(float weightDecay = 0f) : IOptimizer
             // θ ← θ − α·dθ
             TensorPrimitives.MultiplyAdd(p.Gradient, -lr, p.Value, p.Value);
         }
+        Steps++;
     }
 }

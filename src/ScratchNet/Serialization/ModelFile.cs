@@ -11,8 +11,11 @@ using ScratchNet.Losses;
 
 namespace ScratchNet.Serialization;
 
-/// <summary>A network with the string metadata of its file.</summary>
-public sealed record Model(Network Network, IReadOnlyDictionary<string, string> Metadata);
+/// <summary>A network with the string metadata of its file, and any extra "state." tensors (checkpoints keep the trainer's state there).</summary>
+public sealed record Model(Network Network, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, float[]>? Extras = null)
+{
+    public IReadOnlyDictionary<string, float[]> State => Extras ?? new Dictionary<string, float[]>();
+}
 
 public static class ModelFile
 {
@@ -26,14 +29,14 @@ public static class ModelFile
     /// Writes <paramref name="network"/> to <paramref name="path"/> atomically: a temporary file in the
     /// same folder, flushed to disk, then renamed over the target. An interrupted save leaves the old file.
     /// </summary>
-    public static void Save(string path, Network network, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, Network network, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, float[]>? state = null)
     {
-        byte[] bytes = Serialize(network, metadata);
+        byte[] bytes = Serialize(network, metadata, state);
         AtomicFile.Write(path, bytes);
     }
 
     /// <summary>The bytes of the model file for <paramref name="network"/>.</summary>
-    public static byte[] Serialize(Network network, IReadOnlyDictionary<string, string>? metadata = null)
+    public static byte[] Serialize(Network network, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, float[]>? state = null)
     {
         var meta = new JsonObject
         {
@@ -54,14 +57,25 @@ public static class ModelFile
         }
         var header = new JsonObject { ["__metadata__"] = meta };
         long offset = 0;
-        var tensors = TensorList(network);
-        foreach (var (name, parameter) in tensors)
+        var tensors = TensorList(network).Select(t => (t.Name, t.Parameter.Value, t.Parameter.Shape)).ToList();
+        if (state is not null)
         {
-            long bytes = parameter.Count * 4L;
+            foreach (var (name, values) in state.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                if (!name.StartsWith(StatePrefix, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"State tensor names start with '{StatePrefix}': '{name}'.");
+                }
+                tensors.Add((name, values, new[] { values.Length }));
+            }
+        }
+        foreach (var (name, values, shape) in tensors)
+        {
+            long bytes = values.Length * 4L;
             header[name] = new JsonObject
             {
                 ["dtype"] = "F32",
-                ["shape"] = new JsonArray([.. parameter.Shape.Select(d => (JsonNode)d)]),
+                ["shape"] = new JsonArray([.. shape.Select(d => (JsonNode)d)]),
                 ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
             offset += bytes;
@@ -74,9 +88,9 @@ public static class ModelFile
         json.CopyTo(result, 8);
         result.AsSpan(8 + json.Length, padded - json.Length).Fill((byte)' ');
         int at = 8 + padded;
-        foreach (var (_, parameter) in tensors)
+        foreach (var (_, values, _) in tensors)
         {
-            foreach (float v in parameter.Value)
+            foreach (float v in values)
             {
                 BinaryPrimitives.WriteSingleLittleEndian(result.AsSpan(at), v);
                 at += 4;
@@ -151,12 +165,22 @@ public static class ModelFile
         Network network = BuildNetwork(metadata, name);
         var tensors = TensorList(network);
         var expectedNames = tensors.Select(t => t.Name).ToHashSet();
+        var stateNames = new List<string>();
         foreach (var (key, _) in header)
         {
-            if (key != "__metadata__" && !expectedNames.Contains(key))
+            if (key == "__metadata__" || expectedNames.Contains(key))
+            {
+                continue;
+            }
+            if (!key.StartsWith(StatePrefix, StringComparison.Ordinal))
             {
                 throw Bad(name, $"tensor '{key}' is not part of the layer list");
             }
+            stateNames.Add(key);
+        }
+        if (stateNames.Count > MaxStateTensors)
+        {
+            throw Bad(name, $"{stateNames.Count} state tensors, over the limit of {MaxStateTensors}");
         }
 
         var ranges = new List<(long Start, long End, string Name)>();
@@ -190,6 +214,22 @@ public static class ModelFile
             }
             ranges.Add((offsets[0], offsets[1], tensorName));
         }
+        var state = new Dictionary<string, float[]>();
+        foreach (string stateName in stateNames)
+        {
+            if (header[stateName] is not JsonObject entry || entry["dtype"]?.GetValueKind() != JsonValueKind.String || (string?)entry["dtype"] != "F32")
+            {
+                throw Bad(name, $"state tensor '{stateName}' must be an object with dtype \"F32\"");
+            }
+            long[] shape = ReadLongs(entry["shape"], name, stateName, "shape");
+            long[] offsets = ReadLongs(entry["data_offsets"], name, stateName, "data_offsets");
+            if (shape.Length != 1 || offsets.Length != 2 || offsets[1] < offsets[0] || offsets[1] - offsets[0] != shape[0] * 4 || offsets[1] > data.Length)
+            {
+                throw Bad(name, $"state tensor '{stateName}' has a shape or offsets that do not fit the data");
+            }
+            ranges.Add((offsets[0], offsets[1], stateName));
+            state[stateName] = new float[shape[0]];
+        }
         ranges.Sort((x, y) => x.Start.CompareTo(y.Start));
         long expectedStart = 0;
         foreach (var (start, end, tensorName) in ranges)
@@ -218,8 +258,21 @@ public static class ModelFile
                 parameter.Value[i] = v;
             }
         }
-        return new Model(network, metadata);
+        foreach (var (stateName, values) in state)
+        {
+            long start = ranges.First(r => r.Name == stateName).Start;
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(int)(start + (4 * i))..]);
+            }
+        }
+        return new Model(network, metadata, state);
     }
+
+    /// <summary>Names of extra tensors (a checkpoint's trainer state) start with this; a plain model loader ignores them.</summary>
+    public const string StatePrefix = "state.";
+
+    private const int MaxStateTensors = 4096;
 
     /// <summary>Tensor names in file order: layers.{index}.W, layers.{index}.b, …</summary>
     public static List<(string Name, Parameter Parameter)> TensorList(Network network)

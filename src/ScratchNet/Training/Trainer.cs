@@ -31,6 +31,15 @@ public sealed class Trainer
     /// <summary>Called at every logged point (every LogEvery iterations, or every epoch).</summary>
     public Action<HistoryPoint>? OnLog { get; set; }
 
+    /// <summary>Save a checkpoint every this many epochs (mini-batch) or iterations (full batch); 0: never.</summary>
+    public int CheckpointEvery { get; set; }
+
+    /// <summary>Receives the network and the trainer's state at every checkpoint.</summary>
+    public Action<Network, TrainerState>? OnCheckpoint { get; set; }
+
+    /// <summary>When set, training goes on from this checkpoint instead of starting afresh (--resume).</summary>
+    public (Network Network, TrainerState State)? ResumeFrom { get; set; }
+
     /// <summary>Called after every step (every iteration, or every mini-batch), for progress bars.</summary>
     public Action<StepProgress>? OnStep { get; set; }
 
@@ -83,11 +92,20 @@ public sealed class Trainer
         IOptimizer optimizer = Optimizers.Optimizers.Create(options.Optimizer, options.Momentum, options.WeightDecay);
         best = null;
         bestAccuracy = double.NegativeInfinity;
+        bestEpoch = 0;
         sinceBest = 0;
+        secondsBefore = 0;
+        int completed = 0;
+        int[]? order = null;
+        if (ResumeFrom is { } resume)
+        {
+            completed = Restore(resume.Network, resume.State, network, rng, optimizer, record);
+            order = resume.State.Order;
+        }
 
         bool cancelled = options.BatchSize == 0 || options.BatchSize >= train.Count
-            ? TrainFullBatch(network, optimizer, train, dev, record, total, cancel)
-            : TrainMiniBatch(network, optimizer, train, dev, record, rng, total, cancel);
+            ? TrainFullBatch(network, optimizer, train, dev, record, rng, total, completed, cancel)
+            : TrainMiniBatch(network, optimizer, train, dev, record, rng, total, completed, order, cancel);
 
         if (best is not null)
         {
@@ -98,7 +116,7 @@ public sealed class Trainer
             }
             record.BestEpoch = bestEpoch;
         }
-        record.TrainSeconds = total.Elapsed.TotalSeconds;
+        record.TrainSeconds = secondsBefore + total.Elapsed.TotalSeconds;
         record.TrainAccuracy = Evaluator.Evaluate(network, train).Accuracy;
         record.DevAccuracy = dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
         if (testSet is not null)
@@ -107,11 +125,11 @@ public sealed class Trainer
             record.TestAccuracy = test.Accuracy;
             record.TestLoss = test.Loss;
         }
-        record.Seconds = total.Elapsed.TotalSeconds;
+        record.Seconds = secondsBefore + total.Elapsed.TotalSeconds;
         return new TrainingResult(network, record, cancelled);
     }
 
-    private bool TrainFullBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Stopwatch clock, CancellationToken cancel)
+    private bool TrainFullBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, int completed, CancellationToken cancel)
     {
         InputBuffer X = InputBuffer.Whole(network, train); // [m, 784]: the notes' X (784 × m), one row per image
         byte[] Y = train.Labels;                // labels; Y is their one-hot form (10 × m)
@@ -122,7 +140,7 @@ public sealed class Trainer
         {
             OnExplain(Explainer.Explain(network, train.ToMatrix(), Y, options.Alpha));
         }
-        for (int iteration = 0; iteration < options.Iterations; iteration++)
+        for (int iteration = completed; iteration < options.Iterations; iteration++)
         {
             if (cancel.IsCancellationRequested)
             {
@@ -156,33 +174,37 @@ public sealed class Trainer
             }
             if (log)
             {
-                Log(record, new HistoryPoint(iteration, 0, loss, trainAccuracy, devAccuracy, lr, clock.Elapsed.TotalSeconds));
+                Log(record, new HistoryPoint(iteration, 0, loss, trainAccuracy, devAccuracy, lr, secondsBefore + clock.Elapsed.TotalSeconds));
             }
-            OnStep?.Invoke(new StepProgress(1, 1, iteration + 1, options.Iterations, loss, trainAccuracy, (long)(iteration + 1) * Y.Length, clock.Elapsed.TotalSeconds));
+            OnStep?.Invoke(new StepProgress(1, 1, iteration + 1, options.Iterations, loss, trainAccuracy, (long)(iteration + 1) * Y.Length, secondsBefore + clock.Elapsed.TotalSeconds));
             // UP: W ← W − α·dW, b ← b − α·db
             optimizer.Step(network.Parameters, lr);
+            if (CheckpointEvery > 0 && (iteration + 1) % CheckpointEvery == 0 && iteration + 1 < options.Iterations)
+            {
+                OnCheckpoint?.Invoke(network, Capture(iteration + 1, network, rng, optimizer, record, null, clock));
+            }
         }
         return false;
     }
 
-    private bool TrainMiniBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, CancellationToken cancel)
+    private bool TrainMiniBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, int completed, int[]? resumedOrder, CancellationToken cancel)
     {
         int B = options.BatchSize;
-        int[] order = Enumerable.Range(0, train.Count).ToArray();
+        int[] order = resumedOrder is { } o && o.Length == train.Count ? o : Enumerable.Range(0, train.Count).ToArray();
         var X = new InputBuffer(network, train.Features);
         byte[] Y = new byte[B];
         var A = new Matrix(B, network.OutputSize);
         var dZ = new Matrix(B, network.OutputSize);
-        int step = 0;
+        int step = completed * ((train.Count + B - 1) / B); // updates so far (on resume, those of the completed epochs)
         float lr = options.Alpha;
-        if (OnExplain is not null)
+        if (OnExplain is not null && completed == 0)
         {
             int m = Math.Min(B, train.Count);
             var dense = new Matrix(m, train.Features);
             train.FillBatch(order.AsSpan(0, m), dense, Y);
             OnExplain(Explainer.Explain(network, dense, Y.AsSpan(0, m), options.Alpha));
         }
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = completed + 1; epoch <= options.Epochs; epoch++)
         {
             rng.Shuffle(order);
             double lossSum = 0, correct = 0;
@@ -209,16 +231,76 @@ public sealed class Trainer
                 lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, epoch - 1 + ((double)start / train.Count), options.Epochs, options.StepSize, options.Gamma);
                 optimizer.Step(network.Parameters, lr);
                 step++;
-                OnStep?.Invoke(new StepProgress(epoch, options.Epochs, (start / B) + 1, (train.Count + B - 1) / B, lossSum / seen, correct / seen, seen, clock.Elapsed.TotalSeconds));
+                OnStep?.Invoke(new StepProgress(epoch, options.Epochs, (start / B) + 1, (train.Count + B - 1) / B, lossSum / seen, correct / seen, seen, secondsBefore + clock.Elapsed.TotalSeconds));
             }
             double? devAccuracy = DevAccuracy(network, dev);
-            Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, devAccuracy, lr, clock.Elapsed.TotalSeconds));
+            Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, devAccuracy, lr, secondsBefore + clock.Elapsed.TotalSeconds));
             if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, epoch))
             {
                 return false;
             }
+            if (CheckpointEvery > 0 && epoch % CheckpointEvery == 0 && epoch < options.Epochs)
+            {
+                OnCheckpoint?.Invoke(network, Capture(epoch, network, rng, optimizer, record, order, clock));
+            }
         }
         return false;
+    }
+
+    private double secondsBefore;
+
+    /// <summary>The trainer's state after <paramref name="completed"/> epochs or iterations.</summary>
+    private TrainerState Capture(int completed, Network network, Rng rng, IOptimizer optimizer, TrainingRecord record, int[]? order, Stopwatch clock) => new()
+    {
+        Completed = completed,
+        Rng = rng.GetState(),
+        DropoutRng = [.. network.Layers.OfType<Dropout>().Select(d => d.Generator.GetState())],
+        OptimizerSteps = optimizer.Steps,
+        OptimizerState = optimizer.State(network.Parameters).ToDictionary(kv => kv.Key, kv => kv.Value),
+        History = [.. record.History],
+        Best = best,
+        BestAccuracy = bestAccuracy,
+        BestEpoch = bestEpoch,
+        SinceBest = sinceBest,
+        FirstLoss = firstLoss,
+        Seconds = secondsBefore + clock.Elapsed.TotalSeconds,
+        Order = order,
+    };
+
+    /// <summary>Puts a checkpoint's state back; returns the epochs or iterations it had completed.</summary>
+    private int Restore(Network saved, TrainerState state, Network network, Rng rng, IOptimizer optimizer, TrainingRecord record)
+    {
+        network.CopyParametersFrom(saved);
+        rng.SetState(state.Rng);
+        var dropouts = network.Layers.OfType<Dropout>().ToList();
+        if (dropouts.Count != state.DropoutRng.Length)
+        {
+            throw new InvalidDataException("The checkpoint's dropout layers do not match its network.");
+        }
+        for (int i = 0; i < dropouts.Count; i++)
+        {
+            dropouts[i].Generator.SetState(state.DropoutRng[i]);
+        }
+        optimizer.Steps = state.OptimizerSteps;
+        foreach (var (name, arrays) in optimizer.State(network.Parameters))
+        {
+            if (!state.OptimizerState.TryGetValue(name, out float[][]? saved2))
+            {
+                throw new InvalidDataException($"The checkpoint has no '{name}' state for the {optimizer.Name} optimiser.");
+            }
+            for (int i = 0; i < arrays.Length; i++)
+            {
+                saved2[i].CopyTo(arrays[i], 0);
+            }
+        }
+        record.History.AddRange(state.History);
+        best = state.Best;
+        bestAccuracy = state.BestAccuracy;
+        bestEpoch = state.BestEpoch;
+        sinceBest = state.SinceBest;
+        firstLoss = state.FirstLoss;
+        secondsBefore = state.Seconds;
+        return state.Completed;
     }
 
     private float[][]? best;

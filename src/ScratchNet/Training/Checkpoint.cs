@@ -1,0 +1,108 @@
+// A training checkpoint: the model file of the network so far, plus everything the trainer needs to
+// go on exactly as if it had never stopped — completed epochs or iterations, the random generators'
+// states, the shuffled order, the optimiser's moments, the history and the early-stopping memory.
+// Written atomically like any model file, and loadable as a plain model too.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ScratchNet.Layers;
+using ScratchNet.Serialization;
+
+namespace ScratchNet.Training;
+
+/// <summary>The trainer's state between two steps.</summary>
+public sealed class TrainerState
+{
+    /// <summary>Epochs (mini-batch) or iterations (full batch) completed.</summary>
+    [JsonPropertyName("completed")] public int Completed { get; set; }
+    [JsonPropertyName("rng")] public ulong[] Rng { get; set; } = [];
+    [JsonPropertyName("dropout_rng")] public ulong[][] DropoutRng { get; set; } = [];
+    [JsonPropertyName("optimizer_steps")] public int OptimizerSteps { get; set; }
+    [JsonPropertyName("history")] public List<HistoryPoint> History { get; set; } = [];
+    [JsonPropertyName("best_accuracy")] public double BestAccuracy { get; set; } = double.NegativeInfinity;
+    [JsonPropertyName("best_epoch")] public int BestEpoch { get; set; }
+    [JsonPropertyName("since_best")] public int SinceBest { get; set; }
+    [JsonPropertyName("first_loss")] public double FirstLoss { get; set; } = double.NaN;
+    [JsonPropertyName("seconds")] public double Seconds { get; set; }
+    [JsonIgnore] public int[]? Order { get; set; }
+    [JsonIgnore] public Dictionary<string, float[][]> OptimizerState { get; set; } = [];
+    [JsonIgnore] public float[][]? Best { get; set; }
+}
+
+public static class Checkpoint
+{
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>Writes the checkpoint atomically (temporary file, flush, rename).</summary>
+    public static void Save(string path, Network network, TrainingOptions options, TrainerState state)
+    {
+        var tensors = new Dictionary<string, float[]>();
+        if (state.Order is { } order)
+        {
+            tensors["state.order"] = order.Select(i => (float)i).ToArray(); // indices below 2²⁴ are exact
+        }
+        foreach (var (name, arrays) in state.OptimizerState)
+        {
+            for (int i = 0; i < arrays.Length; i++)
+            {
+                tensors[$"state.optimizer.{name}.{i}"] = arrays[i];
+            }
+        }
+        if (state.Best is { } best)
+        {
+            for (int i = 0; i < best.Length; i++)
+            {
+                tensors[$"state.best.{i}"] = best[i];
+            }
+        }
+        var metadata = new Dictionary<string, string>
+        {
+            ["preset"] = options.Preset,
+            ["settings"] = JsonSerializer.Serialize(options, TrainingRecord.JsonOptions),
+            ["checkpoint"] = JsonSerializer.Serialize(state, Json),
+        };
+        ModelFile.Save(path, network, metadata, tensors);
+    }
+
+    /// <summary>Reads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a checkpoint, or its parts do not fit together.</exception>
+    public static (Network Network, TrainingOptions Options, TrainerState State) Load(string path)
+    {
+        Model model = ModelFile.Load(path);
+        if (!model.Metadata.TryGetValue("checkpoint", out string? stateJson) || !model.Metadata.TryGetValue("settings", out string? settingsJson))
+        {
+            throw new InvalidDataException($"{path}: a model file, not a checkpoint: it holds no trainer state. Checkpoints are written by 'scratchnet train --checkpoint-every N'.");
+        }
+        try
+        {
+            TrainingOptions options = JsonSerializer.Deserialize<TrainingOptions>(settingsJson, TrainingRecord.JsonOptions)
+                ?? throw new InvalidDataException($"{path}: the checkpoint's settings are empty.");
+            TrainerState state = JsonSerializer.Deserialize<TrainerState>(stateJson, Json)
+                ?? throw new InvalidDataException($"{path}: the checkpoint's state is empty.");
+            if (state.Rng.Length != 4 || state.Completed < 0)
+            {
+                throw new InvalidDataException($"{path}: the checkpoint's state is inconsistent.");
+            }
+            var extras = model.State;
+            if (extras.TryGetValue("state.order", out float[]? order))
+            {
+                state.Order = order.Select(v => (int)v).ToArray();
+            }
+            int count = model.Network.Parameters.Count;
+            foreach (string name in extras.Keys.Where(k => k.StartsWith("state.optimizer.", StringComparison.Ordinal)).Select(k => k.Split('.')[2]).Distinct())
+            {
+                state.OptimizerState[name] = Enumerable.Range(0, count).Select(i => extras.TryGetValue($"state.optimizer.{name}.{i}", out float[]? a) && a.Length == model.Network.Parameters[i].Count
+                    ? a : throw new InvalidDataException($"{path}: the optimiser's '{name}' state does not fit the network.")).ToArray();
+            }
+            if (extras.ContainsKey("state.best.0"))
+            {
+                state.Best = Enumerable.Range(0, count).Select(i => extras.TryGetValue($"state.best.{i}", out float[]? a) && a.Length == model.Network.Parameters[i].Count
+                    ? a : throw new InvalidDataException($"{path}: the kept best model does not fit the network.")).ToArray();
+            }
+            return (model.Network, options, state);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint's state is not valid ({e.Message}).", e);
+        }
+    }
+}
