@@ -35,6 +35,7 @@ public static class CliApp
             ReportCommand.Create(),
             CompareCommand.Create(),
             ServeCommand.Create(),
+            DataCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -1,0 +1,54 @@
+// `scratchnet data fetch NAME`: a data set that is not shipped, from its Debian package or its
+// mirrors, verified and written atomically into a cache folder; prints the folder for --data.
+using System.CommandLine;
+using ScratchNet.Fetch;
+
+namespace ScratchNet.Cli.Commands;
+
+internal static class DataCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("name") { Description = $"The data set: {string.Join(", ", KnownDatasets.Names)}." };
+        name.AcceptOnlyFromAmong([.. KnownDatasets.Names]);
+        var dataDir = new Option<string?>("--data-dir") { Description = "Cache folder for fetched data sets. Default: $XDG_CACHE_HOME/scratchnet or ~/.cache/scratchnet.", HelpName = "DIR" };
+        var timeout = new Option<int>("--stall-timeout") { Description = "Seconds without data before a download counts as stalled and the next mirror is tried.", DefaultValueFactory = _ => 30 };
+        var fetch = new Command("fetch", "Fetch a data set (Debian package first, then its mirrors), verify every file, and print its folder.") { name, dataDir, timeout };
+        fetch.SetAction(parsed => CliApp.Guard(parsed, console =>
+        {
+            int seconds = parsed.GetValue(timeout);
+            if (seconds is < 1 or > 3600)
+            {
+                throw new ArgumentException($"--stall-timeout {seconds}: use 1..3600 seconds.");
+            }
+            DatasetSource source = KnownDatasets.Get(parsed.GetValue(name)!);
+            string root = parsed.GetValue(dataDir) ?? KnownDatasets.DefaultCacheFolder();
+            using HttpClient client = DatasetFetcher.CreateClient();
+            var fetcher = new DatasetFetcher(client, TimeSpan.FromSeconds(seconds));
+            int lastQuarter = -1;
+            string lastFile = "";
+            var progress = new Progress<FetchProgress>(p =>
+            {
+                int quarter = p.Total is > 0 ? (int)(4 * p.Received / p.Total.Value) : -1;
+                if (p.File != lastFile || quarter != lastQuarter)
+                {
+                    console.WriteLine($"  {p.File}.gz: {p.Received:N0}{(p.Total is { } t ? $" of {t:N0}" : "")} bytes");
+                    (lastFile, lastQuarter) = (p.File, quarter);
+                }
+            });
+            try
+            {
+                string folder = fetcher.FetchAsync(source, root, progress, CliApp.Cancellation).GetAwaiter().GetResult();
+                console.WriteLine($"{source.Name} is ready in {folder}");
+                console.WriteLine($"train on it with: scratchnet train --data {folder}");
+                return ExitCodes.Ok;
+            }
+            catch (FetchException e)
+            {
+                parsed.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        }));
+        return new Command("data", "Data sets that are not shipped.") { fetch };
+    }
+}
