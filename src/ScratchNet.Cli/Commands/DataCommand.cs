@@ -2,6 +2,7 @@
 // mirrors, verified and written atomically into a cache folder; prints the folder for --data.
 using System.CommandLine;
 using ScratchNet.Fetch;
+using Spectre.Console;
 
 namespace ScratchNet.Cli.Commands;
 
@@ -25,20 +26,44 @@ internal static class DataCommand
             string root = parsed.GetValue(dataDir) ?? KnownDatasets.DefaultCacheFolder();
             using HttpClient client = DatasetFetcher.CreateClient();
             var fetcher = new DatasetFetcher(client, TimeSpan.FromSeconds(seconds));
-            int lastQuarter = -1;
-            string lastFile = "";
-            var progress = new Progress<FetchProgress>(p =>
-            {
-                int quarter = p.Total is > 0 ? (int)(4 * p.Received / p.Total.Value) : -1;
-                if (p.File != lastFile || quarter != lastQuarter)
-                {
-                    console.WriteLine($"  {p.File}.gz: {p.Received:N0}{(p.Total is { } t ? $" of {t:N0}" : "")} bytes");
-                    (lastFile, lastQuarter) = (p.File, quarter);
-                }
-            });
             try
             {
-                string folder = fetcher.FetchAsync(source, root, progress, CliApp.Cancellation).GetAwaiter().GetResult();
+                string folder;
+                if (Progress.IsInteractive(console, plain: false))
+                {
+                    // A progress bar per file, with its size, speed and time left.
+                    folder = Spectre.Console.AnsiConsole.Progress().AutoClear(false).Columns(
+                        new Spectre.Console.TaskDescriptionColumn(), new Spectre.Console.ProgressBarColumn(), new Spectre.Console.PercentageColumn(),
+                        new Spectre.Console.DownloadedColumn(), new Spectre.Console.TransferSpeedColumn(), new Spectre.Console.RemainingTimeColumn())
+                        .Start(context =>
+                        {
+                            var tasks = new Dictionary<string, Spectre.Console.ProgressTask>();
+                            var bars = new SynchronousProgress(p =>
+                            {
+                                if (!tasks.TryGetValue(p.File, out var task))
+                                {
+                                    task = tasks[p.File] = context.AddTask(p.File + ".gz", maxValue: p.Total ?? 1);
+                                }
+                                task.Value = p.Total is null ? 0 : p.Received;
+                            });
+                            return fetcher.FetchAsync(source, root, bars, CliApp.Cancellation).GetAwaiter().GetResult();
+                        });
+                }
+                else
+                {
+                    int lastQuarter = -1;
+                    string lastFile = "";
+                    var lines = new SynchronousProgress(p =>
+                    {
+                        int quarter = p.Total is > 0 ? (int)(4 * p.Received / p.Total.Value) : -1;
+                        if (p.File != lastFile || quarter != lastQuarter)
+                        {
+                            console.WriteLine($"  {p.File}.gz: {p.Received:N0}{(p.Total is { } t ? $" of {t:N0}" : "")} bytes");
+                            (lastFile, lastQuarter) = (p.File, quarter);
+                        }
+                    });
+                    folder = fetcher.FetchAsync(source, root, lines, CliApp.Cancellation).GetAwaiter().GetResult();
+                }
                 console.WriteLine($"{source.Name} is ready in {folder}");
                 console.WriteLine($"train on it with: scratchnet train --data {folder}");
                 return ExitCodes.Ok;
@@ -50,5 +75,11 @@ internal static class DataCommand
             }
         }));
         return new Command("data", "Data sets that are not shipped.") { fetch };
+    }
+
+    /// <summary>Reports on the caller's thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<FetchProgress> report) : IProgress<FetchProgress>
+    {
+        public void Report(FetchProgress value) => report(value);
     }
 }
