@@ -48,7 +48,7 @@ public static class IdxReader
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
-            return ReadStream(path, stream, gzip, expectedDimensions, expectedSha256, hash);
+            return ReadStream(path, stream, gzip, expectedDimensions, expectedSha256, hash, source.CanSeek ? source.Length : 0);
         }
         catch (InvalidDataException e) when (gzip && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
@@ -73,7 +73,7 @@ public static class IdxReader
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static IdxFile ReadStream(string path, Stream stream, bool gzip, int expectedDimensions, string? expectedSha256, IncrementalHash hash)
+    private static IdxFile ReadStream(string path, Stream stream, bool gzip, int expectedDimensions, string? expectedSha256, IncrementalHash hash, long compressedLength)
     {
         string what = expectedDimensions == 1 ? "labels" : "images";
         Span<byte> magic = stackalloc byte[4];
@@ -139,9 +139,10 @@ public static class IdxReader
         }
         else
         {
-            // Compressed: the length is unknown until the data ends, so grow the buffer with the data
-            // actually read rather than trusting the header's size up front.
-            data = new byte[Math.Min(payload, 1 << 20)];
+            // Compressed: the length is unknown until the data ends. Trust the header's size only as far
+            // as the compressed size makes plausible (100× it, far above gzip's ratio on images), and
+            // beyond that grow the buffer with the data actually read.
+            data = new byte[Math.Min(payload, Math.Max(1 << 20, 100 * compressedLength))];
             got = 0;
             while (true)
             {

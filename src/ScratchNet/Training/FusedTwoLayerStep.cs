@@ -110,8 +110,84 @@ internal sealed unsafe class FusedTwoLayerStep
         return (loss / m, right);
     }
 
+    /// <summary>
+    /// Inference only: A [m, O] = softmax(W2·g(W1·X + b1) + b2) for a sparse batch, one pass per
+    /// image with nothing but its probabilities written out. Call <see cref="Refresh"/> first when
+    /// the weights have changed since the last call.
+    /// </summary>
+    public void Predict(SparseBatch X, Matrix A)
+    {
+        if (X.Cols != K || A.Rows != X.Rows || A.Cols != O)
+        {
+            throw new ArgumentException($"Fused predict: X {X} and A {A} do not fit a {K}-{H}-{O} network.");
+        }
+        int m = X.Rows;
+        int[] rowStart = X.RowStartArray;
+        ushort[] index = X.IndexArray;
+        float[] value = X.ValueArray, a = A.Storage;
+        const int rowsPerPiece = 512;
+        Workers.For((m + rowsPerPiece - 1) / rowsPerPiece, piece =>
+        {
+            int r0 = piece * rowsPerPiece, r1 = Math.Min(m, r0 + rowsPerPiece);
+            float* z1 = stackalloc float[MaxWidth];
+            float* a1 = stackalloc float[MaxWidth];
+            float* z2 = stackalloc float[MaxWidth];
+            fixed (float* pw1 = W1t, pw2t = W2t, pb1 = b1p, pb2 = b2p, pv = value, pa = a)
+            fixed (ushort* pi = index)
+            {
+                var z1Span = new ReadOnlySpan<float>(z1, H);
+                var a1Span = new Span<float>(a1, H);
+                for (int i = r0; i < r1; i++)
+                {
+                    int e0 = rowStart[i], e1 = rowStart[i + 1];
+                    for (int n = 0; n < Hp; n += 16)
+                    {
+                        SparseKernels.Gather(pi + e0, pv + e0, e1 - e0, pw1 + n, Hp, Math.Min(16, Hp - n), z1 + n);
+                    }
+                    for (int h = 0; h < Hp; h += 8)
+                    {
+                        (Vector256.Load(z1 + h) + Vector256.Load(pb1 + h)).Store(z1 + h);
+                    }
+                    g.Apply(z1Span, a1Span);
+                    for (int o = 0; o < Op; o += 8)
+                    {
+                        Vector256<float> acc = Vector256.Load(pb2 + o);
+                        for (int h = 0; h < H; h++)
+                        {
+                            acc = Vector256.FusedMultiplyAdd(Vector256.Create(a1[h]), Vector256.Load(pw2t + (h * Op) + o), acc);
+                        }
+                        acc.Store(z2 + o);
+                    }
+                    // A2 = softmax(Z2): exp(z − max) for 8 lanes at a time, padding lanes set to −∞ (exp gives 0).
+                    float max = z2[0];
+                    for (int o = 1; o < O; o++)
+                    {
+                        max = MathF.Max(max, z2[o]);
+                    }
+                    for (int o = O; o < Op; o++)
+                    {
+                        z2[o] = float.NegativeInfinity;
+                    }
+                    Vector256<float> sum = default;
+                    for (int o = 0; o < Op; o += 8)
+                    {
+                        Vector256<float> e = Vector256.Exp(Vector256.Load(z2 + o) - Vector256.Create(max));
+                        e.Store(z2 + o);
+                        sum += e;
+                    }
+                    float inv = 1f / Vector256.Sum(sum);
+                    float* row = pa + ((long)i * O);
+                    for (int o = 0; o < O; o++)
+                    {
+                        row[o] = z2[o] * inv;
+                    }
+                }
+            }
+        });
+    }
+
     /// <summary>Copies W1, W2, b1, b2 into the transposed, padded forms the loops read.</summary>
-    private void Refresh()
+    public void Refresh()
     {
         var w1 = new Matrix(H, K, dense1.W.Value);
         SparseKernels.TransposePadded(w1, W1t);

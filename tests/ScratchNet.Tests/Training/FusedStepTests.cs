@@ -73,4 +73,24 @@ public class FusedStepTests
         Assert.Equal(layered.Record.TrainAccuracy, fused.Record.TrainAccuracy, 2);
         Assert.Equal(layered.Record.History[^1].Loss, fused.Record.History[^1].Loss, 3);
     }
+
+    [Theory]
+    [InlineData("relu", 10)]
+    [InlineData("sigmoid", 17)]
+    public void Fused_inference_equals_the_layer_by_layer_probabilities(string activation, int hidden)
+    {
+        var test = TestData.MnistSets.Test.Take(3000);
+        var network = Network.CreateDense([784, hidden, 10], activation);
+        network.Initialize(Initializer.He, new Rng(9));
+        FusedTwoLayerStep fused = FusedTwoLayerStep.TryCreate(network)!;
+        fused.Refresh();
+        var fast = new Matrix(test.Count, 10);
+        fused.Predict(test.Sparse, fast);
+        float[] expected = network.Predict(test.ToMatrix()).Span.ToArray();
+        float[] actual = fast.Span.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(MathF.Abs(expected[i] - actual[i]) < 1e-5f, $"element {i}: {expected[i]} vs {actual[i]}");
+        }
+    }
 }
