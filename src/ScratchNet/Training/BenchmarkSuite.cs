@@ -34,6 +34,7 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             TrainingResult result = new Trainer(seed).Train(data.Train, data.Test);
             seedTimes.Add(result.Record.TrainSeconds);
             seedAccuracy = result.Record.TestAccuracy ?? 0;
+            GC.Collect(); // so that one run's buffers do not add to the next run's peak
         }
         Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %"));
         using (var process = Process.GetCurrentProcess())
