@@ -37,6 +37,21 @@ public static class TestData
         }
     }
 
+    /// <summary>Every element of <paramref name="actual"/> within a relative <paramref name="tolerance"/> of <paramref name="expected"/>.</summary>
+    public static void AssertClose(Matrix expected, Matrix actual, float tolerance = 1e-4f)
+    {
+        Assert.Equal(expected.Rows, actual.Rows);
+        Assert.Equal(expected.Cols, actual.Cols);
+        for (int i = 0; i < expected.Rows; i++)
+        {
+            for (int j = 0; j < expected.Cols; j++)
+            {
+                float e = expected[i, j], a = actual[i, j];
+                Assert.True(MathF.Abs(e - a) <= tolerance * (1 + MathF.Abs(e)), $"[{i},{j}] expected {e}, got {a}");
+            }
+        }
+    }
+
     public static string TempDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "scratchnet-tests", Guid.NewGuid().ToString("N"));

@@ -15,20 +15,6 @@ public class KernelTests
         return data;
     }
 
-    private static void AssertClose(Matrix expected, Matrix actual, float tolerance = 1e-4f)
-    {
-        Assert.Equal(expected.Rows, actual.Rows);
-        Assert.Equal(expected.Cols, actual.Cols);
-        for (int i = 0; i < expected.Rows; i++)
-        {
-            for (int j = 0; j < expected.Cols; j++)
-            {
-                float e = expected[i, j], a = actual[i, j];
-                Assert.True(MathF.Abs(e - a) <= tolerance * (1 + MathF.Abs(e)), $"[{i},{j}] expected {e}, got {a}");
-            }
-        }
-    }
-
     [Theory]
     [MemberData(nameof(Shapes))]
     public void MatMulABt_matches_reference(int m, int k, int n)
@@ -39,7 +25,7 @@ public class KernelTests
         Matrix expected = new(m, n), actual = new(m, n);
         ReferenceKernels.MatMulABt(X, W, b, expected);
         Kernels.MatMulABt(X, W, b, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
     }
 
     [Theory]
@@ -51,7 +37,7 @@ public class KernelTests
         Matrix expected = new(m, k), actual = new(m, k);
         ReferenceKernels.MatMulAB(dZ, W, expected);
         Kernels.MatMulAB(dZ, W, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
     }
 
     [Theory]
@@ -63,7 +49,7 @@ public class KernelTests
         Matrix expected = new(n, k), actual = new(n, k);
         ReferenceKernels.MatMulAtB(dZ, X, 1f / m, expected);
         Kernels.MatMulAtB(dZ, X, 1f / m, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
     }
 
     [Fact]
@@ -90,7 +76,7 @@ public class KernelTests
         Matrix expected = new(3, 10), actual = new(3, 10);
         ReferenceKernels.MatMulABt(X, W, null, expected);
         Kernels.MatMulABt(X, W, null, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
         for (int j = 0; j < 10; j++)
         {
             Assert.Equal(0f, actual[0, j]);

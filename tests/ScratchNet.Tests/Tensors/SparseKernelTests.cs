@@ -36,18 +36,6 @@ public class SparseKernelTests
         return SparseBatch.FromDense(dense);
     }
 
-    private static void AssertClose(Matrix expected, Matrix actual)
-    {
-        for (int i = 0; i < expected.Rows; i++)
-        {
-            for (int j = 0; j < expected.Cols; j++)
-            {
-                float e = expected[i, j], a = actual[i, j];
-                Assert.True(MathF.Abs(e - a) <= 1e-4f * (1 + MathF.Abs(e)), $"[{i},{j}] expected {e}, got {a}");
-            }
-        }
-    }
-
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Forward_matches_the_dense_reference(int m, int k, int n)
@@ -61,7 +49,7 @@ public class SparseKernelTests
         Matrix expected = new(m, n), actual = new(m, n);
         ReferenceKernels.MatMulABt(X.ToDense(), W, b, expected);
         SparseKernels.MatMulABt(X, Wt, b, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
     }
 
     [Theory]
@@ -74,10 +62,10 @@ public class SparseKernelTests
         Matrix expected = new(n, k), actual = new(n, k);
         ReferenceKernels.MatMulAtB(dZ, X.ToDense(), 1f / m, expected);
         SparseKernels.MatMulAtB(dZ, X, 1f / m, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
         // A second call reuses the cached pixel-major layout.
         SparseKernels.MatMulAtB(dZ, X, 1f / m, actual);
-        AssertClose(expected, actual);
+        TestData.AssertClose(expected, actual);
     }
 
     [Fact]
@@ -97,7 +85,7 @@ public class SparseKernelTests
             Matrix expected = new(3, 20), actual = new(3, 20);
             ReferenceKernels.MatMulAtB(dZ, dense, 1f, expected);
             SparseKernels.MatMulAtB(dZ, X, 1f, actual);
-            AssertClose(expected, actual);
+            TestData.AssertClose(expected, actual);
         }
     }
 
