@@ -11,6 +11,7 @@ public sealed class Dataset
     private readonly byte[] pixels;   // the parent's pixels when this is a view
     private readonly int[]? rows;     // image i is pixels row rows[i]; null: image i is row i
     private SparseBatch? sparse;
+    private PackedImages? packed;
 
     public Dataset(byte[] pixels, byte[] labels, int imageRows, int imageCols, string source)
     {
@@ -121,6 +122,9 @@ public sealed class Dataset
             return sparse;
         }
     }
+
+    /// <summary>All images packed (two bytes per non-zero pixel, in row and in column order), built once: the fast full-batch step's X.</summary>
+    internal PackedImages Packed => packed ??= PackedImages.Pack(Count, Features, Image);
 
     /// <summary>Sparse X of images start … start + n − 1 into <paramref name="X"/>.</summary>
     public void FillSparse(SparseBatch X, int start, int n)

@@ -1,4 +1,6 @@
 // LeakyReLU(z) = z if z > 0 else α·z;  derivative 1 or α (Maas et al., 2013; default α = 0.01).
+using System.Numerics;
+
 namespace ScratchNet.Layers;
 
 /// <summary>Leaky rectified linear unit with slope α for negative inputs.</summary>
@@ -16,7 +18,17 @@ public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : 
 
     public override void Apply(ReadOnlySpan<float> z, Span<float> a)
     {
-        for (int i = 0; i < z.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var alpha = new Vector<float>(Alpha);
+            for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)
+            {
+                var zi = new Vector<float>(z[i..]);
+                Vector.ConditionalSelect(Vector.GreaterThan(zi, Vector<float>.Zero), zi, alpha * zi).CopyTo(a[i..]);
+            }
+        }
+        for (; i < z.Length; i++)
         {
             a[i] = z[i] > 0f ? z[i] : Alpha * z[i];
         }
@@ -24,7 +36,17 @@ public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : 
 
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
-        for (int i = 0; i < z.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var alpha = new Vector<float>(Alpha);
+            for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)
+            {
+                var dai = new Vector<float>(da[i..]);
+                Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(z[i..]), Vector<float>.Zero), dai, alpha * dai).CopyTo(dz[i..]);
+            }
+        }
+        for (; i < z.Length; i++)
         {
             dz[i] = z[i] > 0f ? da[i] : Alpha * da[i];
         }

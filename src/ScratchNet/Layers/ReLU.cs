@@ -1,4 +1,5 @@
 // ReLU(z) = z if z > 0 else 0;  ReLU′(z) = 1 if z > 0 else 0 (0 at the kink, as in the notes).
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace ScratchNet.Layers;
@@ -14,7 +15,17 @@ public sealed class ReLU(int size) : Activation(size)
 
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
-        for (int i = 0; i < z.Length; i++)
+        // dz = da where z > 0, else 0: a mask per vector (a branch per element mispredicts half the time).
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)
+            {
+                Vector<int> positive = Vector.GreaterThan(new Vector<float>(z[i..]), Vector<float>.Zero);
+                Vector.ConditionalSelect(positive, new Vector<float>(da[i..]), Vector<float>.Zero).CopyTo(dz[i..]);
+            }
+        }
+        for (; i < z.Length; i++)
         {
             dz[i] = z[i] > 0f ? da[i] : 0f;
         }

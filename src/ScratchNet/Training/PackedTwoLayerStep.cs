@@ -1,0 +1,503 @@
+// The fastest full-batch step, for the seed network's shape with a narrow hidden layer:
+// packed byte images X → Dense(H ≤ 16) → g → Dense(O ≤ 16) → softmax with cross-entropy, on
+// AVX-512. One hidden vector of 16 floats is one register, so per block of 256 images (in cache):
+//   FP  Z1 = W1·X + b1   image by image over its non-zero pixels: one FMA per pixel with the
+//                        pixel's row of W1ᵀ (padded to 16), four accumulators in flight;
+//       A1 = g(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2)   16 images at a time, one image per lane;
+//   BP  dZ2 = A2 − Y, dW2 += dZ2·A1ᵀ, db2 += dZ2, dZ1 = W2ᵀ·dZ2 ∘ g′(Z1)   (same 16 lanes);
+//       dW1 += dZ1·Xᵀ    pixel by pixel over the block's column order, dZ1 of the block in L1.
+// Blocks are grouped into pieces fixed by m alone, each with its own partial gradients, reduced in
+// piece order: the same bits whatever the thread count. The same math as the layer-by-layer path
+// (tested against the reference kernels). Other shapes and machines use FusedTwoLayerStep.
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using ScratchNet.Layers;
+using ScratchNet.Losses;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Training;
+
+internal sealed unsafe class PackedTwoLayerStep
+{
+    internal static int Skip;
+    private const int V = 16;                  // floats per Vector512: hidden units (padded), images per group
+    private const int BlocksPerPiece = 8;      // 2,048 images
+    private const int MaxPieces = 32;
+    private const int Block = PackedImages.BlockRows;
+
+    private readonly Dense dense1;
+    private readonly Activation g;
+    private readonly Dense dense2;
+    private readonly int K, H, O;
+    private readonly AlignedFloats w1t;        // W1ᵀ [K, 16], zero-padded
+    private readonly float[] w2, b1p, b2;      // W2 [O, H], b1 [16] zero-padded, b2 [O]
+    private AlignedFloats partials = new(0);
+    private AlignedFloats scratch = new(0);
+    private int pieceCapacity;
+
+    // Per piece: dW1ᵀ [K, 16], per lane dW2 [O·H, 16], db2 [O, 16] and db1 [H, 16].
+    private int PartialSize => (K * V) + (O * H * V) + (O * V) + (H * V);
+
+    // Per piece: Z1 → dZ1 of a block [256, 16], then per group Z1ᵀ, A1ᵀ, dA1ᵀ → dZ1ᵀ and Z2 → dZ2, each [16, 16].
+    private const int ScratchSize = (Block * V) + (4 * V * V);
+
+    private PackedTwoLayerStep(Network network)
+    {
+        dense1 = (Dense)network.Layers[0];
+        g = (Activation)network.Layers[1];
+        dense2 = (Dense)network.Layers[2];
+        K = dense1.Inputs;
+        H = dense1.Outputs;
+        O = dense2.Outputs;
+        w1t = new AlignedFloats(K * V);
+        w2 = new float[O * H];
+        b1p = new float[V];
+        b2 = new float[O];
+    }
+
+    /// <summary>The step for <paramref name="network"/>, or null when its shape or this machine (no AVX-512) is not one this path handles.</summary>
+    public static PackedTwoLayerStep? TryCreate(Network network) =>
+        network.Layers.Count == 3
+        && network.Layers[0] is Dense { Outputs: <= V } d1
+        && network.Layers[1] is Activation
+        && network.Layers[2] is Dense { Outputs: <= V } d2
+        && d1.Outputs == d2.Inputs
+        && network.Loss is SoftmaxCrossEntropy
+        && Vector512.IsHardwareAccelerated
+            ? new PackedTwoLayerStep(network)
+            : null;
+
+    /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
+    public (double Loss, int Correct) Run(PackedImages X, ReadOnlySpan<byte> Y)
+    {
+        int m = X.Rows;
+        if (X.Cols != K || Y.Length != m)
+        {
+            throw new ArgumentException($"Packed step: {m} images of {X.Cols} pixels and {Y.Length} labels do not fit a {K}-input network.");
+        }
+        Refresh();
+        int pieces = Math.Clamp(X.Blocks / BlocksPerPiece, 1, MaxPieces);
+        if (pieces > pieceCapacity)
+        {
+            partials = new AlignedFloats(pieces * PartialSize);
+            scratch = new AlignedFloats(pieces * ScratchSize);
+            pieceCapacity = pieces;
+        }
+        var losses = new double[pieces];
+        var correct = new int[pieces];
+        byte[] labels = Y.ToArray();
+        Workers.For(pieces, p =>
+        {
+            int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);
+            (losses[p], correct[p]) = RunPiece(X, labels, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize));
+        });
+        Reduce(pieces, 1f / m);
+        double loss = 0;
+        int right = 0;
+        for (int p = 0; p < pieces; p++)
+        {
+            loss += losses[p];
+            right += correct[p];
+        }
+        return (loss / m, right);
+    }
+
+    /// <summary>Copies W1, W2, b1, b2 into the forms the loops read.</summary>
+    private void Refresh()
+    {
+        float* wt = w1t.Pointer;
+        new Span<float>(wt, K * V).Clear();
+        float[] w1 = dense1.W.Value;
+        for (int h = 0; h < H; h++)
+        {
+            for (int k = 0; k < K; k++)
+            {
+                wt[(k * V) + h] = w1[(h * K) + k];
+            }
+        }
+        dense2.W.Value.CopyTo(w2, 0);
+        Array.Clear(b1p);
+        dense1.b.Value.CopyTo(b1p, 0);
+        dense2.b.Value.CopyTo(b2, 0);
+    }
+
+    private (double Loss, int Correct) RunPiece(PackedImages X, byte[] Y, int firstBlock, int endBlock, float* part, float* work)
+    {
+        new Span<float>(part, PartialSize).Clear();
+        float* dW1t = part, dW2 = dW1t + (K * V), db2 = dW2 + (O * H * V), db1 = db2 + (O * V);
+        float* Z1 = work, group = work + (Block * V);
+        double loss = 0;
+        int correct = 0;
+        fixed (ushort* rowEntries = X.RowEntries, colEntries = X.ColEntries)
+        fixed (int* rowStart = X.RowStart, colStart = X.ColStart)
+        fixed (float* levels = X.Levels, pb1 = b1p)
+        {
+            var bias1 = Vector512.Load(pb1);
+            for (int b = firstBlock; b < endBlock; b++)
+            {
+                int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
+                // FP  Z1 = W1·X + b1, image by image over its non-zero pixels
+                for (int i = 0; i < rows && (Skip & 1) == 0; i++)
+                {
+                    int e0 = rowStart[r0 + i];
+                    ((Skip & 16) != 0 ? Forward2(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) : (Skip & 32) != 0 ? Forward3(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) : Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
+                }
+                // A1 … dZ1, 16 images at a time; dZ1 replaces Z1. Rows past a short block are zeros.
+                new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
+                Vector512<float> blockLoss = default;
+                for (int i = 0; i < rows && (Skip & 2) == 0; i += V)
+                {
+                    correct += Group(Z1 + (i * V), Labels(Y, r0 + i, rows - i), group, dW2, db2, db1, ref blockLoss);
+                }
+                for (int l = 0; l < V; l++)
+                {
+                    loss += blockLoss.GetElement(l);
+                }
+                //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros in column order
+                int* cols = colStart + ((long)b * (K + 1));
+                for (int k = 0; k < K && (Skip & 4) == 0; k++)
+                {
+                    int e0 = cols[k], e1 = cols[k + 1];
+                    if (e1 > e0)
+                    {
+                        float* dst = dW1t + (k * V);
+                        (Vector512.Load(dst) + Accumulate(colEntries + e0, e1 - e0, Z1, levels)).Store(dst);
+                    }
+                }
+            }
+        }
+        return (loss, correct);
+    }
+
+    /// <summary>The labels of images first … first + 15 as lanes, −1 past the <paramref name="left"/> images there are.</summary>
+    private static Vector512<int> Labels(byte[] Y, int first, int left)
+    {
+        if (left >= V)
+        {
+            return Avx512F.ConvertToVector512Int32(Vector128.Create(Y, first));
+        }
+        Span<int> lanes = stackalloc int[V];
+        for (int l = 0; l < V; l++)
+        {
+            lanes[l] = l < left ? Y[first + l] : -1;
+        }
+        return Vector512.Create<int>(lanes);
+    }
+
+    /// <summary>Σ over the entries of Levels[code]·w[pixel] (pixel advancing by each entry's step): one image's Z1 − b1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Forward(ushort* e, int count, float* w, float* levels)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        float* p = w;
+        int n = 0;
+        for (; n + 4 <= count; n += 4)
+        {
+            uint u0 = e[n], u1 = e[n + 1], u2 = e[n + 2], u3 = e[n + 3];
+            p += (u0 & 0xFF) * V;
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u0 >> 8]), Vector512.Load(p), a0);
+            p += (u1 & 0xFF) * V;
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u1 >> 8]), Vector512.Load(p), a1);
+            p += (u2 & 0xFF) * V;
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u2 >> 8]), Vector512.Load(p), a2);
+            p += (u3 & 0xFF) * V;
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u3 >> 8]), Vector512.Load(p), a3);
+        }
+        for (; n < count; n++)
+        {
+            uint u = e[n];
+            p += (u & 0xFF) * V;
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u >> 8]), Vector512.Load(p), a0);
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Forward2(ushort* e, int count, float* w, float* levels)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        float* p = w;
+        int n = 0;
+        for (; n + 4 <= count; n += 4)
+        {
+            ulong q = *(ulong*)(e + n);
+            p += (q & 0xFF) * V;
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[(q >> 8) & 0xFF]), Vector512.Load(p), a0);
+            p += ((q >> 16) & 0xFF) * V;
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[(q >> 24) & 0xFF]), Vector512.Load(p), a1);
+            p += ((q >> 32) & 0xFF) * V;
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[(q >> 40) & 0xFF]), Vector512.Load(p), a2);
+            p += ((q >> 48) & 0xFF) * V;
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[q >> 56]), Vector512.Load(p), a3);
+        }
+        for (; n < count; n++)
+        {
+            uint u = e[n];
+            p += (u & 0xFF) * V;
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u >> 8]), Vector512.Load(p), a0);
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Forward3(ushort* e, int count, float* w, float* levels)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        float* p = w;
+        int n = 0;
+        for (; n + 4 <= count; n += 4)
+        {
+            uint u0 = e[n], u1 = e[n + 1], u2 = e[n + 2], u3 = e[n + 3];
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u0 >> 8]), Vector512.Load(w + ((u0 & 0x7F) * V)), a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u1 >> 8]), Vector512.Load(w + ((u1 & 0x7F) * V)), a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u2 >> 8]), Vector512.Load(w + ((u2 & 0x7F) * V)), a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u3 >> 8]), Vector512.Load(w + ((u3 & 0x7F) * V)), a3);
+        }
+        for (; n < count; n++)
+        {
+            uint u = e[n];
+            p += (u & 0xFF) * V;
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create((float)(int)(u >> 8)), Vector512.Load(p), a0);
+        }
+        return ((a0 + a1) + (a2 + a3)) * Vector512.Create(1f / 255f);
+    }
+
+    /// <summary>Σ over one pixel's entries of Levels[code]·dZ1[row]: the pixel's row of dW1ᵀ from one block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Accumulate(ushort* e, int count, float* dZ1, float* levels)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int n = 0;
+        for (; n + 4 <= count; n += 4)
+        {
+            uint u0 = e[n], u1 = e[n + 1], u2 = e[n + 2], u3 = e[n + 3];
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u0 >> 8]), Vector512.Load(dZ1 + ((u0 & 0xFF) * V)), a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u1 >> 8]), Vector512.Load(dZ1 + ((u1 & 0xFF) * V)), a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u2 >> 8]), Vector512.Load(dZ1 + ((u2 & 0xFF) * V)), a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u3 >> 8]), Vector512.Load(dZ1 + ((u3 & 0xFF) * V)), a3);
+        }
+        for (; n < count; n++)
+        {
+            uint u = e[n];
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u >> 8]), Vector512.Load(dZ1 + ((u & 0xFF) * V)), a0);
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /// <summary>
+    /// The second layer and the way back to dZ1 for the 16 images whose Z1 rows start at z1, one image
+    /// per lane (lanes whose label is −1 are missing images and add nothing): adds their losses to
+    /// <paramref name="loss"/>, returns how many were right, adds to dW2, db2 and db1 (per lane) and
+    /// overwrites the Z1 rows with dZ1.
+    /// </summary>
+    private int Group(float* z1, Vector512<int> y, float* work, float* dW2, float* db2, float* db1, ref Vector512<float> loss)
+    {
+        float* z1t = work, a1t = z1t + (V * V), da1t = a1t + (V * V), z2 = da1t + (V * V);
+        //     Z1ᵀ: z1t[h·16 + lane], then A1ᵀ = g(Z1ᵀ)
+        Transpose16(z1, z1t);
+        g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
+        int correct;
+        fixed (float* pw2 = w2, pb2 = b2)
+        {
+            //     Z2 = W2·A1 + b2
+            for (int o = 0; o < O; o++)
+            {
+                Vector512<float> acc = Vector512.Create(pb2[o]);
+                for (int h = 0; h < H; h++)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(pw2[(o * H) + h]), Vector512.Load(a1t + (h * V)), acc);
+                }
+                acc.Store(z2 + (o * V));
+            }
+            //     A2 = softmax(Z2); loss = max + log Σ exp(z2 − max) − z2[y]; the prediction is the first largest
+            Vector512<float> max = Vector512.Load(z2), zy = default, sum = default;
+            for (int o = 1; o < O; o++)
+            {
+                max = Vector512.Max(max, Vector512.Load(z2 + (o * V)));
+            }
+            Vector512<int> best = Vector512.Create(O - 1);
+            for (int o = O - 1; o >= 0; o--)
+            {
+                Vector512<float> z = Vector512.Load(z2 + (o * V));
+                best = Vector512.ConditionalSelect(Vector512.Equals(z, max).AsInt32(), Vector512.Create(o), best);
+                zy = Vector512.ConditionalSelect(Vector512.Equals(y, Vector512.Create(o)).AsSingle(), z, zy);
+                Vector512<float> e = Exp(z - max);
+                e.Store(z2 + (o * V));
+                sum += e;
+            }
+            Vector512<int> present = Vector512.GreaterThanOrEqual(y, Vector512<int>.Zero);
+            Vector512<float> valid = present.AsSingle();
+            loss += (max + Vector512.Log(sum) - zy) & valid;
+            correct = BitOperations.PopCount((uint)(Vector512.Equals(best, y) & present).ExtractMostSignificantBits());
+            // BP  dZ2 = A2 − Y (0 for missing images), db2 += dZ2, dW2 += dZ2·A1ᵀ
+            Vector512<float> inv = Vector512<float>.One / sum;
+            for (int o = 0; o < O; o++)
+            {
+                Vector512<float> oneHot = Vector512.Equals(y, Vector512.Create(o)).AsSingle() & Vector512<float>.One;
+                Vector512<float> dz2 = ((Vector512.Load(z2 + (o * V)) * inv) - oneHot) & valid;
+                dz2.Store(z2 + (o * V));
+                (Vector512.Load(db2 + (o * V)) + dz2).Store(db2 + (o * V));
+                float* acc = dW2 + (o * H * V);
+                for (int h = 0; h < H; h++)
+                {
+                    Vector512.FusedMultiplyAdd(dz2, Vector512.Load(a1t + (h * V)), Vector512.Load(acc + (h * V))).Store(acc + (h * V));
+                }
+            }
+            //     dA1 = W2ᵀ·dZ2
+            for (int h = 0; h < H; h++)
+            {
+                Vector512<float> acc = default;
+                for (int o = 0; o < O; o++)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(pw2[(o * H) + h]), Vector512.Load(z2 + (o * V)), acc);
+                }
+                acc.Store(da1t + (h * V));
+            }
+        }
+        //     dZ1 = dA1 ∘ g′(Z1), db1 += dZ1 (per lane), then back in rows over Z1 (padding units stay 0)
+        var dZ1t = new Span<float>(da1t, H * V);
+        g.Derivative(new ReadOnlySpan<float>(z1t, H * V), new ReadOnlySpan<float>(a1t, H * V), dZ1t, dZ1t);
+        for (int h = 0; h < H; h++)
+        {
+            (Vector512.Load(db1 + (h * V)) + Vector512.Load(da1t + (h * V))).Store(db1 + (h * V));
+        }
+        Transpose16(da1t, z1);   // rows H … 15 of dZ1ᵀ are 0
+        return correct;
+    }
+
+    /// <summary>dst = srcᵀ for 16×16 floats: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
+    private static void Transpose16(float* src, float* dst)
+    {
+        Vector512<float>* r = stackalloc Vector512<float>[V];
+        for (int i = 0; i < V; i++)
+        {
+            r[i] = Vector512.Load(src + (i * V));
+        }
+        for (int d = V / 2, level = 0; d > 0; d /= 2, level++)
+        {
+            Vector512<int> keep = ButterflyKeep[level], take = ButterflyTake[level];
+            for (int i = 0; i < V; i++)
+            {
+                if ((i & d) == 0)
+                {
+                    Vector512<float> a = r[i], b = r[i + d];
+                    r[i] = Avx512F.PermuteVar16x32x2(a, keep, b);       // c with bit d clear: a[c], else b[c − d]
+                    r[i + d] = Avx512F.PermuteVar16x32x2(a, take, b);   // c with bit d clear: a[c + d], else b[c]
+                }
+            }
+        }
+        for (int i = 0; i < V; i++)
+        {
+            r[i].Store(dst + (i * V));
+        }
+    }
+
+    private static readonly Vector512<int>[] ButterflyKeep = Butterfly(keep: true);
+    private static readonly Vector512<int>[] ButterflyTake = Butterfly(keep: false);
+
+    /// <summary>vpermt2ps indices per stage (d = 8, 4, 2, 1): 0–15 pick from the first row, 16–31 from the second.</summary>
+    private static Vector512<int>[] Butterfly(bool keep)
+    {
+        var stages = new Vector512<int>[4];
+        Span<int> index = stackalloc int[V];
+        for (int d = V / 2, level = 0; d > 0; d /= 2, level++)
+        {
+            for (int c = 0; c < V; c++)
+            {
+                bool low = (c & d) == 0;
+                index[c] = keep ? (low ? c : V + c - d) : (low ? c + d : V + c);
+            }
+            stages[level] = Vector512.Create<int>(index);
+        }
+        return stages;
+    }
+
+    /// <summary>
+    /// e^x for x ≤ 0 (softmax's z − max), in float: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by the
+    /// degree-7 polynomial of Cephes' expf (relative error about 1e-7), times 2^n built in the
+    /// exponent bits. Below −87.3 the result is clamped to e^−87.3 ≈ 1.2e-38 (the true value is
+    /// smaller still and adds nothing to a sum that includes e^0 = 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Exp(Vector512<float> x)
+    {
+        x = Vector512.Max(x, Vector512.Create(-87.3f));
+        Vector512<float> n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+        Vector512<float> p = Vector512.Create(1.9875691500E-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507E-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073E-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894E-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        Vector512<int> scale = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
+        return p * scale.AsSingle();
+    }
+
+    /// <summary>Gradients = scale · Σ_pieces partial, pieces in order, lanes in order, into the layers' W and b gradients.</summary>
+    private void Reduce(int pieces, float scale)
+    {
+        int size = PartialSize;
+        float* first = partials.Pointer;
+        // Sum the pieces into the first one, in piece order.
+        for (int p = 1; p < pieces; p++)
+        {
+            float* part = first + ((long)p * size);
+            for (int j = 0; j < size; j += V)
+            {
+                (Vector512.Load(first + j) + Vector512.Load(part + j)).Store(first + j);
+            }
+        }
+        float[] dW1 = dense1.W.Gradient, db1 = dense1.b.Gradient, dW2 = dense2.W.Gradient, db2 = dense2.b.Gradient;
+        for (int k = 0; k < K; k++)
+        {
+            for (int h = 0; h < H; h++)
+            {
+                dW1[(h * K) + k] = first[(k * V) + h] * scale;
+            }
+        }
+        float* pdW2 = first + (K * V), pdb2 = pdW2 + (O * H * V), pdb1 = pdb2 + (O * V);
+        for (int j = 0; j < O * H; j++)
+        {
+            dW2[j] = LaneSum(pdW2 + (j * V)) * scale;
+        }
+        for (int o = 0; o < O; o++)
+        {
+            db2[o] = LaneSum(pdb2 + (o * V)) * scale;
+        }
+        for (int h = 0; h < H; h++)
+        {
+            db1[h] = LaneSum(pdb1 + (h * V)) * scale;
+        }
+    }
+
+    private static float LaneSum(float* lanes)
+    {
+        float sum = 0f;
+        for (int l = 0; l < V; l++)
+        {
+            sum += lanes[l];
+        }
+        return sum;
+    }
+
+    /// <summary>A pinned float buffer whose first element is 64-byte aligned (one cache line, one Vector512).</summary>
+    private sealed class AlignedFloats
+    {
+        private readonly float[] storage;
+
+        public AlignedFloats(int length)
+        {
+            storage = GC.AllocateArray<float>(length + V, pinned: true);
+            nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(storage));
+            Pointer = (float*)((address + 63) & ~(nint)63);
+        }
+
+        public float* Pointer { get; }
+    }
+}
