@@ -22,7 +22,6 @@ namespace ScratchNet.Training;
 
 internal sealed unsafe class PackedTwoLayerStep
 {
-    internal static int Skip;
     private const int V = 16;                  // floats per Vector512: hidden units (padded), images per group
     private const int BlocksPerPiece = 8;      // 2,048 images
     private const int MaxPieces = 32;
@@ -33,7 +32,8 @@ internal sealed unsafe class PackedTwoLayerStep
     private readonly Dense dense2;
     private readonly int K, H, O;
     private readonly AlignedFloats w1t;        // W1ᵀ [K, 16], zero-padded
-    private readonly float[] w2, b1p, b2;      // W2 [O, H], b1 [16] zero-padded, b2 [O]
+    private readonly AlignedFloats w2v;        // W2 [O·H] with each weight repeated in 16 lanes
+    private readonly float[] b1p, b2;          // b1 [16] zero-padded, b2 [O]
     private AlignedFloats partials = new(0);
     private AlignedFloats scratch = new(0);
     private int pieceCapacity;
@@ -53,7 +53,7 @@ internal sealed unsafe class PackedTwoLayerStep
         H = dense1.Outputs;
         O = dense2.Outputs;
         w1t = new AlignedFloats(K * V);
-        w2 = new float[O * H];
+        w2v = new AlignedFloats(O * H * V);
         b1p = new float[V];
         b2 = new float[O];
     }
@@ -71,7 +71,7 @@ internal sealed unsafe class PackedTwoLayerStep
             : null;
 
     /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
-    public (double Loss, int Correct) Run(PackedImages X, ReadOnlySpan<byte> Y)
+    public (double Loss, int Correct) Run(PackedImages X, byte[] Y)
     {
         int m = X.Rows;
         if (X.Cols != K || Y.Length != m)
@@ -88,11 +88,10 @@ internal sealed unsafe class PackedTwoLayerStep
         }
         var losses = new double[pieces];
         var correct = new int[pieces];
-        byte[] labels = Y.ToArray();
         Workers.For(pieces, p =>
         {
             int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);
-            (losses[p], correct[p]) = RunPiece(X, labels, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize));
+            (losses[p], correct[p]) = RunPiece(X, Y, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize));
         });
         Reduce(pieces, 1f / m);
         double loss = 0;
@@ -118,7 +117,11 @@ internal sealed unsafe class PackedTwoLayerStep
                 wt[(k * V) + h] = w1[(h * K) + k];
             }
         }
-        dense2.W.Value.CopyTo(w2, 0);
+        float[] w2 = dense2.W.Value;
+        for (int j = 0; j < O * H; j++)
+        {
+            Vector512.Create(w2[j]).Store(w2v.Pointer + (j * V));
+        }
         Array.Clear(b1p);
         dense1.b.Value.CopyTo(b1p, 0);
         dense2.b.Value.CopyTo(b2, 0);
@@ -140,15 +143,15 @@ internal sealed unsafe class PackedTwoLayerStep
             {
                 int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
                 // FP  Z1 = W1·X + b1, image by image over its non-zero pixels
-                for (int i = 0; i < rows && (Skip & 1) == 0; i++)
+                for (int i = 0; i < rows; i++)
                 {
                     int e0 = rowStart[r0 + i];
-                    ((Skip & 16) != 0 ? Forward2(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) : (Skip & 32) != 0 ? Forward3(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) : Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
+                    (Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
                 }
                 // A1 … dZ1, 16 images at a time; dZ1 replaces Z1. Rows past a short block are zeros.
                 new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
                 Vector512<float> blockLoss = default;
-                for (int i = 0; i < rows && (Skip & 2) == 0; i += V)
+                for (int i = 0; i < rows; i += V)
                 {
                     correct += Group(Z1 + (i * V), Labels(Y, r0 + i, rows - i), group, dW2, db2, db1, ref blockLoss);
                 }
@@ -158,7 +161,7 @@ internal sealed unsafe class PackedTwoLayerStep
                 }
                 //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros in column order
                 int* cols = colStart + ((long)b * (K + 1));
-                for (int k = 0; k < K && (Skip & 4) == 0; k++)
+                for (int k = 0; k < K; k++)
                 {
                     int e0 = cols[k], e1 = cols[k + 1];
                     if (e1 > e0)
@@ -215,56 +218,6 @@ internal sealed unsafe class PackedTwoLayerStep
         return (a0 + a1) + (a2 + a3);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Forward2(ushort* e, int count, float* w, float* levels)
-    {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        float* p = w;
-        int n = 0;
-        for (; n + 4 <= count; n += 4)
-        {
-            ulong q = *(ulong*)(e + n);
-            p += (q & 0xFF) * V;
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[(q >> 8) & 0xFF]), Vector512.Load(p), a0);
-            p += ((q >> 16) & 0xFF) * V;
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[(q >> 24) & 0xFF]), Vector512.Load(p), a1);
-            p += ((q >> 32) & 0xFF) * V;
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[(q >> 40) & 0xFF]), Vector512.Load(p), a2);
-            p += ((q >> 48) & 0xFF) * V;
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[q >> 56]), Vector512.Load(p), a3);
-        }
-        for (; n < count; n++)
-        {
-            uint u = e[n];
-            p += (u & 0xFF) * V;
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u >> 8]), Vector512.Load(p), a0);
-        }
-        return (a0 + a1) + (a2 + a3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Forward3(ushort* e, int count, float* w, float* levels)
-    {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        float* p = w;
-        int n = 0;
-        for (; n + 4 <= count; n += 4)
-        {
-            uint u0 = e[n], u1 = e[n + 1], u2 = e[n + 2], u3 = e[n + 3];
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u0 >> 8]), Vector512.Load(w + ((u0 & 0x7F) * V)), a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u1 >> 8]), Vector512.Load(w + ((u1 & 0x7F) * V)), a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u2 >> 8]), Vector512.Load(w + ((u2 & 0x7F) * V)), a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u3 >> 8]), Vector512.Load(w + ((u3 & 0x7F) * V)), a3);
-        }
-        for (; n < count; n++)
-        {
-            uint u = e[n];
-            p += (u & 0xFF) * V;
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create((float)(int)(u >> 8)), Vector512.Load(p), a0);
-        }
-        return ((a0 + a1) + (a2 + a3)) * Vector512.Create(1f / 255f);
-    }
-
     /// <summary>Σ over one pixel's entries of Levels[code]·dZ1[row]: the pixel's row of dW1ᵀ from one block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Accumulate(ushort* e, int count, float* dZ1, float* levels)
@@ -300,7 +253,8 @@ internal sealed unsafe class PackedTwoLayerStep
         Transpose16(z1, z1t);
         g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
         int correct;
-        fixed (float* pw2 = w2, pb2 = b2)
+        float* pw2 = w2v.Pointer;
+        fixed (float* pb2 = b2)
         {
             //     Z2 = W2·A1 + b2
             for (int o = 0; o < O; o++)
@@ -308,7 +262,7 @@ internal sealed unsafe class PackedTwoLayerStep
                 Vector512<float> acc = Vector512.Create(pb2[o]);
                 for (int h = 0; h < H; h++)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(pw2[(o * H) + h]), Vector512.Load(a1t + (h * V)), acc);
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(a1t + (h * V)), acc);
                 }
                 acc.Store(z2 + (o * V));
             }
@@ -352,7 +306,7 @@ internal sealed unsafe class PackedTwoLayerStep
                 Vector512<float> acc = default;
                 for (int o = 0; o < O; o++)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(pw2[(o * H) + h]), Vector512.Load(z2 + (o * V)), acc);
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(z2 + (o * V)), acc);
                 }
                 acc.Store(da1t + (h * V));
             }
@@ -368,31 +322,42 @@ internal sealed unsafe class PackedTwoLayerStep
         return correct;
     }
 
-    /// <summary>dst = srcᵀ for 16×16 floats: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
+    /// <summary>dst = srcᵀ for 16×16 floats, in registers: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose16(float* src, float* dst)
     {
-        Vector512<float>* r = stackalloc Vector512<float>[V];
-        for (int i = 0; i < V; i++)
-        {
-            r[i] = Vector512.Load(src + (i * V));
-        }
-        for (int d = V / 2, level = 0; d > 0; d /= 2, level++)
-        {
-            Vector512<int> keep = ButterflyKeep[level], take = ButterflyTake[level];
-            for (int i = 0; i < V; i++)
-            {
-                if ((i & d) == 0)
-                {
-                    Vector512<float> a = r[i], b = r[i + d];
-                    r[i] = Avx512F.PermuteVar16x32x2(a, keep, b);       // c with bit d clear: a[c], else b[c − d]
-                    r[i + d] = Avx512F.PermuteVar16x32x2(a, take, b);   // c with bit d clear: a[c + d], else b[c]
-                }
-            }
-        }
-        for (int i = 0; i < V; i++)
-        {
-            r[i].Store(dst + (i * V));
-        }
+        Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + 16), r2 = Vector512.Load(src + 32), r3 = Vector512.Load(src + 48);
+        Vector512<float> r4 = Vector512.Load(src + 64), r5 = Vector512.Load(src + 80), r6 = Vector512.Load(src + 96), r7 = Vector512.Load(src + 112);
+        Vector512<float> r8 = Vector512.Load(src + 128), r9 = Vector512.Load(src + 144), r10 = Vector512.Load(src + 160), r11 = Vector512.Load(src + 176);
+        Vector512<float> r12 = Vector512.Load(src + 192), r13 = Vector512.Load(src + 208), r14 = Vector512.Load(src + 224), r15 = Vector512.Load(src + 240);
+        Vector512<int> keep = ButterflyKeep[0], take = ButterflyTake[0];
+        Swap(ref r0, ref r8, keep, take); Swap(ref r1, ref r9, keep, take); Swap(ref r2, ref r10, keep, take); Swap(ref r3, ref r11, keep, take);
+        Swap(ref r4, ref r12, keep, take); Swap(ref r5, ref r13, keep, take); Swap(ref r6, ref r14, keep, take); Swap(ref r7, ref r15, keep, take);
+        keep = ButterflyKeep[1];
+        take = ButterflyTake[1];
+        Swap(ref r0, ref r4, keep, take); Swap(ref r1, ref r5, keep, take); Swap(ref r2, ref r6, keep, take); Swap(ref r3, ref r7, keep, take);
+        Swap(ref r8, ref r12, keep, take); Swap(ref r9, ref r13, keep, take); Swap(ref r10, ref r14, keep, take); Swap(ref r11, ref r15, keep, take);
+        keep = ButterflyKeep[2];
+        take = ButterflyTake[2];
+        Swap(ref r0, ref r2, keep, take); Swap(ref r1, ref r3, keep, take); Swap(ref r4, ref r6, keep, take); Swap(ref r5, ref r7, keep, take);
+        Swap(ref r8, ref r10, keep, take); Swap(ref r9, ref r11, keep, take); Swap(ref r12, ref r14, keep, take); Swap(ref r13, ref r15, keep, take);
+        keep = ButterflyKeep[3];
+        take = ButterflyTake[3];
+        Swap(ref r0, ref r1, keep, take); Swap(ref r2, ref r3, keep, take); Swap(ref r4, ref r5, keep, take); Swap(ref r6, ref r7, keep, take);
+        Swap(ref r8, ref r9, keep, take); Swap(ref r10, ref r11, keep, take); Swap(ref r12, ref r13, keep, take); Swap(ref r14, ref r15, keep, take);
+        r0.Store(dst); r1.Store(dst + 16); r2.Store(dst + 32); r3.Store(dst + 48);
+        r4.Store(dst + 64); r5.Store(dst + 80); r6.Store(dst + 96); r7.Store(dst + 112);
+        r8.Store(dst + 128); r9.Store(dst + 144); r10.Store(dst + 160); r11.Store(dst + 176);
+        r12.Store(dst + 192); r13.Store(dst + 208); r14.Store(dst + 224); r15.Store(dst + 240);
+    }
+
+    /// <summary>One butterfly: a keeps its lanes with bit d clear and takes b's others; b the reverse.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Swap(ref Vector512<float> a, ref Vector512<float> b, Vector512<int> keep, Vector512<int> take)
+    {
+        Vector512<float> x = a;
+        a = Avx512F.PermuteVar16x32x2(x, keep, b);   // c with bit d clear: a[c], else b[c − d]
+        b = Avx512F.PermuteVar16x32x2(x, take, b);   // c with bit d clear: a[c + d], else b[c]
     }
 
     private static readonly Vector512<int>[] ButterflyKeep = Butterfly(keep: true);

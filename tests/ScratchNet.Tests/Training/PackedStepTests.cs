@@ -1,0 +1,173 @@
+// The packed images and the packed two-layer step (the fastest full-batch path) against the plain
+// forms: packing loses no pixel, the step's loss, accuracy and gradients equal the layer-by-layer
+// path on awkward shapes (1, 7, 33, 784, 1000 inputs; 1, 10, 16 units; 1 … 5,000 images, blank
+// and fully inked images among them), and one and two threads give the same bits.
+using System.Runtime.Intrinsics;
+using ScratchNet.Data;
+using ScratchNet.Layers;
+using ScratchNet.Tensors;
+using ScratchNet.Training;
+
+namespace ScratchNet.Tests.Training;
+
+public class PackedStepTests
+{
+    /// <summary>m random byte images of k pixels, about a fifth inked; image 0 is blank and image 1 (if any) fully inked at 255.</summary>
+    private static Dataset RandomImages(int m, int k, int classes, int seed)
+    {
+        var rng = new Rng((ulong)seed);
+        var pixels = new byte[m * k];
+        var labels = new byte[m];
+        for (int i = 0; i < m; i++)
+        {
+            labels[i] = (byte)rng.NextInt(classes);
+            for (int p = 0; p < k; p++)
+            {
+                byte value = rng.NextFloat() < 0.2f ? (byte)(1 + rng.NextInt(255)) : (byte)0;
+                pixels[(i * k) + p] = i == 0 ? (byte)0 : i == 1 ? (byte)255 : value;
+            }
+        }
+        return new Dataset(pixels, labels, 1, k, "random");
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 7)]
+    [InlineData(300, 33)]
+    [InlineData(600, 784)]
+    [InlineData(3, 1000)]   // gaps over 255 pixels need filler entries
+    public void Packing_keeps_every_pixel_in_both_orders(int m, int k)
+    {
+        Dataset data = RandomImages(m, k, 10, m + k);
+        PackedImages packed = PackedImages.Pack(m, k, data.Image);
+        var fromRows = new byte[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            int pixel = 0;
+            for (int e = packed.RowStart[i]; e < packed.RowStart[i + 1]; e++)
+            {
+                pixel += packed.RowEntries[e] & 0xFF;
+                int code = packed.RowEntries[e] >> 8;
+                if (code != 0)
+                {
+                    Assert.Equal(0, fromRows[(i * k) + pixel]);
+                    fromRows[(i * k) + pixel] = (byte)code;
+                }
+            }
+        }
+        var fromColumns = new byte[m * k];
+        for (int b = 0; b < packed.Blocks; b++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                int previous = -1;
+                for (int e = packed.ColStart[(b * (k + 1)) + p]; e < packed.ColStart[(b * (k + 1)) + p + 1]; e++)
+                {
+                    int row = packed.ColEntries[e] & 0xFF;
+                    Assert.True(row > previous, "rows ascend within a column");
+                    previous = row;
+                    fromColumns[((PackedImages.BlockStart(b) + row) * k) + p] = (byte)(packed.ColEntries[e] >> 8);
+                }
+            }
+        }
+        byte[] original = Enumerable.Range(0, m).SelectMany(i => data.Image(i).ToArray()).ToArray();
+        Assert.Equal(original, fromRows);
+        Assert.Equal(original, fromColumns);
+        Assert.Equal(original.Count(b => b != 0), packed.NonZeros);
+        for (int c = 0; c < 256; c++)
+        {
+            Assert.Equal(c * (1f / 255f), packed.Levels[c]);   // the conversion of Dataset.ToFloats
+        }
+    }
+
+    [Theory]
+    [InlineData("relu", 1, 1, 10, 2)]
+    [InlineData("relu", 7, 10, 5, 10)]
+    [InlineData("tanh", 33, 16, 64, 16)]
+    [InlineData("sigmoid", 784, 3, 300, 7)]
+    [InlineData("leaky_relu", 784, 10, 257, 10)]
+    [InlineData("relu", 1000, 16, 1, 10)]
+    [InlineData("relu", 784, 10, 5000, 10)]
+    public void Packed_step_equals_the_layer_by_layer_step(string activation, int inputs, int hidden, int m, int classes)
+    {
+        Dataset data = RandomImages(m, inputs, classes, inputs + hidden + m);
+        var network = Network.CreateDense([inputs, hidden, classes], activation);
+        network.Initialize(Initializer.He, new Rng(5));
+        PackedTwoLayerStep? step = PackedTwoLayerStep.TryCreate(network);
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            Assert.Null(step);   // this machine takes the other paths
+            return;
+        }
+        (double loss, int correct) = step!.Run(data.Packed, data.Labels);
+        var gradients = network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
+
+        Matrix Z = network.Forward(data.ToMatrix(), training: true);
+        var A = new Matrix(m, classes);
+        var dZ = new Matrix(m, classes);
+        double expectedLoss = network.Loss.Forward(Z, data.Labels, A);
+        int expectedCorrect = (int)Math.Round(Evaluator.Accuracy(A, data.Labels) * m);
+        network.Loss.Backward(Z, A, data.Labels, dZ);
+        network.Backward(dZ);
+
+        Assert.True(Math.Abs(expectedLoss - loss) <= 1e-5 * Math.Max(1, expectedLoss), $"loss {loss}, layer path {expectedLoss}");
+        Assert.Equal(expectedCorrect, correct);
+        for (int p = 0; p < network.Parameters.Count; p++)
+        {
+            float[] expected = network.Parameters[p].Gradient;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(MathF.Abs(expected[i] - gradients[p][i]) <= 1e-5f + (1e-3f * MathF.Abs(expected[i])),
+                    $"parameter {p} element {i}: layer path {expected[i]}, packed {gradients[p][i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Packed_step_gives_the_same_bits_with_one_and_two_threads()
+    {
+        var data = TestData.MnistSets.Train.Take(9000);
+        var network = Network.CreateDense([784, 10, 10], "relu");
+        network.Initialize(Initializer.SeedUniform, new Rng(4));
+        if (PackedTwoLayerStep.TryCreate(network) is null)
+        {
+            return;   // no AVX-512 here: FusedStepTests cover the path this machine takes
+        }
+        (List<float[]>, double) Run(int threads) => TestData.WithThreads(threads, () =>
+        {
+            (double loss, _) = PackedTwoLayerStep.TryCreate(network)!.Run(data.Packed, data.Labels);
+            return (network.Parameters.Select(p => p.Gradient.ToArray()).ToList(), loss);
+        });
+        (List<float[]> one, double lossOne) = Run(1);
+        (List<float[]> two, double lossTwo) = Run(2);
+        Assert.Equal(lossOne, lossTwo);
+        for (int p = 0; p < one.Count; p++)
+        {
+            Assert.Equal(one[p], two[p]);
+        }
+    }
+
+    [Fact]
+    public void Softmax_exponential_matches_MathF_Exp()
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return;
+        }
+        var xs = new List<float> { 0f, -1e-8f, -0.5f, -1f, -2.302585f, -10f, -50f, -87f };
+        for (int i = 0; i <= 2000; i++)
+        {
+            xs.Add(-87f * i / 2000f);
+        }
+        foreach (float x in xs)
+        {
+            float expected = MathF.Exp(x);
+            float actual = PackedTwoLayerStep.Exp(Vector512.Create(x)).GetElement(0);
+            Assert.True(MathF.Abs(actual - expected) <= 3e-7f * expected, $"exp({x}) = {actual}, MathF.Exp {expected}");
+        }
+        // Far below: a tiny positive number (the true value is smaller still), never NaN or negative.
+        float tiny = PackedTwoLayerStep.Exp(Vector512.Create(-1000f)).GetElement(0);
+        Assert.InRange(tiny, 0f, 2e-38f);
+        Assert.InRange(PackedTwoLayerStep.Exp(Vector512.Create(float.NegativeInfinity)).GetElement(0), 0f, 2e-38f);
+    }
+}
