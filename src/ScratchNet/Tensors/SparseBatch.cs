@@ -55,14 +55,16 @@ public sealed class SparseBatch
     /// <summary>Makes room for <paramref name="rows"/> rows and <paramref name="nonZeros"/> values in all, so filling allocates no more.</summary>
     public void EnsureCapacity(int rows, int nonZeros)
     {
+        // Grow by at least a quarter, so batches refilled with slowly growing counts do not reallocate every time.
         if (rowStart.Length < rows + 2)
         {
-            Array.Resize(ref rowStart, rows + 2);
+            Array.Resize(ref rowStart, Math.Max(rows + 2, rowStart.Length + (rowStart.Length / 4)));
         }
         if (index.Length < nonZeros)
         {
-            Array.Resize(ref index, nonZeros);
-            Array.Resize(ref value, nonZeros);
+            int size = Math.Max(nonZeros, index.Length + (index.Length / 4));
+            Array.Resize(ref index, size);
+            Array.Resize(ref value, size);
         }
     }
 

@@ -43,16 +43,27 @@ public sealed record ClassScores(int Class, double Precision, double Recall, dou
 
 public static class Evaluator
 {
-    public const int BatchSize = 10_000;
+    /// <summary>Images per forward pass: big enough for the kernels, small enough that the buffers stay a few MB.</summary>
+    public const int BatchSize = 1024;
 
-    public static Evaluation Evaluate(Network network, Dataset data)
+    /// <summary>Buffers one evaluation leaves for the next (a training run evaluates its dev set many times).</summary>
+    internal sealed class Workspace(Network network, int features)
+    {
+        public InputBuffer X { get; } = new(network, features);
+
+        public Matrix A { get; } = new(0, network.OutputSize);
+    }
+
+    public static Evaluation Evaluate(Network network, Dataset data) => Evaluate(network, data, new Workspace(network, data.Features));
+
+    internal static Evaluation Evaluate(Network network, Dataset data, Workspace workspace)
     {
         int classes = network.OutputSize;
         var confusion = new int[classes, classes];
         var predictions = new int[data.Count];
         var confidences = new float[data.Count];
-        var X = new InputBuffer(network, data.Features);
-        var A = new Matrix(0, classes);
+        InputBuffer X = workspace.X;
+        Matrix A = workspace.A;
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += BatchSize)

@@ -37,6 +37,8 @@ internal sealed unsafe class PackedTwoLayerStep
     private AlignedFloats partials = new(0);
     private AlignedFloats scratch = new(0);
     private int pieceCapacity;
+    private double[] losses = [];
+    private int[] correct = [];
 
     // Per piece: dW1ᵀ [K, 16], per lane dW2 [O·H, 16], db2 [O, 16] and db1 [H, 16].
     private int PartialSize => (K * V) + (O * H * V) + (O * V) + (H * V);
@@ -86,8 +88,11 @@ internal sealed unsafe class PackedTwoLayerStep
             scratch = new AlignedFloats(pieces * ScratchSize);
             pieceCapacity = pieces;
         }
-        var losses = new double[pieces];
-        var correct = new int[pieces];
+        if (losses.Length < pieces)
+        {
+            losses = new double[pieces];
+            correct = new int[pieces];
+        }
         Workers.For(pieces, p =>
         {
             int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);

@@ -117,11 +117,12 @@ public sealed class Trainer
             record.BestEpoch = bestEpoch;
         }
         record.TrainSeconds = secondsBefore + total.Elapsed.TotalSeconds;
-        record.TrainAccuracy = Evaluator.Evaluate(network, train).Accuracy;
-        record.DevAccuracy = dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
+        evaluation ??= new Evaluator.Workspace(network, train.Features);
+        record.TrainAccuracy = Evaluator.Evaluate(network, train, evaluation).Accuracy;
+        record.DevAccuracy = DevAccuracy(network, dev);
         if (testSet is not null)
         {
-            Evaluation test = Evaluator.Evaluate(network, testSet);
+            Evaluation test = Evaluator.Evaluate(network, testSet, evaluation);
             record.TestAccuracy = test.Accuracy;
             record.TestLoss = test.Loss;
         }
@@ -339,8 +340,17 @@ public sealed class Trainer
         OnLog?.Invoke(point);
     }
 
-    private static double? DevAccuracy(Network network, Dataset dev) =>
-        dev.Count > 0 ? Evaluator.Evaluate(network, dev).Accuracy : null;
+    private double? DevAccuracy(Network network, Dataset dev)
+    {
+        if (dev.Count == 0)
+        {
+            return null;
+        }
+        evaluation ??= new Evaluator.Workspace(network, dev.Features);
+        return Evaluator.Evaluate(network, dev, evaluation).Accuracy;
+    }
+
+    private Evaluator.Workspace? evaluation;
 
     private double firstLoss = double.NaN;
 
