@@ -6,6 +6,7 @@
 // weights are contiguous vectors. Pieces are fixed by the shapes: thread-count independent.
 // Leaves out: the input gradient (the first layer needs none).
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace ScratchNet.Tensors;
@@ -17,6 +18,7 @@ public static unsafe class SparseKernels
     private const int MinRowsPerPiece = 2048;
     private const int MaxPieces = 32;
     private const int Strip = 64;           // output columns per work item in the weight gradient
+    private const int Wide = 128;           // outputs per pass of the wide forward gather
 
     private static bool Vectorised => Vector256.IsHardwareAccelerated;
 
@@ -27,13 +29,16 @@ public static unsafe class SparseKernels
     public static void TransposePadded(Matrix W, float[] Wt)
     {
         int outputs = W.Rows, inputs = W.Cols, pad = Padded(outputs);
-        Array.Clear(Wt, 0, inputs * pad);
-        for (int j = 0; j < outputs; j++)
+        if (Wt.Length < inputs * pad)
         {
-            ReadOnlySpan<float> row = W.Row(j);
-            for (int k = 0; k < inputs; k++)
+            throw new ArgumentException($"Wt holds {Wt.Length} values; [{inputs}, {pad}] needs {inputs * pad}.");
+        }
+        fixed (float* w = W.Storage, wt = Wt)
+        {
+            Transpose.Matrix(w, outputs, inputs, inputs, wt, pad);
+            for (int k = 0; k < inputs && pad > outputs; k++)
             {
-                Wt[(k * pad) + j] = row[k];
+                new Span<float>(wt + ((long)k * pad) + outputs, pad - outputs).Clear();
             }
         }
     }
@@ -52,7 +57,7 @@ public static unsafe class SparseKernels
         Workers.For((m + RowsPerPiece - 1) / RowsPerPiece, piece =>
         {
             int i0 = piece * RowsPerPiece, i1 = Math.Min(m, i0 + RowsPerPiece);
-            float* acc = stackalloc float[2 * V];
+            float* acc = stackalloc float[Wide];
             fixed (float* pw = Wt, pv = value, pz = z)
             fixed (ushort* pi = index)
             {
@@ -60,19 +65,55 @@ public static unsafe class SparseKernels
                 {
                     int e0 = rowStart[i], e1 = rowStart[i + 1];
                     float* zRow = pz + ((long)i * N);
-                    for (int n0 = 0; n0 < pad; n0 += 2 * V)
+                    for (int n0 = 0; n0 < pad;)
                     {
-                        int width = Math.Min(2 * V, pad - n0);
-                        Gather(pi + e0, pv + e0, e1 - e0, pw + n0, pad, width, acc);
+                        // 128 outputs per pass over the row's non-zeros where they fit, else 16 or 8.
+                        int width = Vector512.IsHardwareAccelerated && pad - n0 >= Wide ? Wide : Math.Min(2 * V, pad - n0);
+                        if (width == Wide)
+                        {
+                            GatherWide(pi + e0, pv + e0, e1 - e0, pw + n0, pad, acc);
+                        }
+                        else
+                        {
+                            Gather(pi + e0, pv + e0, e1 - e0, pw + n0, pad, width, acc);
+                        }
                         int count = Math.Min(width, N - n0);
                         for (int v = 0; v < count; v++)
                         {
                             zRow[n0 + v] = bias is null ? acc[v] : acc[v] + bias[n0 + v];
                         }
+                        n0 += width;
                     }
                 }
             }
         });
+    }
+
+    /// <summary>acc[0..128) = Σ_e values[e]·w[columns[e]·ldw .. + 128): eight 16-lane accumulators stay in registers while the entries stream by once.</summary>
+    internal static void GatherWide(ushort* columns, float* values, int count, float* w, int ldw, float* acc)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int e = 0; e < count; e++)
+        {
+            var x = Vector512.Create(values[e]);
+            float* row = w + ((long)columns[e] * ldw);
+            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row), a0);
+            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 16), a1);
+            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 32), a2);
+            a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 48), a3);
+            a4 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 64), a4);
+            a5 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 80), a5);
+            a6 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 96), a6);
+            a7 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 112), a7);
+        }
+        a0.Store(acc);
+        a1.Store(acc + 16);
+        a2.Store(acc + 32);
+        a3.Store(acc + 48);
+        a4.Store(acc + 64);
+        a5.Store(acc + 80);
+        a6.Store(acc + 96);
+        a7.Store(acc + 112);
     }
 
     /// <summary>
@@ -192,18 +233,19 @@ public static unsafe class SparseKernels
                 int n0 = strip * Strip, n1 = Math.Min(pad, n0 + Strip);
                 AccumulatePiece(dZ, layout, firstBlock[piece], firstBlock[piece + 1], K, n0, n1, partials.AsSpan(piece * partialSize, partialSize), pad);
             });
-            // dW[n, k] = scale · Σ_pieces partial[k, n], pieces in order; split by rows of dW.
-            float[] dw = dW.Storage;
-            Workers.For(N, n =>
+            // dW[n, k] = scale · Σ_pieces partial[k, n]: pieces added in order into the first, then
+            // transposed and scaled in blocks, sixteen rows of dW per work item.
+            for (int p = 1; p < pieces; p++)
             {
-                for (int k = 0; k < K; k++)
+                TensorPrimitives.Add(partials.AsSpan(0, partialSize), partials.AsSpan(p * partialSize, partialSize), partials.AsSpan(0, partialSize));
+            }
+            float[] dw = dW.Storage;
+            Workers.For((N + 15) / 16, stripe =>
+            {
+                int n0 = stripe * 16;
+                fixed (float* src = partials, dst = dw)
                 {
-                    float sum = partials[(k * pad) + n];
-                    for (int p = 1; p < pieces; p++)
-                    {
-                        sum += partials[(p * partialSize) + (k * pad) + n];
-                    }
-                    dw[(n * K) + k] = sum * scale;
+                    Transpose.Matrix(src + n0, K, Math.Min(16, N - n0), pad, dst + ((long)n0 * K), K, scale);
                 }
             });
         }
@@ -278,6 +320,25 @@ public static unsafe class SparseKernels
                 a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(dz + (rows[e] * width)), a);
             }
             (Vector512.Load(dst) + (a + b)).Store(dst);
+            return;
+        }
+        if (Vector512.IsHardwareAccelerated && width == Strip)
+        {
+            // A strip of 64: four 16-lane accumulators, one pass over the pixel's entries.
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int e = 0; e < count; e++)
+            {
+                var x = Vector512.Create(values[e]);
+                float* row = dz + (rows[e] * Strip);
+                s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row), s0);
+                s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 16), s1);
+                s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 32), s2);
+                s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 48), s3);
+            }
+            (Vector512.Load(dst) + s0).Store(dst);
+            (Vector512.Load(dst + 16) + s1).Store(dst + 16);
+            (Vector512.Load(dst + 32) + s2).Store(dst + 32);
+            (Vector512.Load(dst + 48) + s3).Store(dst + 48);
             return;
         }
         float* acc = stackalloc float[2 * V];

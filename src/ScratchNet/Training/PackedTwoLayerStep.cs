@@ -255,7 +255,7 @@ internal sealed unsafe class PackedTwoLayerStep
     {
         float* z1t = work, a1t = z1t + (V * V), da1t = a1t + (V * V), z2 = da1t + (V * V);
         //     Z1ᵀ: z1t[h·16 + lane], then A1ᵀ = g(Z1ᵀ)
-        Transpose16(z1, z1t);
+        Transpose.Block16(z1, V, z1t, V);
         g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
         int correct;
         float* pw2 = w2v.Pointer;
@@ -323,66 +323,8 @@ internal sealed unsafe class PackedTwoLayerStep
         {
             (Vector512.Load(db1 + (h * V)) + Vector512.Load(da1t + (h * V))).Store(db1 + (h * V));
         }
-        Transpose16(da1t, z1);   // rows H … 15 of dZ1ᵀ are 0
+        Transpose.Block16(da1t, V, z1, V);   // rows H … 15 of dZ1ᵀ are 0
         return correct;
-    }
-
-    /// <summary>dst = srcᵀ for 16×16 floats, in registers: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16(float* src, float* dst)
-    {
-        Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + 16), r2 = Vector512.Load(src + 32), r3 = Vector512.Load(src + 48);
-        Vector512<float> r4 = Vector512.Load(src + 64), r5 = Vector512.Load(src + 80), r6 = Vector512.Load(src + 96), r7 = Vector512.Load(src + 112);
-        Vector512<float> r8 = Vector512.Load(src + 128), r9 = Vector512.Load(src + 144), r10 = Vector512.Load(src + 160), r11 = Vector512.Load(src + 176);
-        Vector512<float> r12 = Vector512.Load(src + 192), r13 = Vector512.Load(src + 208), r14 = Vector512.Load(src + 224), r15 = Vector512.Load(src + 240);
-        Vector512<int> keep = ButterflyKeep[0], take = ButterflyTake[0];
-        Swap(ref r0, ref r8, keep, take); Swap(ref r1, ref r9, keep, take); Swap(ref r2, ref r10, keep, take); Swap(ref r3, ref r11, keep, take);
-        Swap(ref r4, ref r12, keep, take); Swap(ref r5, ref r13, keep, take); Swap(ref r6, ref r14, keep, take); Swap(ref r7, ref r15, keep, take);
-        keep = ButterflyKeep[1];
-        take = ButterflyTake[1];
-        Swap(ref r0, ref r4, keep, take); Swap(ref r1, ref r5, keep, take); Swap(ref r2, ref r6, keep, take); Swap(ref r3, ref r7, keep, take);
-        Swap(ref r8, ref r12, keep, take); Swap(ref r9, ref r13, keep, take); Swap(ref r10, ref r14, keep, take); Swap(ref r11, ref r15, keep, take);
-        keep = ButterflyKeep[2];
-        take = ButterflyTake[2];
-        Swap(ref r0, ref r2, keep, take); Swap(ref r1, ref r3, keep, take); Swap(ref r4, ref r6, keep, take); Swap(ref r5, ref r7, keep, take);
-        Swap(ref r8, ref r10, keep, take); Swap(ref r9, ref r11, keep, take); Swap(ref r12, ref r14, keep, take); Swap(ref r13, ref r15, keep, take);
-        keep = ButterflyKeep[3];
-        take = ButterflyTake[3];
-        Swap(ref r0, ref r1, keep, take); Swap(ref r2, ref r3, keep, take); Swap(ref r4, ref r5, keep, take); Swap(ref r6, ref r7, keep, take);
-        Swap(ref r8, ref r9, keep, take); Swap(ref r10, ref r11, keep, take); Swap(ref r12, ref r13, keep, take); Swap(ref r14, ref r15, keep, take);
-        r0.Store(dst); r1.Store(dst + 16); r2.Store(dst + 32); r3.Store(dst + 48);
-        r4.Store(dst + 64); r5.Store(dst + 80); r6.Store(dst + 96); r7.Store(dst + 112);
-        r8.Store(dst + 128); r9.Store(dst + 144); r10.Store(dst + 160); r11.Store(dst + 176);
-        r12.Store(dst + 192); r13.Store(dst + 208); r14.Store(dst + 224); r15.Store(dst + 240);
-    }
-
-    /// <summary>One butterfly: a keeps its lanes with bit d clear and takes b's others; b the reverse.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Swap(ref Vector512<float> a, ref Vector512<float> b, Vector512<int> keep, Vector512<int> take)
-    {
-        Vector512<float> x = a;
-        a = Avx512F.PermuteVar16x32x2(x, keep, b);   // c with bit d clear: a[c], else b[c − d]
-        b = Avx512F.PermuteVar16x32x2(x, take, b);   // c with bit d clear: a[c + d], else b[c]
-    }
-
-    private static readonly Vector512<int>[] ButterflyKeep = Butterfly(keep: true);
-    private static readonly Vector512<int>[] ButterflyTake = Butterfly(keep: false);
-
-    /// <summary>vpermt2ps indices per stage (d = 8, 4, 2, 1): 0–15 pick from the first row, 16–31 from the second.</summary>
-    private static Vector512<int>[] Butterfly(bool keep)
-    {
-        var stages = new Vector512<int>[4];
-        Span<int> index = stackalloc int[V];
-        for (int d = V / 2, level = 0; d > 0; d /= 2, level++)
-        {
-            for (int c = 0; c < V; c++)
-            {
-                bool low = (c & d) == 0;
-                index[c] = keep ? (low ? c : V + c - d) : (low ? c + d : V + c);
-            }
-            stages[level] = Vector512.Create<int>(index);
-        }
-        return stages;
     }
 
     /// <summary>

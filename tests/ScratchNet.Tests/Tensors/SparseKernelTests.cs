@@ -11,7 +11,7 @@ public class SparseKernelTests
         var data = new TheoryData<int, int, int>();
         foreach (int inputs in new[] { 1, 7, 33, 784 })
         {
-            foreach (int units in new[] { 1, 10, 17, 128 })
+            foreach (int units in new[] { 1, 10, 17, 128, 200 })
             {
                 foreach (int batch in new[] { 1, 5, 64, 2500 })
                 {
@@ -86,6 +86,39 @@ public class SparseKernelTests
             ReferenceKernels.MatMulAtB(dZ, dense, 1f, expected);
             SparseKernels.MatMulAtB(dZ, X, 1f, actual);
             TestData.AssertClose(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1f)]
+    [InlineData(16, 16, 1f)]
+    [InlineData(10, 784, 1f)]
+    [InlineData(128, 784, 0.5f)]
+    [InlineData(33, 47, 1f / 64)]
+    [InlineData(784, 200, 1f / 3)]
+    public unsafe void Blocked_transpose_equals_the_element_by_element_one(int rows, int cols, float scale)
+    {
+        var rng = new Rng((ulong)(rows * cols));
+        Matrix src = TestData.Random(rows, cols, rng);
+        int ld = cols + 3, ldDst = rows + 5;   // strides wider than the rows, as in padded layouts
+        var padded = new float[rows * ld];
+        for (int r = 0; r < rows; r++)
+        {
+            src.Row(r).CopyTo(padded.AsSpan(r * ld));
+        }
+        var dst = new float[cols * ldDst];
+        Array.Fill(dst, 7f);   // elements outside the transpose stay as they were
+        fixed (float* s = padded, d = dst)
+        {
+            Transpose.Matrix(s, rows, cols, ld, d, ldDst, scale);
+        }
+        for (int c = 0; c < cols; c++)
+        {
+            for (int r = 0; r < ldDst; r++)
+            {
+                float expected = r < rows ? src[r, c] * scale : 7f;
+                Assert.Equal(expected, dst[(c * ldDst) + r]);
+            }
         }
     }
 

@@ -1,0 +1,109 @@
+// Matrix transposes. The fast path moves 16×16 blocks through registers (AVX-512: four stages of
+// two-source permutes), the rest element by element; both give exactly the same numbers (a
+// transpose only moves values). Used to keep the first layer's weights in both orders: [out, in]
+// for the layer, [in, out] (one pixel's weights contiguous) for the sparse kernels.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ScratchNet.Tensors;
+
+internal static unsafe class Transpose
+{
+    /// <summary>dst [cols, ldDst] ← scale·srcᵀ for src [rows, cols] (row stride ldSrc): dst[c·ldDst + r] = scale·src[r·ldSrc + c]. Other elements of dst are left alone.</summary>
+    public static void Matrix(float* src, int rows, int cols, int ldSrc, float* dst, int ldDst, float scale = 1f)
+    {
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Sixteen rows of dst at a time, written left to right (sixteen sequential streams).
+            for (; c + 16 <= cols; c += 16)
+            {
+                int r = 0;
+                for (; r + 16 <= rows; r += 16)
+                {
+                    Block16(src + ((long)r * ldSrc) + c, ldSrc, dst + ((long)c * ldDst) + r, ldDst, scale);
+                }
+                Scalar(src + ((long)r * ldSrc), rows - r, c, c + 16, ldSrc, dst + r, ldDst, scale);
+            }
+        }
+        Scalar(src, rows, c, cols, ldSrc, dst, ldDst, scale);
+    }
+
+    /// <summary>Columns c0 … c1 − 1 of rows [0, rows) of src, element by element.</summary>
+    private static void Scalar(float* src, int rows, int c0, int c1, int ldSrc, float* dst, int ldDst, float scale)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            for (int c = c0; c < c1; c++)
+            {
+                dst[((long)c * ldDst) + i] = scale == 1f ? src[((long)i * ldSrc) + c] : src[((long)i * ldSrc) + c] * scale;
+            }
+        }
+    }
+
+    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart), in registers: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Block16(float* src, int srcStride, float* dst, int dstStride, float scale = 1f)
+    {
+        Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + (1 * srcStride)), r2 = Vector512.Load(src + (2 * srcStride)), r3 = Vector512.Load(src + (3 * srcStride));
+        Vector512<float> r4 = Vector512.Load(src + (4 * srcStride)), r5 = Vector512.Load(src + (5 * srcStride)), r6 = Vector512.Load(src + (6 * srcStride)), r7 = Vector512.Load(src + (7 * srcStride));
+        Vector512<float> r8 = Vector512.Load(src + (8 * srcStride)), r9 = Vector512.Load(src + (9 * srcStride)), r10 = Vector512.Load(src + (10 * srcStride)), r11 = Vector512.Load(src + (11 * srcStride));
+        Vector512<float> r12 = Vector512.Load(src + (12 * srcStride)), r13 = Vector512.Load(src + (13 * srcStride)), r14 = Vector512.Load(src + (14 * srcStride)), r15 = Vector512.Load(src + (15 * srcStride));
+        Vector512<int> keep = ButterflyKeep[0], take = ButterflyTake[0];
+        Swap(ref r0, ref r8, keep, take); Swap(ref r1, ref r9, keep, take); Swap(ref r2, ref r10, keep, take); Swap(ref r3, ref r11, keep, take);
+        Swap(ref r4, ref r12, keep, take); Swap(ref r5, ref r13, keep, take); Swap(ref r6, ref r14, keep, take); Swap(ref r7, ref r15, keep, take);
+        keep = ButterflyKeep[1];
+        take = ButterflyTake[1];
+        Swap(ref r0, ref r4, keep, take); Swap(ref r1, ref r5, keep, take); Swap(ref r2, ref r6, keep, take); Swap(ref r3, ref r7, keep, take);
+        Swap(ref r8, ref r12, keep, take); Swap(ref r9, ref r13, keep, take); Swap(ref r10, ref r14, keep, take); Swap(ref r11, ref r15, keep, take);
+        keep = ButterflyKeep[2];
+        take = ButterflyTake[2];
+        Swap(ref r0, ref r2, keep, take); Swap(ref r1, ref r3, keep, take); Swap(ref r4, ref r6, keep, take); Swap(ref r5, ref r7, keep, take);
+        Swap(ref r8, ref r10, keep, take); Swap(ref r9, ref r11, keep, take); Swap(ref r12, ref r14, keep, take); Swap(ref r13, ref r15, keep, take);
+        keep = ButterflyKeep[3];
+        take = ButterflyTake[3];
+        Swap(ref r0, ref r1, keep, take); Swap(ref r2, ref r3, keep, take); Swap(ref r4, ref r5, keep, take); Swap(ref r6, ref r7, keep, take);
+        Swap(ref r8, ref r9, keep, take); Swap(ref r10, ref r11, keep, take); Swap(ref r12, ref r13, keep, take); Swap(ref r14, ref r15, keep, take);
+        if (scale != 1f)
+        {
+            var k = Vector512.Create(scale);
+            r0 *= k; r1 *= k; r2 *= k; r3 *= k; r4 *= k; r5 *= k; r6 *= k; r7 *= k;
+            r8 *= k; r9 *= k; r10 *= k; r11 *= k; r12 *= k; r13 *= k; r14 *= k; r15 *= k;
+        }
+        r0.Store(dst); r1.Store(dst + (1 * dstStride)); r2.Store(dst + (2 * dstStride)); r3.Store(dst + (3 * dstStride));
+        r4.Store(dst + (4 * dstStride)); r5.Store(dst + (5 * dstStride)); r6.Store(dst + (6 * dstStride)); r7.Store(dst + (7 * dstStride));
+        r8.Store(dst + (8 * dstStride)); r9.Store(dst + (9 * dstStride)); r10.Store(dst + (10 * dstStride)); r11.Store(dst + (11 * dstStride));
+        r12.Store(dst + (12 * dstStride)); r13.Store(dst + (13 * dstStride)); r14.Store(dst + (14 * dstStride)); r15.Store(dst + (15 * dstStride));
+    }
+
+    /// <summary>One butterfly: a keeps its lanes with bit d clear and takes b's others; b the reverse.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Swap(ref Vector512<float> a, ref Vector512<float> b, Vector512<int> keep, Vector512<int> take)
+    {
+        Vector512<float> x = a;
+        a = Avx512F.PermuteVar16x32x2(x, keep, b);   // c with bit d clear: a[c], else b[c − d]
+        b = Avx512F.PermuteVar16x32x2(x, take, b);   // c with bit d clear: a[c + d], else b[c]
+    }
+
+    private static readonly Vector512<int>[] ButterflyKeep = Butterfly(keep: true);
+    private static readonly Vector512<int>[] ButterflyTake = Butterfly(keep: false);
+
+    /// <summary>vpermt2ps indices per stage (d = 8, 4, 2, 1): 0–15 pick from the first row, 16–31 from the second.</summary>
+    private static Vector512<int>[] Butterfly(bool keep)
+    {
+        var stages = new Vector512<int>[4];
+        Span<int> index = stackalloc int[16];
+        for (int d = 8, level = 0; d > 0; d /= 2, level++)
+        {
+            for (int c = 0; c < 16; c++)
+            {
+                bool low = (c & d) == 0;
+                index[c] = keep ? (low ? c : 16 + c - d) : (low ? c + d : 16 + c);
+            }
+            stages[level] = Vector512.Create<int>(index);
+        }
+        return stages;
+    }
+
+}
