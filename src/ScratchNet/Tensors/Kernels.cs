@@ -143,16 +143,17 @@ public static unsafe class Kernels
             // C = scale · Σ_pieces partial, pieces in order; split by columns of C.
             Workers.For(Pieces(size, 4096), chunk =>
             {
-                int start = chunk * 4096, end = Math.Min(size, start + 4096);
-                for (int e = start; e < end; e++)
+                int start = chunk * 4096, length = Math.Min(size, start + 4096) - start;
+                Span<float> sum = c.AsSpan(start, length);
+                if (pieces > 1)
                 {
-                    float sum = partials[e];
+                    partials.AsSpan(start, length).CopyTo(sum);
                     for (int p = 1; p < pieces; p++)
                     {
-                        sum += partials[((long)p * size) + e];
+                        System.Numerics.Tensors.TensorPrimitives.Add(sum, partials.AsSpan((p * size) + start, length), sum);
                     }
-                    c[e] = sum * scale;
                 }
+                System.Numerics.Tensors.TensorPrimitives.Multiply(sum, scale, sum);
             });
         }
         finally
