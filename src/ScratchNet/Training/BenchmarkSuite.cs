@@ -28,21 +28,25 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         // (a) The seed recipe: 784-10-10, full batch over 59,000 images, 500 iterations.
         TrainingOptions seed = Presets.Get("seed") with { Threads = threads, LogEvery = int.MaxValue, Iterations = quick ? 20 : 500 };
         var seedTimes = new List<double>();
-        double seedAccuracy = 0;
+        double seedAccuracy = 0, peak = 0;
         for (int r = 0; r < runs; r++)
         {
             TrainingResult result = new Trainer(seed).Train(data.Train, data.Test);
             seedTimes.Add(result.Record.TrainSeconds);
             seedAccuracy = result.Record.TestAccuracy ?? 0;
-            GC.Collect(); // so that one run's buffers do not add to the next run's peak
+            if (r == 0)
+            {
+                // The process so far: the runtime, the loaded data and one whole seed run (packing,
+                // training, the final evaluations). Later runs would only add freed buffers the
+                // runtime keeps mapped.
+                using var process = Process.GetCurrentProcess();
+                process.Refresh();
+                peak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
+            }
+            GC.Collect(); // so that one run's buffers do not add to the next run's time
         }
         Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %"));
-        using (var process = Process.GetCurrentProcess())
-        {
-            process.Refresh();
-            double peak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
-            Add(new BenchmarkResult("seed recipe", "peak memory (whole process so far)", "MB", peak, peak, peak, 1, "working set"));
-        }
+        Add(new BenchmarkResult("seed recipe", "peak memory (process, data loaded, one run)", "MB", peak, peak, peak, 1, "peak working set"));
 
         // (b) 784-128-10 ReLU, mini-batches of 64, plain SGD α = 0.1, He init.
         TrainingOptions mlp = new()
