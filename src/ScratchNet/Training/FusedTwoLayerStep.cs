@@ -44,15 +44,16 @@ internal sealed unsafe class FusedTwoLayerStep
 
     /// <summary>The step for <paramref name="network"/>, or null when its shape is not the one this path handles.</summary>
     public static FusedTwoLayerStep? TryCreate(Network network) =>
+        IsTwoLayerSoftmax(network, MaxWidth) && Vector256.IsHardwareAccelerated ? new FusedTwoLayerStep(network) : null;
+
+    /// <summary>Whether <paramref name="network"/> is Dense → activation → Dense with softmax cross-entropy, both layers at most <paramref name="maxUnits"/> wide.</summary>
+    internal static bool IsTwoLayerSoftmax(Network network, int maxUnits) =>
         network.Layers.Count == 3
-        && network.Layers[0] is Dense { Outputs: <= MaxWidth } d1
+        && network.Layers[0] is Dense d1 && d1.Outputs <= maxUnits
         && network.Layers[1] is Activation
-        && network.Layers[2] is Dense { Outputs: <= MaxWidth } d2
+        && network.Layers[2] is Dense d2 && d2.Outputs <= maxUnits
         && d1.Outputs == d2.Inputs
-        && network.Loss is SoftmaxCrossEntropy
-        && Vector256.IsHardwareAccelerated
-            ? new FusedTwoLayerStep(network)
-            : null;
+        && network.Loss is SoftmaxCrossEntropy;
 
     /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
     public (double Loss, int Correct) Run(SparseBatch X, byte[] Y)

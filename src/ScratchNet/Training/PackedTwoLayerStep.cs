@@ -15,7 +15,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ScratchNet.Layers;
-using ScratchNet.Losses;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Training;
@@ -62,15 +61,7 @@ internal sealed unsafe class PackedTwoLayerStep
 
     /// <summary>The step for <paramref name="network"/>, or null when its shape or this machine (no AVX-512) is not one this path handles.</summary>
     public static PackedTwoLayerStep? TryCreate(Network network) =>
-        network.Layers.Count == 3
-        && network.Layers[0] is Dense { Outputs: <= V } d1
-        && network.Layers[1] is Activation
-        && network.Layers[2] is Dense { Outputs: <= V } d2
-        && d1.Outputs == d2.Inputs
-        && network.Loss is SoftmaxCrossEntropy
-        && Vector512.IsHardwareAccelerated
-            ? new PackedTwoLayerStep(network)
-            : null;
+        FusedTwoLayerStep.IsTwoLayerSoftmax(network, V) && Vector512.IsHardwareAccelerated ? new PackedTwoLayerStep(network) : null;
 
     /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
     public (double Loss, int Correct) Run(PackedImages X, byte[] Y)
