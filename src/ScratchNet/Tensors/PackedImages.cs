@@ -8,6 +8,8 @@
 //     row within the block (0..255), rows ascending.
 // Levels[code] = code / 255 is the same float every other path computes from a pixel byte, so this
 // is the same X, in 4 bytes per non-zero instead of the 11 of float rows plus a float column copy.
+// Each image's entries and each column's are padded to a multiple of four with (0, 0) entries,
+// value 0 (as a zero pixel in the dense product), so the loops take four at a time, no remainder.
 // Leaves out: values that are not bytes (the general sparse kernels take any floats).
 namespace ScratchNet.Tensors;
 
@@ -82,36 +84,37 @@ internal sealed class PackedImages
                 {
                     if (pixels[k] != 0)
                     {
-                        entries += 1 + ((k - last) / (MaxStep + 1));   // fillers for long gaps
+                        entries += 1 + Fillers(k - last);
                         last = k;
                         perPixel[k]++;
                         nonZeros++;
                     }
                 }
-                rowStart[i + 1] = entries;
+                rowStart[i + 1] = RoundUp4(entries);
             }
             blockNonZeros[b] = nonZeros;
         });
-        // Counts to offsets, in order.
+        // Counts to offsets, in order; every image's and every column's entries rounded up to a multiple of 4.
+        long rowTotal = 0, colTotal = 0;
         for (int i = 0; i < rows; i++)
         {
-            rowStart[i + 1] += rowStart[i];
+            rowTotal += rowStart[i + 1];
+            rowStart[i + 1] = (int)Math.Min(rowTotal, int.MaxValue);
         }
-        long colTotal = 0;
         for (int b = 0; b < blocks; b++)
         {
             int base0 = b * (K + 1);
-            colStart[base0] = (int)colTotal;
+            colStart[base0] = (int)Math.Min(colTotal, int.MaxValue);
             for (int k = 0; k < K; k++)
             {
-                colTotal += colStart[base0 + k + 1];
-                colStart[base0 + k + 1] = (int)colTotal;
+                colTotal += RoundUp4(colStart[base0 + k + 1]);
+                colStart[base0 + k + 1] = (int)Math.Min(colTotal, int.MaxValue);
             }
             packed.NonZeros += blockNonZeros[b];
         }
-        if (colTotal > int.MaxValue || rowStart[rows] < 0)
+        if (colTotal > Array.MaxLength || rowTotal > Array.MaxLength)
         {
-            throw new ArgumentException($"{rows} images of {cols} pixels have too many non-zero pixels to pack ({colTotal}).");
+            throw new ArgumentException($"{rows} images of {cols} pixels have too many non-zero pixels to pack ({colTotal:N0}); train on fewer images.");
         }
         colStart[^1] = (int)colTotal;
         var rowEntries = new ushort[rowStart[rows]];
@@ -147,6 +150,11 @@ internal sealed class PackedImages
         packed.ColEntries = colEntries;
         return packed;
     }
+
+    /// <summary>Filler entries before a non-zero pixel <paramref name="gap"/> pixels after the previous entry's (steps are at most 255).</summary>
+    private static int Fillers(int gap) => gap > MaxStep ? (gap - 1) / MaxStep : 0;
+
+    private static int RoundUp4(int count) => (count + 3) & ~3;
 
     private static ReadOnlySpan<byte> Checked(ReadOnlySpan<byte> pixels, int cols, int i) =>
         pixels.Length == cols ? pixels : throw new ArgumentException($"Image {i} has {pixels.Length} pixels, expected {cols}.");

@@ -193,7 +193,7 @@ internal sealed unsafe class PackedTwoLayerStep
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         float* p = w;
         int n = 0;
-        for (; n + 4 <= count; n += 4)
+        for (; n < count; n += 4)   // count is a multiple of 4 (PackedImages pads)
         {
             uint u0 = e[n], u1 = e[n + 1], u2 = e[n + 2], u3 = e[n + 3];
             p += (u0 & 0xFF) * V;
@@ -205,12 +205,6 @@ internal sealed unsafe class PackedTwoLayerStep
             p += (u3 & 0xFF) * V;
             a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u3 >> 8]), Vector512.Load(p), a3);
         }
-        for (; n < count; n++)
-        {
-            uint u = e[n];
-            p += (u & 0xFF) * V;
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u >> 8]), Vector512.Load(p), a0);
-        }
         return (a0 + a1) + (a2 + a3);
     }
 
@@ -220,18 +214,13 @@ internal sealed unsafe class PackedTwoLayerStep
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int n = 0;
-        for (; n + 4 <= count; n += 4)
+        for (; n < count; n += 4)   // count is a multiple of 4 (PackedImages pads)
         {
             uint u0 = e[n], u1 = e[n + 1], u2 = e[n + 2], u3 = e[n + 3];
             a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u0 >> 8]), Vector512.Load(dZ1 + ((u0 & 0xFF) * V)), a0);
             a1 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u1 >> 8]), Vector512.Load(dZ1 + ((u1 & 0xFF) * V)), a1);
             a2 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u2 >> 8]), Vector512.Load(dZ1 + ((u2 & 0xFF) * V)), a2);
             a3 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u3 >> 8]), Vector512.Load(dZ1 + ((u3 & 0xFF) * V)), a3);
-        }
-        for (; n < count; n++)
-        {
-            uint u = e[n];
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(levels[u >> 8]), Vector512.Load(dZ1 + ((u & 0xFF) * V)), a0);
         }
         return (a0 + a1) + (a2 + a3);
     }

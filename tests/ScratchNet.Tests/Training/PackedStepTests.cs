@@ -63,12 +63,24 @@ public class PackedStepTests
                 int previous = -1;
                 for (int e = packed.ColStart[(b * (k + 1)) + p]; e < packed.ColStart[(b * (k + 1)) + p + 1]; e++)
                 {
-                    int row = packed.ColEntries[e] & 0xFF;
+                    int row = packed.ColEntries[e] & 0xFF, code = packed.ColEntries[e] >> 8;
+                    if (code == 0)
+                    {
+                        continue;   // padding
+                    }
                     Assert.True(row > previous, "rows ascend within a column");
                     previous = row;
-                    fromColumns[((PackedImages.BlockStart(b) + row) * k) + p] = (byte)(packed.ColEntries[e] >> 8);
+                    fromColumns[((PackedImages.BlockStart(b) + row) * k) + p] = (byte)code;
                 }
             }
+        }
+        for (int i = 0; i < m; i++)
+        {
+            Assert.Equal(0, (packed.RowStart[i + 1] - packed.RowStart[i]) % 4);
+        }
+        for (int c = 0; c + 1 < packed.ColStart.Length; c++)
+        {
+            Assert.Equal(0, (packed.ColStart[c + 1] - packed.ColStart[c]) % 4);
         }
         byte[] original = Enumerable.Range(0, m).SelectMany(i => data.Image(i).ToArray()).ToArray();
         Assert.Equal(original, fromRows);
@@ -77,6 +89,42 @@ public class PackedStepTests
         for (int c = 0; c < 256; c++)
         {
             Assert.Equal(c * (1f / 255f), packed.Levels[c]);   // the conversion of Dataset.ToFloats
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 2000)]        // first pixel at 0, then gaps of 510, 511 and 767 pixels
+    [InlineData(1999, 2000)]     // a lone pixel far from pixel 0
+    [InlineData(255, 300)]
+    [InlineData(256, 300)]
+    public void Long_gaps_are_bridged_exactly(int firstPixel, int k)
+    {
+        var pixels = new byte[2 * k];
+        pixels[firstPixel] = 200;
+        foreach (int p in new[] { firstPixel + 510, firstPixel + 1021, firstPixel + 1788 })
+        {
+            if (p < k)
+            {
+                pixels[p] = 17;
+            }
+        }
+        pixels[k + k - 1] = 255;   // image 1: only its last pixel
+        var data = new Dataset(pixels, [3, 4], 1, k, "gaps");
+        PackedImages packed = PackedImages.Pack(2, k, data.Image);
+        for (int i = 0; i < 2; i++)
+        {
+            var decoded = new byte[k];
+            int pixel = 0;
+            for (int e = packed.RowStart[i]; e < packed.RowStart[i + 1]; e++)
+            {
+                pixel += packed.RowEntries[e] & 0xFF;
+                Assert.InRange(pixel, 0, k - 1);
+                if (packed.RowEntries[e] >> 8 is var code and not 0)
+                {
+                    decoded[pixel] = (byte)code;
+                }
+            }
+            Assert.Equal(data.Image(i).ToArray(), decoded);
         }
     }
 
