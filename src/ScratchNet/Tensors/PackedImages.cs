@@ -10,6 +10,9 @@
 // is the same X, in 4 bytes per non-zero instead of the 11 of float rows plus a float column copy.
 // Each image's entries and each column's are padded to a multiple of four with (0, 0) entries,
 // value 0 (as a zero pixel in the dense product), so the loops take four at a time, no remainder.
+// Pixels inked in a large share of the images (the middle of MNIST: 35 % or more of the images
+// for 195 pixels, which hold 72 % of the non-zeros) are kept apart as bytes, 16 images side by
+// side: there one FMA serves 16 images of one hidden unit, cheaper than one entry per image.
 // Leaves out: values that are not bytes (the general sparse kernels take any floats).
 namespace ScratchNet.Tensors;
 
@@ -54,15 +57,27 @@ internal sealed class PackedImages
     public long NonZeros { get; private set; }
 
     /// <summary>Bytes held by the packed form.</summary>
-    public long Bytes => (2L * (RowEntries.Length + ColEntries.Length)) + (4L * (RowStart.Length + ColStart.Length));
+    public long Bytes => (2L * (RowEntries.Length + ColEntries.Length)) + DenseBytes.Length + (4L * (RowStart.Length + ColStart.Length));
 
     /// <summary>First row of block b.</summary>
     public static int BlockStart(int b) => b * BlockRows;
 
     public int BlockEnd(int b) => Math.Min(Rows, (b + 1) * BlockRows);
 
+    /// <summary>Pixels inked in at least this share of the images are kept as bytes in lanes (<see cref="DenseBytes"/>).</summary>
+    public const double DefaultDenseShare = 0.35;
+
+    /// <summary>The pixels kept densely, ascending; their entries are not in the two sparse orders.</summary>
+    public int[] DensePixels { get; private set; } = [];
+
+    /// <summary>
+    /// Per block b and group g of 16 images, per dense pixel j, the 16 images' bytes:
+    /// DenseBytes[((b·16 + g)·D + j)·16 + lane] with D = DensePixels.Length (0 past the last image).
+    /// </summary>
+    public byte[] DenseBytes { get; private set; } = [];
+
     /// <summary>Packs <paramref name="rows"/> images of <paramref name="cols"/> pixels, image(i) giving image i's bytes.</summary>
-    public static PackedImages Pack(int rows, int cols, Func<int, ReadOnlySpan<byte>> image)
+    public static PackedImages Pack(int rows, int cols, Func<int, ReadOnlySpan<byte>> image, double denseShare = DefaultDenseShare)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
@@ -70,29 +85,57 @@ internal sealed class PackedImages
         var packed = new PackedImages(rows, cols, blocks);
         int[] rowStart = packed.RowStart, colStart = packed.ColStart;
         int K = cols;
-        // Pass 1, per block: entries per image (with fillers) and non-zeros per pixel.
-        var blockNonZeros = new long[blocks];
+        // Pass 1, per block: non-zeros per pixel; then the dense pixels from their totals.
         Workers.For(blocks, b =>
         {
             Span<int> perPixel = colStart.AsSpan((b * (K + 1)) + 1, K);
-            long nonZeros = 0;
             for (int i = BlockStart(b); i < packed.BlockEnd(b); i++)
             {
                 ReadOnlySpan<byte> pixels = Checked(image(i), cols, i);
+                for (int k = 0; k < pixels.Length; k++)
+                {
+                    perPixel[k] += pixels[k] != 0 ? 1 : 0;
+                }
+            }
+        });
+        var total = new long[K];
+        for (int b = 0; b < blocks; b++)
+        {
+            for (int k = 0; k < K; k++)
+            {
+                total[k] += colStart[(b * (K + 1)) + 1 + k];
+            }
+        }
+        var isDense = new bool[K];
+        var dense = new List<int>();
+        for (int k = 0; k < K; k++)
+        {
+            packed.NonZeros += total[k];
+            if (total[k] >= denseShare * rows && total[k] > 0)
+            {
+                isDense[k] = true;
+                dense.Add(k);
+            }
+        }
+        int D = dense.Count;
+        packed.DensePixels = [.. dense];
+        // Pass 2, per image: sparse entries (dense pixels left out, fillers for long gaps).
+        Workers.For(blocks, b =>
+        {
+            for (int i = BlockStart(b); i < packed.BlockEnd(b); i++)
+            {
+                ReadOnlySpan<byte> pixels = image(i);
                 int entries = 0, last = 0;
                 for (int k = 0; k < pixels.Length; k++)
                 {
-                    if (pixels[k] != 0)
+                    if (pixels[k] != 0 && !isDense[k])
                     {
                         entries += 1 + Fillers(k - last);
                         last = k;
-                        perPixel[k]++;
-                        nonZeros++;
                     }
                 }
                 rowStart[i + 1] = RoundUp4(entries);
             }
-            blockNonZeros[b] = nonZeros;
         });
         // Counts to offsets, in order; every image's and every column's entries rounded up to a multiple of 4.
         long rowTotal = 0, colTotal = 0;
@@ -107,19 +150,20 @@ internal sealed class PackedImages
             colStart[base0] = (int)Math.Min(colTotal, int.MaxValue);
             for (int k = 0; k < K; k++)
             {
-                colTotal += RoundUp4(colStart[base0 + k + 1]);
+                colTotal += isDense[k] ? 0 : RoundUp4(colStart[base0 + k + 1]);
                 colStart[base0 + k + 1] = (int)Math.Min(colTotal, int.MaxValue);
             }
-            packed.NonZeros += blockNonZeros[b];
         }
-        if (colTotal > Array.MaxLength || rowTotal > Array.MaxLength)
+        long denseTotal = (long)blocks * Groups * D * Lanes;
+        if (colTotal > Array.MaxLength || rowTotal > Array.MaxLength || denseTotal > Array.MaxLength)
         {
             throw new ArgumentException($"{rows} images of {cols} pixels have too many non-zero pixels to pack ({colTotal:N0}); train on fewer images.");
         }
         colStart[^1] = (int)colTotal;
         var rowEntries = new ushort[rowStart[rows]];
         var colEntries = new ushort[colTotal];
-        // Pass 2, per block: fill both orders (a cursor per pixel walks each column).
+        var denseBytes = new byte[denseTotal];
+        // Pass 3, per block: fill both sparse orders (a cursor per pixel walks each column) and the dense bytes.
         Workers.For(blocks, b =>
         {
             int r0 = BlockStart(b);
@@ -131,7 +175,7 @@ internal sealed class PackedImages
                 for (int k = 0; k < pixels.Length; k++)
                 {
                     byte code = pixels[k];
-                    if (code == 0)
+                    if (code == 0 || isDense[k])
                     {
                         continue;
                     }
@@ -144,12 +188,25 @@ internal sealed class PackedImages
                     last = k;
                     colEntries[cursor[k]++] = (ushort)((i - r0) | (code << 8));
                 }
+                int row = i - r0;
+                long groupBase = ((((long)b * Groups) + (row / Lanes)) * D * Lanes) + (row % Lanes);
+                for (int j = 0; j < D; j++)
+                {
+                    denseBytes[groupBase + (j * Lanes)] = pixels[packed.DensePixels[j]];
+                }
             }
         });
         packed.RowEntries = rowEntries;
         packed.ColEntries = colEntries;
+        packed.DenseBytes = denseBytes;
         return packed;
     }
+
+    /// <summary>Images per lane group of the dense bytes (one Vector512 of floats).</summary>
+    public const int Lanes = 16;
+
+    /// <summary>Lane groups per block.</summary>
+    public const int Groups = BlockRows / Lanes;
 
     /// <summary>Filler entries before a non-zero pixel <paramref name="gap"/> pixels after the previous entry's (steps are at most 255).</summary>
     private static int Fillers(int gap) => gap > MaxStep ? (gap - 1) / MaxStep : 0;

@@ -29,12 +29,14 @@ internal sealed unsafe class PackedTwoLayerStep
     private readonly Dense dense1;
     private readonly Activation g;
     private readonly Dense dense2;
-    private readonly int K, H, O;
+    private readonly int K, H, O, HPad;   // HPad: H rounded up to 8 (the dense kernels' unit groups)
     private readonly AlignedFloats w1t;        // W1ᵀ [K, 16], zero-padded
     private readonly AlignedFloats w2v;        // W2 [O·H] with each weight repeated in 16 lanes
     private readonly float[] b1p, b2;          // b1 [16] zero-padded, b2 [O]
     private AlignedFloats partials = new(0);
     private AlignedFloats scratch = new(0);
+    private AlignedFloats denseLanes = new(0);
+    private long denseLanesCapacity;
     private int pieceCapacity;
     private double[] losses = [];
     private int[] correct = [];
@@ -42,8 +44,9 @@ internal sealed unsafe class PackedTwoLayerStep
     // Per piece: dW1ᵀ [K, 16], per lane dW2 [O·H, 16], db2 [O, 16] and db1 [H, 16].
     private int PartialSize => (K * V) + (O * H * V) + (O * V) + (H * V);
 
-    // Per piece: Z1 → dZ1 of a block [256, 16], then per group Z1ᵀ, A1ᵀ, dA1ᵀ → dZ1ᵀ and Z2 → dZ2, each [16, 16].
-    private const int ScratchSize = (Block * V) + (4 * V * V);
+    // Per piece: Z1 → dZ1 of a block [256, 16], per group Z1ᵀ, A1ᵀ, dA1ᵀ → dZ1ᵀ and Z2 → dZ2, each [16, 16],
+    // and the block's dZ1ᵀ per group [16 groups, 16, 16] for the dense pixels' gradient.
+    private const int ScratchSize = (Block * V) + (4 * V * V) + (PackedImages.Groups * V * V);
 
     private PackedTwoLayerStep(Network network)
     {
@@ -53,6 +56,7 @@ internal sealed unsafe class PackedTwoLayerStep
         K = dense1.Inputs;
         H = dense1.Outputs;
         O = dense2.Outputs;
+        HPad = (H + 7) / 8 * 8;
         w1t = new AlignedFloats(K * V);
         w2v = new AlignedFloats(O * H * V);
         b1p = new float[V];
@@ -79,6 +83,12 @@ internal sealed unsafe class PackedTwoLayerStep
             scratch = new AlignedFloats(pieces * ScratchSize);
             pieceCapacity = pieces;
         }
+        int lanesSize = X.DensePixels.Length * HPad * V;   // per piece: the dense pixels' dW1ᵀ per lane
+        if ((long)pieces * lanesSize > denseLanesCapacity)
+        {
+            denseLanes = new AlignedFloats(pieces * lanesSize);
+            denseLanesCapacity = pieces * lanesSize;
+        }
         if (losses.Length < pieces)
         {
             losses = new double[pieces];
@@ -87,7 +97,7 @@ internal sealed unsafe class PackedTwoLayerStep
         Workers.For(pieces, p =>
         {
             int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);
-            (losses[p], correct[p]) = RunPiece(X, Y, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize));
+            (losses[p], correct[p]) = RunPiece(X, Y, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize), denseLanes.Pointer + ((long)p * lanesSize));
         });
         Reduce(pieces, 1f / m);
         double loss = 0;
@@ -123,16 +133,19 @@ internal sealed unsafe class PackedTwoLayerStep
         dense2.b.Value.CopyTo(b2, 0);
     }
 
-    private (double Loss, int Correct) RunPiece(PackedImages X, byte[] Y, int firstBlock, int endBlock, float* part, float* work)
+    private (double Loss, int Correct) RunPiece(PackedImages X, byte[] Y, int firstBlock, int endBlock, float* part, float* work, float* lanes)
     {
         new Span<float>(part, PartialSize).Clear();
+        new Span<float>(lanes, X.DensePixels.Length * HPad * V).Clear();
         float* dW1t = part, dW2 = dW1t + (K * V), db2 = dW2 + (O * H * V), db1 = db2 + (O * V);
-        float* Z1 = work, group = work + (Block * V);
+        float* Z1 = work, group = work + (Block * V), dZ1tBlock = group + (4 * V * V);
         double loss = 0;
         int correct = 0;
+        int D = X.DensePixels.Length;
         fixed (ushort* rowEntries = X.RowEntries, colEntries = X.ColEntries)
-        fixed (int* rowStart = X.RowStart, colStart = X.ColStart)
+        fixed (int* rowStart = X.RowStart, colStart = X.ColStart, densePixels = X.DensePixels)
         fixed (float* levels = X.Levels, pb1 = b1p)
+        fixed (byte* denseBytes = X.DenseBytes)
         {
             var bias1 = Vector512.Load(pb1);
             for (int b = firstBlock; b < endBlock; b++)
@@ -147,9 +160,11 @@ internal sealed unsafe class PackedTwoLayerStep
                 // A1 … dZ1, 16 images at a time; dZ1 replaces Z1. Rows past a short block are zeros.
                 new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
                 Vector512<float> blockLoss = default;
+                byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
                 for (int i = 0; i < rows; i += V)
                 {
-                    correct += Group(Z1 + (i * V), Labels(Y, r0 + i, rows - i), group, dW2, db2, db1, ref blockLoss);
+                    var dense = new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, dZ1tBlock + ((i / V) * V * V));
+                    correct += Group(Z1 + (i * V), Labels(Y, r0 + i, rows - i), dense, group, dW2, db2, db1, ref blockLoss);
                 }
                 for (int l = 0; l < V; l++)
                 {
@@ -165,6 +180,16 @@ internal sealed unsafe class PackedTwoLayerStep
                         float* dst = dW1t + (k * V);
                         (Vector512.Load(dst) + Accumulate(colEntries + e0, e1 - e0, Z1, levels)).Store(dst);
                     }
+                }
+                //     and over the dense pixels, 16 images per FMA
+                DenseGradient(blockBytes, D, dZ1tBlock, (rows + V - 1) / V, lanes);
+            }
+            //     the dense pixels' lanes summed into dW1ᵀ, once per piece
+            for (int j = 0; j < D; j++)
+            {
+                for (int h = 0; h < H; h++)
+                {
+                    dW1t[(densePixels[j] * V) + h] += Vector512.Sum(Vector512.Load(lanes + ((((long)j * HPad) + h) * V)));
                 }
             }
         }
@@ -231,11 +256,12 @@ internal sealed unsafe class PackedTwoLayerStep
     /// <paramref name="loss"/>, returns how many were right, adds to dW2, db2 and db1 (per lane) and
     /// overwrites the Z1 rows with dZ1.
     /// </summary>
-    private int Group(float* z1, Vector512<int> y, float* work, float* dW2, float* db2, float* db1, ref Vector512<float> loss)
+    private int Group(float* z1, Vector512<int> y, DenseGroup dense, float* work, float* dW2, float* db2, float* db1, ref Vector512<float> loss)
     {
         float* z1t = work, a1t = z1t + (V * V), da1t = a1t + (V * V), z2 = da1t + (V * V);
-        //     Z1ᵀ: z1t[h·16 + lane], then A1ᵀ = g(Z1ᵀ)
+        //     Z1ᵀ: z1t[h·16 + lane], plus the dense pixels' part, then A1ᵀ = g(Z1ᵀ)
         Transpose.Block16(z1, V, z1t, V);
+        DenseForward(dense, z1t);
         g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
         int correct;
         float* pw2 = w2v.Pointer;
@@ -301,10 +327,108 @@ internal sealed unsafe class PackedTwoLayerStep
         g.Derivative(new ReadOnlySpan<float>(z1t, H * V), new ReadOnlySpan<float>(a1t, H * V), dZ1t, dZ1t);
         for (int h = 0; h < H; h++)
         {
-            (Vector512.Load(db1 + (h * V)) + Vector512.Load(da1t + (h * V))).Store(db1 + (h * V));
+            Vector512<float> dz1 = Vector512.Load(da1t + (h * V));
+            (Vector512.Load(db1 + (h * V)) + dz1).Store(db1 + (h * V));
+            dz1.Store(dense.DZ1t + (h * V));
         }
         Transpose.Block16(da1t, V, z1, V);   // rows H … 15 of dZ1ᵀ are 0
         return correct;
+    }
+
+    /// <summary>One lane group's dense pixels: their bytes [D, 16], the pixel numbers, and where its dZ1ᵀ [H, 16] goes.</summary>
+    private readonly struct DenseGroup(byte* bytes, int d, int* pixels, float* dZ1t)
+    {
+        public byte* Bytes { get; } = bytes;
+
+        public int D { get; } = d;
+
+        public int* Pixels { get; } = pixels;
+
+        public float* DZ1t { get; } = dZ1t;
+    }
+
+    /// <summary>The 16 images' values of dense pixel j: bytes widened to floats, times 1/255 (the same floats as <see cref="PackedImages.Levels"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Lanes(byte* bytes) =>
+        Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(bytes))) * Vector512.Create(1f / 255f);
+
+    /// <summary>
+    /// Z1ᵀ[h] += W1[h, k]·x_k for each dense pixel k, 16 images per FMA. The sums for units 0–7 stay
+    /// in registers over all the pixels, units 8–15 in a second pass when the layer has them
+    /// (padding units have zero weights and are never read back).
+    /// </summary>
+    private void DenseForward(DenseGroup dense, float* z1t)
+    {
+        float* wt = w1t.Pointer;
+        byte* bytes = dense.Bytes;
+        int* pixels = dense.Pixels;
+        for (int h0 = 0; h0 < H; h0 += 8)
+        {
+            float* z = z1t + (h0 * V);
+            Vector512<float> a0 = Vector512.Load(z), a1 = Vector512.Load(z + 16), a2 = Vector512.Load(z + 32), a3 = Vector512.Load(z + 48);
+            Vector512<float> a4 = Vector512.Load(z + 64), a5 = Vector512.Load(z + 80), a6 = Vector512.Load(z + 96), a7 = Vector512.Load(z + 112);
+            int units = Math.Min(8, H - h0);   // units past H have zero weights: skip them in twos and fours
+            for (int j = 0; j < dense.D; j++)
+            {
+                Vector512<float> x = Lanes(bytes + (j * V));
+                float* w = wt + (pixels[j] * V) + h0;
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w[0]), x, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w[1]), x, a1);
+                if (units > 2)
+                {
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w[2]), x, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w[3]), x, a3);
+                }
+                if (units > 4)
+                {
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w[4]), x, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w[5]), x, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(w[6]), x, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w[7]), x, a7);
+                }
+            }
+            a0.Store(z); a1.Store(z + 16); a2.Store(z + 32); a3.Store(z + 48);
+            a4.Store(z + 64); a5.Store(z + 80); a6.Store(z + 96); a7.Store(z + 112);
+        }
+    }
+
+    /// <summary>
+    /// For each dense pixel k, per lane: dW1ᵀ lanes[k, h] += Σ over the block's groups of x_k·dZ1ᵀ[h],
+    /// 16 images per FMA, eight units in registers at a time; the lanes are summed once per piece.
+    /// </summary>
+    private void DenseGradient(byte* blockBytes, int D, float* dZ1tBlock, int groups, float* lanes)
+    {
+        for (int j = 0; j < D; j++)
+        {
+            for (int h0 = 0; h0 < H; h0 += 8)
+            {
+                float* acc = lanes + ((((long)j * HPad) + h0) * V);
+                Vector512<float> a0 = Vector512.Load(acc), a1 = Vector512.Load(acc + 16), a2 = Vector512.Load(acc + 32), a3 = Vector512.Load(acc + 48);
+                Vector512<float> a4 = Vector512.Load(acc + 64), a5 = Vector512.Load(acc + 80), a6 = Vector512.Load(acc + 96), a7 = Vector512.Load(acc + 112);
+                int units = Math.Min(8, H - h0);   // units past H are never read back: skip them in twos and fours
+                for (int g = 0; g < groups; g++)
+                {
+                    Vector512<float> x = Lanes(blockBytes + ((((long)g * D) + j) * V));
+                    float* dz = dZ1tBlock + (g * V * V) + (h0 * V);
+                    a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz), a0);
+                    a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 16), a1);
+                    if (units > 2)
+                    {
+                        a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 32), a2);
+                        a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 48), a3);
+                    }
+                    if (units > 4)
+                    {
+                        a4 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 64), a4);
+                        a5 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 80), a5);
+                        a6 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 96), a6);
+                        a7 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 112), a7);
+                    }
+                }
+                a0.Store(acc); a1.Store(acc + 16); a2.Store(acc + 32); a3.Store(acc + 48);
+                a4.Store(acc + 64); a5.Store(acc + 80); a6.Store(acc + 96); a7.Store(acc + 112);
+            }
+        }
     }
 
     /// <summary>

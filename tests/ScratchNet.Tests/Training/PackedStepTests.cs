@@ -31,15 +31,16 @@ public class PackedStepTests
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(5, 7)]
-    [InlineData(300, 33)]
-    [InlineData(600, 784)]
-    [InlineData(3, 1000)]   // gaps over 255 pixels need filler entries
-    public void Packing_keeps_every_pixel_in_both_orders(int m, int k)
+    [InlineData(1, 1, 0.35)]
+    [InlineData(5, 7, 0.35)]
+    [InlineData(300, 33, 0.1)]    // most pixels kept densely
+    [InlineData(300, 33, 2.0)]    // none
+    [InlineData(600, 784, 0.19)]  // some
+    [InlineData(3, 1000, 2.0)]    // gaps over 255 pixels need filler entries
+    public void Packing_keeps_every_pixel(int m, int k, double denseShare)
     {
         Dataset data = RandomImages(m, k, 10, m + k);
-        PackedImages packed = PackedImages.Pack(m, k, data.Image);
+        PackedImages packed = PackedImages.Pack(m, k, data.Image, denseShare);
         var fromRows = new byte[m * k];
         for (int i = 0; i < m; i++)
         {
@@ -74,9 +75,19 @@ public class PackedStepTests
                 }
             }
         }
+        int D = packed.DensePixels.Length;
         for (int i = 0; i < m; i++)
         {
             Assert.Equal(0, (packed.RowStart[i + 1] - packed.RowStart[i]) % 4);
+            int b = i / PackedImages.BlockRows, g = i % PackedImages.BlockRows / PackedImages.Lanes, lane = i % PackedImages.Lanes;
+            for (int j = 0; j < D; j++)
+            {
+                byte code = packed.DenseBytes[((((b * PackedImages.Groups) + g) * D) + j) * PackedImages.Lanes + lane];
+                int pixel = packed.DensePixels[j];
+                Assert.Equal(0, fromRows[(i * k) + pixel]);
+                fromRows[(i * k) + pixel] = code;
+                fromColumns[(i * k) + pixel] = code;
+            }
         }
         for (int c = 0; c + 1 < packed.ColStart.Length; c++)
         {
@@ -110,7 +121,7 @@ public class PackedStepTests
         }
         pixels[k + k - 1] = 255;   // image 1: only its last pixel
         var data = new Dataset(pixels, [3, 4], 1, k, "gaps");
-        PackedImages packed = PackedImages.Pack(2, k, data.Image);
+        PackedImages packed = PackedImages.Pack(2, k, data.Image, denseShare: 2.0);   // all sparse
         for (int i = 0; i < 2; i++)
         {
             var decoded = new byte[k];
@@ -129,14 +140,15 @@ public class PackedStepTests
     }
 
     [Theory]
-    [InlineData("relu", 1, 1, 10, 2)]
-    [InlineData("relu", 7, 10, 5, 10)]
-    [InlineData("tanh", 33, 16, 64, 16)]
-    [InlineData("sigmoid", 784, 3, 300, 7)]
-    [InlineData("leaky_relu", 784, 10, 257, 10)]
-    [InlineData("relu", 1000, 16, 1, 10)]
-    [InlineData("relu", 784, 10, 5000, 10)]
-    public void Packed_step_equals_the_layer_by_layer_step(string activation, int inputs, int hidden, int m, int classes)
+    [InlineData("relu", 1, 1, 10, 2, 0.35)]
+    [InlineData("relu", 7, 10, 5, 10, 0.35)]
+    [InlineData("tanh", 33, 16, 64, 16, 0.1)]
+    [InlineData("sigmoid", 784, 3, 300, 7, 0.19)]
+    [InlineData("leaky_relu", 784, 10, 257, 10, 0.15)]
+    [InlineData("relu", 1000, 16, 1, 10, 2.0)]
+    [InlineData("relu", 784, 10, 5000, 10, 0.19)]
+    [InlineData("relu", 784, 10, 5000, 10, 2.0)]
+    public void Packed_step_equals_the_layer_by_layer_step(string activation, int inputs, int hidden, int m, int classes, double denseShare)
     {
         Dataset data = RandomImages(m, inputs, classes, inputs + hidden + m);
         var network = Network.CreateDense([inputs, hidden, classes], activation);
@@ -147,7 +159,8 @@ public class PackedStepTests
             Assert.Null(step);   // this machine takes the other paths
             return;
         }
-        (double loss, int correct) = step!.Run(data.Packed, data.Labels);
+        PackedImages packed = PackedImages.Pack(m, inputs, data.Image, denseShare);
+        (double loss, int correct) = step!.Run(packed, data.Labels);
         var gradients = network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
 
         Matrix Z = network.Forward(data.ToMatrix(), training: true);
