@@ -259,24 +259,10 @@ internal sealed unsafe class PackedTwoLayerStep
     private int Group(float* z1, Vector512<int> y, DenseGroup dense, float* work, float* dW2, float* db2, float* db1, ref Vector512<float> loss)
     {
         float* z1t = work, a1t = z1t + (V * V), da1t = a1t + (V * V), z2 = da1t + (V * V);
-        //     Z1ᵀ: z1t[h·16 + lane], plus the dense pixels' part, then A1ᵀ = g(Z1ᵀ)
-        Transpose.Block16(z1, V, z1t, V);
-        DenseForward(dense, z1t);
-        g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
+        Logits(z1, dense, work);
         int correct;
         float* pw2 = w2v.Pointer;
-        fixed (float* pb2 = b2)
         {
-            //     Z2 = W2·A1 + b2
-            for (int o = 0; o < O; o++)
-            {
-                Vector512<float> acc = Vector512.Create(pb2[o]);
-                for (int h = 0; h < H; h++)
-                {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(a1t + (h * V)), acc);
-                }
-                acc.Store(z2 + (o * V));
-            }
             //     A2 = softmax(Z2); loss = max + log Σ exp(z2 − max) − z2[y]; the prediction is the first largest
             Vector512<float> max = Vector512.Load(z2), zy = default, sum = default;
             for (int o = 1; o < O; o++)
@@ -333,6 +319,106 @@ internal sealed unsafe class PackedTwoLayerStep
         }
         Transpose.Block16(da1t, V, z1, V);   // rows H … 15 of dZ1ᵀ are 0
         return correct;
+    }
+
+    /// <summary>
+    /// For the 16 images whose Z1 rows (sparse part, with b1) start at z1: Z1ᵀ plus the dense
+    /// pixels' part, A1ᵀ = g(Z1ᵀ) and Z2 = W2·A1 + b2, one image per lane, into the first, second and
+    /// fourth [16, 16] of work.
+    /// </summary>
+    private void Logits(float* z1, DenseGroup dense, float* work)
+    {
+        float* z1t = work, a1t = z1t + (V * V), z2 = a1t + (2 * V * V);
+        Transpose.Block16(z1, V, z1t, V);
+        DenseForward(dense, z1t);
+        g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
+        float* pw2 = w2v.Pointer;
+        fixed (float* pb2 = b2)
+        {
+            for (int o = 0; o < O; o++)
+            {
+                Vector512<float> acc = Vector512.Create(pb2[o]);
+                for (int h = 0; h < H; h++)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(a1t + (h * V)), acc);
+                }
+                acc.Store(z2 + (o * V));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inference only: A [m, O] = softmax(W2·g(W1·X + b1) + b2) for packed images, block by block
+    /// (the forward half of <see cref="Run"/>, nothing kept but the probabilities).
+    /// </summary>
+    public void Predict(PackedImages X, Matrix A)
+    {
+        if (X.Cols != K || A.Rows != X.Rows || A.Cols != O)
+        {
+            throw new ArgumentException($"Packed predict: {X.Rows} images of {X.Cols} pixels and A {A} do not fit a {K}-{H}-{O} network.");
+        }
+        Refresh();
+        int pieces = Math.Min(X.Blocks, MaxPieces);
+        if (pieces > pieceCapacity)
+        {
+            partials = new AlignedFloats(pieces * PartialSize);
+            scratch = new AlignedFloats(pieces * ScratchSize);
+            pieceCapacity = pieces;
+        }
+        float[] a = A.Storage;
+        Workers.For(pieces, p =>
+        {
+            int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);
+            float* Z1 = scratch.Pointer + ((long)p * ScratchSize), work = Z1 + (Block * V);
+            int D = X.DensePixels.Length;
+            fixed (ushort* rowEntries = X.RowEntries)
+            fixed (int* rowStart = X.RowStart, densePixels = X.DensePixels)
+            fixed (float* levels = X.Levels, pb1 = b1p, pa = a)
+            fixed (byte* denseBytes = X.DenseBytes)
+            {
+                var bias1 = Vector512.Load(pb1);
+                for (int b = b0; b < b1; b++)
+                {
+                    int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        int e0 = rowStart[r0 + i];
+                        (Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
+                    }
+                    new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
+                    byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
+                    for (int i = 0; i < rows; i += V)
+                    {
+                        Logits(Z1 + (i * V), new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, null), work);
+                        float* z2 = work + (3 * V * V);
+                        Vector512<float> max = Vector512.Load(z2), sum = default;
+                        for (int o = 1; o < O; o++)
+                        {
+                            max = Vector512.Max(max, Vector512.Load(z2 + (o * V)));
+                        }
+                        for (int o = 0; o < O; o++)
+                        {
+                            Vector512<float> e = Exp(Vector512.Load(z2 + (o * V)) - max);
+                            e.Store(z2 + (o * V));
+                            sum += e;
+                        }
+                        Vector512<float> inv = Vector512<float>.One / sum;
+                        for (int o = 0; o < O; o++)
+                        {
+                            (Vector512.Load(z2 + (o * V)) * inv).Store(z2 + (o * V));
+                        }
+                        float* row = pa + ((long)(r0 + i) * O);
+                        for (int l = 0; l < Math.Min(V, rows - i); l++)
+                        {
+                            for (int o = 0; o < O; o++)
+                            {
+                                row[(l * O) + o] = z2[(o * V) + l];
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// <summary>One lane group's dense pixels: their bytes [D, 16], the pixel numbers, and where its dZ1ᵀ [H, 16] goes.</summary>

@@ -184,6 +184,29 @@ public class PackedStepTests
         }
     }
 
+    [Theory]
+    [InlineData("relu", 10, 0.35)]
+    [InlineData("sigmoid", 16, 0.2)]
+    [InlineData("tanh", 3, 2.0)]
+    public void Packed_inference_equals_the_layer_by_layer_probabilities(string activation, int hidden, double denseShare)
+    {
+        var test = TestData.MnistSets.Test.Take(3000);
+        var network = Network.CreateDense([784, hidden, 10], activation);
+        network.Initialize(Initializer.He, new Rng(9));
+        if (PackedTwoLayerStep.TryCreate(network) is not { } step)
+        {
+            return;   // no AVX-512 here
+        }
+        var fast = new Matrix(test.Count, 10);
+        step.Predict(PackedImages.Pack(test.Count, 784, test.Image, denseShare), fast);
+        float[] expected = network.Predict(test.ToMatrix()).Span.ToArray();
+        float[] actual = fast.Span.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(MathF.Abs(expected[i] - actual[i]) < 1e-5f, $"element {i}: {expected[i]} vs {actual[i]}");
+        }
+    }
+
     [Fact]
     public void Packed_step_gives_the_same_bits_with_one_and_two_threads()
     {
