@@ -29,7 +29,7 @@ internal sealed unsafe class PackedTwoLayerStep
     private readonly Dense dense1;
     private readonly Activation g;
     private readonly Dense dense2;
-    private readonly int K, H, O, HPad;   // HPad: H rounded up to 8 (the dense kernels' unit groups)
+    private readonly int K, H, O;
     private readonly AlignedFloats w1t;        // W1ᵀ [K, 16], zero-padded
     private readonly AlignedFloats w2v;        // W2 [O·H] with each weight repeated in 16 lanes
     private readonly float[] b1p, b2;          // b1 [16] zero-padded, b2 [O]
@@ -56,7 +56,6 @@ internal sealed unsafe class PackedTwoLayerStep
         K = dense1.Inputs;
         H = dense1.Outputs;
         O = dense2.Outputs;
-        HPad = (H + 7) / 8 * 8;
         w1t = new AlignedFloats(K * V);
         w2v = new AlignedFloats(O * H * V);
         b1p = new float[V];
@@ -83,7 +82,7 @@ internal sealed unsafe class PackedTwoLayerStep
             scratch = new AlignedFloats(pieces * ScratchSize);
             pieceCapacity = pieces;
         }
-        int lanesSize = X.DensePixels.Length * HPad * V;   // per piece: the dense pixels' dW1ᵀ per lane
+        int lanesSize = X.DensePixels.Length * V * V;   // per piece: the dense pixels' dW1ᵀ per lane
         if ((long)pieces * lanesSize > denseLanesCapacity)
         {
             denseLanes = new AlignedFloats(pieces * lanesSize);
@@ -136,7 +135,7 @@ internal sealed unsafe class PackedTwoLayerStep
     private (double Loss, int Correct) RunPiece(PackedImages X, byte[] Y, int firstBlock, int endBlock, float* part, float* work, float* lanes)
     {
         new Span<float>(part, PartialSize).Clear();
-        new Span<float>(lanes, X.DensePixels.Length * HPad * V).Clear();
+        new Span<float>(lanes, X.DensePixels.Length * V * V).Clear();
         float* dW1t = part, dW2 = dW1t + (K * V), db2 = dW2 + (O * H * V), db1 = db2 + (O * V);
         float* Z1 = work, group = work + (Block * V), dZ1tBlock = group + (4 * V * V);
         double loss = 0;
@@ -189,7 +188,7 @@ internal sealed unsafe class PackedTwoLayerStep
             {
                 for (int h = 0; h < H; h++)
                 {
-                    dW1t[(densePixels[j] * V) + h] += Vector512.Sum(Vector512.Load(lanes + ((((long)j * HPad) + h) * V)));
+                    dW1t[(densePixels[j] * V) + h] += Vector512.Sum(Vector512.Load(lanes + ((((long)j * V) + h) * V)));
                 }
             }
         }
@@ -439,81 +438,116 @@ internal sealed unsafe class PackedTwoLayerStep
         Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(bytes))) * Vector512.Create(1f / 255f);
 
     /// <summary>
-    /// Z1ᵀ[h] += W1[h, k]·x_k for each dense pixel k, 16 images per FMA. The sums for units 0–7 stay
-    /// in registers over all the pixels, units 8–15 in a second pass when the layer has them
-    /// (padding units have zero weights and are never read back).
+    /// Z1ᵀ[h] += W1[h, k]·x_k for each dense pixel k, 16 images per FMA, all units' sums in registers
+    /// over all the pixels (units past H are skipped in groups; the layer has at most 16).
     /// </summary>
-    private void DenseForward(DenseGroup dense, float* z1t)
+    private void DenseForward(DenseGroup dense, float* z)
     {
         float* wt = w1t.Pointer;
         byte* bytes = dense.Bytes;
         int* pixels = dense.Pixels;
-        for (int h0 = 0; h0 < H; h0 += 8)
+        int units = H;
+        Vector512<float> a0 = Vector512.Load(z), a1 = Vector512.Load(z + 16), a2 = Vector512.Load(z + 32), a3 = Vector512.Load(z + 48);
+        Vector512<float> a4 = Vector512.Load(z + 64), a5 = Vector512.Load(z + 80), a6 = Vector512.Load(z + 96), a7 = Vector512.Load(z + 112);
+        Vector512<float> a8 = Vector512.Load(z + 128), a9 = Vector512.Load(z + 144), a10 = Vector512.Load(z + 160), a11 = Vector512.Load(z + 176);
+        Vector512<float> a12 = Vector512.Load(z + 192), a13 = Vector512.Load(z + 208), a14 = Vector512.Load(z + 224), a15 = Vector512.Load(z + 240);
+        for (int j = 0; j < dense.D; j++)
         {
-            float* z = z1t + (h0 * V);
-            Vector512<float> a0 = Vector512.Load(z), a1 = Vector512.Load(z + 16), a2 = Vector512.Load(z + 32), a3 = Vector512.Load(z + 48);
-            Vector512<float> a4 = Vector512.Load(z + 64), a5 = Vector512.Load(z + 80), a6 = Vector512.Load(z + 96), a7 = Vector512.Load(z + 112);
-            int units = Math.Min(8, H - h0);   // units past H have zero weights: skip them in twos and fours
-            for (int j = 0; j < dense.D; j++)
+            Vector512<float> x = Lanes(bytes + (j * V));
+            float* w = wt + (pixels[j] * V);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w[0]), x, a0);
+            if (units > 1)
             {
-                Vector512<float> x = Lanes(bytes + (j * V));
-                float* w = wt + (pixels[j] * V) + h0;
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w[0]), x, a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w[1]), x, a1);
-                if (units > 2)
-                {
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w[2]), x, a2);
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w[3]), x, a3);
-                }
-                if (units > 4)
-                {
-                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w[4]), x, a4);
-                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w[5]), x, a5);
-                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(w[6]), x, a6);
-                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w[7]), x, a7);
-                }
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w[2]), x, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w[3]), x, a3);
             }
-            a0.Store(z); a1.Store(z + 16); a2.Store(z + 32); a3.Store(z + 48);
-            a4.Store(z + 64); a5.Store(z + 80); a6.Store(z + 96); a7.Store(z + 112);
+            if (units > 4)
+            {
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w[4]), x, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w[5]), x, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(w[6]), x, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w[7]), x, a7);
+            }
+            if (units > 8)
+            {
+                a8 = Vector512.FusedMultiplyAdd(Vector512.Create(w[8]), x, a8);
+                a9 = Vector512.FusedMultiplyAdd(Vector512.Create(w[9]), x, a9);
+            }
+            if (units > 10)
+            {
+                a10 = Vector512.FusedMultiplyAdd(Vector512.Create(w[10]), x, a10);
+                a11 = Vector512.FusedMultiplyAdd(Vector512.Create(w[11]), x, a11);
+            }
+            if (units > 12)
+            {
+                a12 = Vector512.FusedMultiplyAdd(Vector512.Create(w[12]), x, a12);
+                a13 = Vector512.FusedMultiplyAdd(Vector512.Create(w[13]), x, a13);
+                a14 = Vector512.FusedMultiplyAdd(Vector512.Create(w[14]), x, a14);
+                a15 = Vector512.FusedMultiplyAdd(Vector512.Create(w[15]), x, a15);
+            }
         }
+        a0.Store(z); a1.Store(z + 16); a2.Store(z + 32); a3.Store(z + 48);
+        a4.Store(z + 64); a5.Store(z + 80); a6.Store(z + 96); a7.Store(z + 112);
+        a8.Store(z + 128); a9.Store(z + 144); a10.Store(z + 160); a11.Store(z + 176);
+        a12.Store(z + 192); a13.Store(z + 208); a14.Store(z + 224); a15.Store(z + 240);
     }
 
     /// <summary>
     /// For each dense pixel k, per lane: dW1ᵀ lanes[k, h] += Σ over the block's groups of x_k·dZ1ᵀ[h],
-    /// 16 images per FMA, eight units in registers at a time; the lanes are summed once per piece.
+    /// 16 images per FMA, all units' sums in registers; the lanes are summed once per piece.
+    /// dZ1ᵀ rows past H are zeros and their lanes are never read back.
     /// </summary>
     private void DenseGradient(byte* blockBytes, int D, float* dZ1tBlock, int groups, float* lanes)
     {
+        int units = H;
         for (int j = 0; j < D; j++)
         {
-            for (int h0 = 0; h0 < H; h0 += 8)
+            float* acc = lanes + ((long)j * V * V);
+            Vector512<float> a0 = Vector512.Load(acc), a1 = Vector512.Load(acc + 16), a2 = Vector512.Load(acc + 32), a3 = Vector512.Load(acc + 48);
+            Vector512<float> a4 = Vector512.Load(acc + 64), a5 = Vector512.Load(acc + 80), a6 = Vector512.Load(acc + 96), a7 = Vector512.Load(acc + 112);
+            Vector512<float> a8 = Vector512.Load(acc + 128), a9 = Vector512.Load(acc + 144), a10 = Vector512.Load(acc + 160), a11 = Vector512.Load(acc + 176);
+            Vector512<float> a12 = Vector512.Load(acc + 192), a13 = Vector512.Load(acc + 208), a14 = Vector512.Load(acc + 224), a15 = Vector512.Load(acc + 240);
+            for (int g = 0; g < groups; g++)
             {
-                float* acc = lanes + ((((long)j * HPad) + h0) * V);
-                Vector512<float> a0 = Vector512.Load(acc), a1 = Vector512.Load(acc + 16), a2 = Vector512.Load(acc + 32), a3 = Vector512.Load(acc + 48);
-                Vector512<float> a4 = Vector512.Load(acc + 64), a5 = Vector512.Load(acc + 80), a6 = Vector512.Load(acc + 96), a7 = Vector512.Load(acc + 112);
-                int units = Math.Min(8, H - h0);   // units past H are never read back: skip them in twos and fours
-                for (int g = 0; g < groups; g++)
+                Vector512<float> x = Lanes(blockBytes + ((((long)g * D) + j) * V));
+                float* dz = dZ1tBlock + (g * V * V);
+                a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz), a0);
+                if (units > 1)
                 {
-                    Vector512<float> x = Lanes(blockBytes + ((((long)g * D) + j) * V));
-                    float* dz = dZ1tBlock + (g * V * V) + (h0 * V);
-                    a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz), a0);
                     a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 16), a1);
-                    if (units > 2)
-                    {
-                        a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 32), a2);
-                        a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 48), a3);
-                    }
-                    if (units > 4)
-                    {
-                        a4 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 64), a4);
-                        a5 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 80), a5);
-                        a6 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 96), a6);
-                        a7 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 112), a7);
-                    }
+                    a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 48), a3);
                 }
-                a0.Store(acc); a1.Store(acc + 16); a2.Store(acc + 32); a3.Store(acc + 48);
-                a4.Store(acc + 64); a5.Store(acc + 80); a6.Store(acc + 96); a7.Store(acc + 112);
+                if (units > 4)
+                {
+                    a4 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 64), a4);
+                    a5 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 80), a5);
+                    a6 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 96), a6);
+                    a7 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 112), a7);
+                }
+                if (units > 8)
+                {
+                    a8 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 128), a8);
+                    a9 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 144), a9);
+                }
+                if (units > 10)
+                {
+                    a10 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 160), a10);
+                    a11 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 176), a11);
+                }
+                if (units > 12)
+                {
+                    a12 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 192), a12);
+                    a13 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 208), a13);
+                    a14 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 224), a14);
+                    a15 = Vector512.FusedMultiplyAdd(x, Vector512.Load(dz + 240), a15);
+                }
             }
+            a0.Store(acc); a1.Store(acc + 16); a2.Store(acc + 32); a3.Store(acc + 48);
+            a4.Store(acc + 64); a5.Store(acc + 80); a6.Store(acc + 96); a7.Store(acc + 112);
+            a8.Store(acc + 128); a9.Store(acc + 144); a10.Store(acc + 160); a11.Store(acc + 176);
+            a12.Store(acc + 192); a13.Store(acc + 208); a14.Store(acc + 224); a15.Store(acc + 240);
         }
     }
 
