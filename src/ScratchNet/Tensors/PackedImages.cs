@@ -70,6 +70,9 @@ internal sealed class PackedImages
     /// <summary>The pixels kept densely, ascending; their entries are not in the two sparse orders.</summary>
     public int[] DensePixels { get; private set; } = [];
 
+    /// <summary>The other pixels with a non-zero anywhere, ascending: the only columns the sparse order can hold.</summary>
+    public int[] SparsePixels { get; private set; } = [];
+
     /// <summary>
     /// Per block b and group g of 16 images, per dense pixel j, the 16 images' bytes:
     /// DenseBytes[((b·16 + g)·D + j)·16 + lane] with D = DensePixels.Length (0 past the last image).
@@ -119,6 +122,7 @@ internal sealed class PackedImages
         }
         int D = dense.Count;
         packed.DensePixels = [.. dense];
+        packed.SparsePixels = [.. Enumerable.Range(0, K).Where(k => total[k] > 0 && !isDense[k])];
         // Pass 2, per image: sparse entries (dense pixels left out, fillers for long gaps).
         Workers.For(blocks, b =>
         {

@@ -135,14 +135,14 @@ internal sealed unsafe class PackedTwoLayerStep
     private (double Loss, int Correct) RunPiece(PackedImages X, byte[] Y, int firstBlock, int endBlock, float* part, float* work, float* lanes)
     {
         new Span<float>(part, PartialSize).Clear();
-        new Span<float>(lanes, X.DensePixels.Length * V * V).Clear();
         float* dW1t = part, dW2 = dW1t + (K * V), db2 = dW2 + (O * H * V), db1 = db2 + (O * V);
         float* Z1 = work, group = work + (Block * V), dZ1tBlock = group + (4 * V * V);
         double loss = 0;
         int correct = 0;
         int D = X.DensePixels.Length;
+        int sparseCount = X.SparsePixels.Length;
         fixed (ushort* rowEntries = X.RowEntries, colEntries = X.ColEntries)
-        fixed (int* rowStart = X.RowStart, colStart = X.ColStart, densePixels = X.DensePixels)
+        fixed (int* rowStart = X.RowStart, colStart = X.ColStart, densePixels = X.DensePixels, sparsePixels = X.SparsePixels)
         fixed (float* levels = X.Levels, pb1 = b1p)
         fixed (byte* denseBytes = X.DenseBytes)
         {
@@ -171,9 +171,9 @@ internal sealed unsafe class PackedTwoLayerStep
                 }
                 //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros in column order
                 int* cols = colStart + ((long)b * (K + 1));
-                for (int k = 0; k < K; k++)
+                for (int s = 0; s < sparseCount; s++)
                 {
-                    int e0 = cols[k], e1 = cols[k + 1];
+                    int k = sparsePixels[s], e0 = cols[k], e1 = cols[k + 1];
                     if (e1 > e0)
                     {
                         float* dst = dW1t + (k * V);
@@ -181,7 +181,7 @@ internal sealed unsafe class PackedTwoLayerStep
                     }
                 }
                 //     and over the dense pixels, 16 images per FMA
-                DenseGradient(blockBytes, D, dZ1tBlock, (rows + V - 1) / V, lanes);
+                DenseGradient(blockBytes, D, dZ1tBlock, (rows + V - 1) / V, lanes, first: b == firstBlock);
             }
             //     the dense pixels' lanes summed into dW1ᵀ, once per piece
             for (int j = 0; j < D; j++)
@@ -498,16 +498,22 @@ internal sealed unsafe class PackedTwoLayerStep
     /// 16 images per FMA, all units' sums in registers; the lanes are summed once per piece.
     /// dZ1ᵀ rows past H are zeros and their lanes are never read back.
     /// </summary>
-    private void DenseGradient(byte* blockBytes, int D, float* dZ1tBlock, int groups, float* lanes)
+    private void DenseGradient(byte* blockBytes, int D, float* dZ1tBlock, int groups, float* lanes, bool first)
     {
         int units = H;
         for (int j = 0; j < D; j++)
         {
+            // The piece's first block starts the sums (no clearing pass); later blocks add to them.
             float* acc = lanes + ((long)j * V * V);
-            Vector512<float> a0 = Vector512.Load(acc), a1 = Vector512.Load(acc + 16), a2 = Vector512.Load(acc + 32), a3 = Vector512.Load(acc + 48);
-            Vector512<float> a4 = Vector512.Load(acc + 64), a5 = Vector512.Load(acc + 80), a6 = Vector512.Load(acc + 96), a7 = Vector512.Load(acc + 112);
-            Vector512<float> a8 = Vector512.Load(acc + 128), a9 = Vector512.Load(acc + 144), a10 = Vector512.Load(acc + 160), a11 = Vector512.Load(acc + 176);
-            Vector512<float> a12 = Vector512.Load(acc + 192), a13 = Vector512.Load(acc + 208), a14 = Vector512.Load(acc + 224), a15 = Vector512.Load(acc + 240);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<float> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+            if (!first)
+            {
+                a0 = Vector512.Load(acc); a1 = Vector512.Load(acc + 16); a2 = Vector512.Load(acc + 32); a3 = Vector512.Load(acc + 48);
+                a4 = Vector512.Load(acc + 64); a5 = Vector512.Load(acc + 80); a6 = Vector512.Load(acc + 96); a7 = Vector512.Load(acc + 112);
+                a8 = Vector512.Load(acc + 128); a9 = Vector512.Load(acc + 144); a10 = Vector512.Load(acc + 160); a11 = Vector512.Load(acc + 176);
+                a12 = Vector512.Load(acc + 192); a13 = Vector512.Load(acc + 208); a14 = Vector512.Load(acc + 224); a15 = Vector512.Load(acc + 240);
+            }
             for (int g = 0; g < groups; g++)
             {
                 Vector512<float> x = Lanes(blockBytes + ((((long)g * D) + j) * V));
