@@ -263,8 +263,8 @@ public static unsafe class Kernels
     /// <summary>
     /// Outer-product tile: for r &lt; rows (≤ 4) and n &lt; cols,
     /// c[r·ldc + n] (+)= Σ_{k0 ≤ k &lt; k1} a[r·aRow + k·aK]·b[k·ldb + n], summed in k order with fused
-    /// multiply-adds. Columns come 16 at a time in registers, the rest one at a time; either way an
-    /// element sees the same operations in the same order.
+    /// multiply-adds. Columns come 32 or 16 at a time in registers, the rest one at a time; either way
+    /// an element sees the same operations in the same order.
     /// </summary>
     private static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
     {
@@ -273,6 +273,45 @@ public static unsafe class Kernels
         float* a2 = rows > 2 ? a + (2L * aRow) : a;
         float* a3 = rows > 3 ? a + (3L * aRow) : a;
         int n = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The same tile 32 columns wide in 512-bit registers: half the loads and broadcasts per FMA.
+            for (; n + 32 <= cols; n += 32)
+            {
+                float* cr0 = c + n, cr1 = c + ldc + n, cr2 = c + (2L * ldc) + n, cr3 = c + (3L * ldc) + n;
+                Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+                Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+                if (accumulate)
+                {
+                    c00 = Vector512.Load(cr0); c01 = Vector512.Load(cr0 + 16);
+                    if (rows > 1) { c10 = Vector512.Load(cr1); c11 = Vector512.Load(cr1 + 16); }
+                    if (rows > 2) { c20 = Vector512.Load(cr2); c21 = Vector512.Load(cr2 + 16); }
+                    if (rows > 3) { c30 = Vector512.Load(cr3); c31 = Vector512.Load(cr3 + 16); }
+                }
+                for (int k = k0; k < k1; k++)
+                {
+                    float* bk = b + ((long)k * ldb) + n;
+                    Vector512<float> vb0 = Vector512.Load(bk), vb1 = Vector512.Load(bk + 16);
+                    long ak = (long)k * aK;
+                    Vector512<float> va = Vector512.Create(a0[ak]);
+                    c00 = Vector512.FusedMultiplyAdd(va, vb0, c00);
+                    c01 = Vector512.FusedMultiplyAdd(va, vb1, c01);
+                    va = Vector512.Create(a1[ak]);
+                    c10 = Vector512.FusedMultiplyAdd(va, vb0, c10);
+                    c11 = Vector512.FusedMultiplyAdd(va, vb1, c11);
+                    va = Vector512.Create(a2[ak]);
+                    c20 = Vector512.FusedMultiplyAdd(va, vb0, c20);
+                    c21 = Vector512.FusedMultiplyAdd(va, vb1, c21);
+                    va = Vector512.Create(a3[ak]);
+                    c30 = Vector512.FusedMultiplyAdd(va, vb0, c30);
+                    c31 = Vector512.FusedMultiplyAdd(va, vb1, c31);
+                }
+                c00.Store(cr0); c01.Store(cr0 + 16);
+                if (rows > 1) { c10.Store(cr1); c11.Store(cr1 + 16); }
+                if (rows > 2) { c20.Store(cr2); c21.Store(cr2 + 16); }
+                if (rows > 3) { c30.Store(cr3); c31.Store(cr3 + 16); }
+            }
+        }
         if (Vectorised)
         {
             for (; n + (2 * V) <= cols; n += 2 * V)
