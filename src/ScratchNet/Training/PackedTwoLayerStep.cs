@@ -586,15 +586,21 @@ internal sealed unsafe class PackedTwoLayerStep
     {
         int size = PartialSize;
         float* first = partials.Pointer;
-        // Sum the pieces into the first one, in piece order.
-        for (int p = 1; p < pieces; p++)
+        // Sum the pieces into the first one, in piece order for every element; chunks of elements in parallel.
+        const int Chunk = 2048;
+        Workers.For((size + Chunk - 1) / Chunk, c =>
         {
-            float* part = first + ((long)p * size);
-            for (int j = 0; j < size; j += V)
+            float* firstChunk = partials.Pointer + ((long)c * Chunk);
+            int length = Math.Min(Chunk, size - (c * Chunk));
+            for (int p = 1; p < pieces; p++)
             {
-                (Vector512.Load(first + j) + Vector512.Load(part + j)).Store(first + j);
+                float* part = firstChunk + ((long)p * size);
+                for (int j = 0; j < length; j += V)
+                {
+                    (Vector512.Load(firstChunk + j) + Vector512.Load(part + j)).Store(firstChunk + j);
+                }
             }
-        }
+        });
         float[] dW1 = dense1.W.Gradient, db1 = dense1.b.Gradient, dW2 = dense2.W.Gradient, db2 = dense2.b.Gradient;
         for (int k = 0; k < K; k++)
         {
