@@ -101,6 +101,12 @@ internal sealed unsafe class FusedTwoLayerStep
         {
             ArrayPool<float>.Shared.Return(partials);
         }
+        return MeanLoss(losses, correct, pieces, m);
+    }
+
+    /// <summary>The pieces' summed losses and correct counts, added in piece order: (mean loss, correct).</summary>
+    internal static (double Loss, int Correct) MeanLoss(double[] losses, int[] correct, int pieces, int m)
+    {
         double loss = 0;
         int right = 0;
         for (int p = 0; p < pieces; p++)

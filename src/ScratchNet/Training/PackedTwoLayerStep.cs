@@ -99,14 +99,7 @@ internal sealed unsafe class PackedTwoLayerStep
             (losses[p], correct[p]) = RunPiece(X, Y, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize), denseLanes.Pointer + ((long)p * lanesSize));
         });
         Reduce(pieces, 1f / m);
-        double loss = 0;
-        int right = 0;
-        for (int p = 0; p < pieces; p++)
-        {
-            loss += losses[p];
-            right += correct[p];
-        }
-        return (loss / m, right);
+        return FusedTwoLayerStep.MeanLoss(losses, correct, pieces, m);
     }
 
     /// <summary>Copies W1, W2, b1, b2 into the forms the loops read.</summary>
@@ -150,14 +143,8 @@ internal sealed unsafe class PackedTwoLayerStep
             for (int b = firstBlock; b < endBlock; b++)
             {
                 int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
-                // FP  Z1 = W1·X + b1, image by image over its non-zero pixels
-                for (int i = 0; i < rows; i++)
-                {
-                    int e0 = rowStart[r0 + i];
-                    (Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
-                }
-                // A1 … dZ1, 16 images at a time; dZ1 replaces Z1. Rows past a short block are zeros.
-                new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
+                // FP  Z1 = W1·X + b1 over the sparse pixels, then A1 … dZ1 16 images at a time; dZ1 replaces Z1
+                SparseForward(rowEntries, rowStart, levels, bias1, r0, rows, Z1);
                 Vector512<float> blockLoss = default;
                 byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
                 for (int i = 0; i < rows; i += V)
@@ -193,6 +180,17 @@ internal sealed unsafe class PackedTwoLayerStep
             }
         }
         return (loss, correct);
+    }
+
+    /// <summary>Z1 rows of block images r0 … r0 + rows − 1: b1 plus their sparse pixels' part, image by image; rows past a short block are zeros.</summary>
+    private void SparseForward(ushort* rowEntries, int* rowStart, float* levels, Vector512<float> bias1, int r0, int rows, float* Z1)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            int e0 = rowStart[r0 + i];
+            (Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
+        }
+        new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
     }
 
     /// <summary>The labels of images first … first + 15 as lanes, −1 past the <paramref name="left"/> images there are.</summary>
@@ -379,12 +377,7 @@ internal sealed unsafe class PackedTwoLayerStep
                 for (int b = b0; b < b1; b++)
                 {
                     int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
-                    for (int i = 0; i < rows; i++)
-                    {
-                        int e0 = rowStart[r0 + i];
-                        (Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
-                    }
-                    new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
+                    SparseForward(rowEntries, rowStart, levels, bias1, r0, rows, Z1);
                     byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
                     for (int i = 0; i < rows; i += V)
                     {
