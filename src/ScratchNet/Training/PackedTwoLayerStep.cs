@@ -1,14 +1,17 @@
 // The fastest full-batch step, for the seed network's shape with a narrow hidden layer:
 // packed byte images X → Dense(H ≤ 16) → g → Dense(O ≤ 16) → softmax with cross-entropy, on
-// AVX-512. One hidden vector of 16 floats is one register, so per block of 256 images (in cache):
-//   FP  Z1 = W1·X + b1   image by image over its non-zero pixels: one FMA per pixel with the
-//                        pixel's row of W1ᵀ (padded to 16), four accumulators in flight;
+// AVX-512. Per block of 256 images (in cache):
+//   FP  Z1 = W1·X + b1   sparse pixels image by image: one 16-lane FMA (all hidden units) per
+//                        non-zero with the pixel's row of W1ᵀ, four accumulators in flight;
+//                        dense pixels (inked in a third of the images) 16 images per lane group:
+//                        one FMA per pixel and unit, all units' sums in registers;
 //       A1 = g(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2)   16 images at a time, one image per lane;
 //   BP  dZ2 = A2 − Y, dW2 += dZ2·A1ᵀ, db2 += dZ2, dZ1 = W2ᵀ·dZ2 ∘ g′(Z1)   (same 16 lanes);
-//       dW1 += dZ1·Xᵀ    pixel by pixel over the block's column order, dZ1 of the block in L1.
+//       dW1 += dZ1·Xᵀ    sparse pixels one by one over the block's column order (dZ1 rows in L1),
+//                        dense pixels per lane, the lanes summed once per piece.
 // Blocks are grouped into pieces fixed by m alone, each with its own partial gradients, reduced in
 // piece order: the same bits whatever the thread count. The same math as the layer-by-layer path
-// (tested against the reference kernels). Other shapes and machines use FusedTwoLayerStep.
+// (tested against it). Other shapes and machines use FusedTwoLayerStep.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
