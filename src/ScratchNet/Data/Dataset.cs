@@ -122,7 +122,7 @@ public sealed class Dataset
         }
     }
 
-    /// <summary>All images packed (two bytes per non-zero pixel, in row and in column order), built once: the fast full-batch step's X.</summary>
+    /// <summary>All images packed (the much-inked pixels as bytes 16 images side by side, the others two bytes per non-zero in row and column order), built once: the packed step's X.</summary>
     internal PackedImages Packed => packed ??= PackedImages.Pack(Count, Features, Image);
 
     /// <summary>Sparse X of images start … start + n − 1 into <paramref name="X"/>.</summary>
