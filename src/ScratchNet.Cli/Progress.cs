@@ -17,8 +17,8 @@ internal static class Progress
 
     /// <summary>The plain line for one logged point.</summary>
     public static string Line(HistoryPoint p, TrainingOptions options) => options.BatchSize == 0
-        ? $"iter {p.Iteration,5}  loss {Commands.Common.Num(p.Loss, "0.0000")}  train {Commands.Common.Percent(p.TrainAccuracy),7}  dev {Dev(p),7}  {Commands.Common.Num(p.Seconds, "0.0")}s"
-        : $"epoch {p.Epoch,3}  loss {Commands.Common.Num(p.Loss, "0.0000")}  train {Commands.Common.Percent(p.TrainAccuracy),7}  dev {Dev(p),7}  lr {Commands.Common.Num(p.LearningRate, "0.######")}  {Commands.Common.Num(p.Seconds, "0.0")}s";
+        ? $"iter {p.Step,5}  loss {Commands.Common.Num(p.Loss, "0.0000")}  train {Commands.Common.Percent(p.TrainAccuracy),7}  dev {Dev(p),7}  {Commands.Common.Num(p.Seconds, "0.0")}s"
+        : $"epoch {p.Epoch,3}  loss {Commands.Common.Num(p.Loss, "0.0000")}  train {Commands.Common.Percent(p.TrainAccuracy),7}  dev {Dev(p),7}  α {Commands.Common.Num(p.Alpha, "0.######")}  {Commands.Common.Num(p.Seconds, "0.0")}s";
 
     private static string Dev(HistoryPoint p) => p.DevAccuracy is { } d ? Commands.Common.Percent(d) : "-";
 

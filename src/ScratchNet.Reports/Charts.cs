@@ -9,7 +9,7 @@ public static class Charts
     public const int Width = 800, Height = 420;
 
     /// <summary>The x value of a history point: the epoch for mini-batch runs, the iteration for full-batch runs.</summary>
-    public static double X(HistoryPoint p) => p.Epoch > 0 ? p.Epoch : p.Iteration;
+    public static double X(HistoryPoint p) => p.Epoch > 0 ? p.Epoch : p.Step;
 
     public static string XLabel(IReadOnlyList<HistoryPoint> history) => history.Count > 0 && history[0].Epoch > 0 ? "epoch" : "iteration";
 

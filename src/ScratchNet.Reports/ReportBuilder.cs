@@ -92,11 +92,11 @@ public static class ReportBuilder
     private static string Csv(List<HistoryPoint> history, IReadOnlyList<ClassScores> classes)
     {
         var csv = new StringBuilder();
-        csv.AppendLine("section,iteration,epoch,loss,train_accuracy,dev_accuracy,learning_rate,seconds");
+        csv.AppendLine("section,step,epoch,loss,train_accuracy,dev_accuracy,alpha,seconds");
         foreach (HistoryPoint p in history)
         {
-            csv.AppendLine(string.Join(',', "history", p.Iteration.ToString(CultureInfo.InvariantCulture), p.Epoch.ToString(CultureInfo.InvariantCulture),
-                F(p.Loss, "R"), F(p.TrainAccuracy, "R"), p.DevAccuracy is { } d ? F(d, "R") : "", F(p.LearningRate, "R"), F(p.Seconds, "R")));
+            csv.AppendLine(string.Join(',', "history", p.Step.ToString(CultureInfo.InvariantCulture), p.Epoch.ToString(CultureInfo.InvariantCulture),
+                F(p.Loss, "R"), F(p.TrainAccuracy, "R"), p.DevAccuracy is { } d ? F(d, "R") : "", F(p.Alpha, "R"), F(p.Seconds, "R")));
         }
         csv.AppendLine();
         csv.AppendLine("section,digit,precision,recall,f1,support");

@@ -43,7 +43,7 @@ internal static class PredictCommand
             var X = new Matrix(1, test.Features);
             test.FillBatch(n, 1, X);
             Matrix A = loaded.Network.Predict(X);
-            int predicted = ScratchNet.Layers.Network.ArgMax(A.Row(0));
+            int predicted = ScratchNet.Layers.ArgMax.Of(A.Row(0));
             console.WriteLine($"test image {n}");
             foreach (string line in Common.DrawImage(test.Image(n), test.ImageRows, test.ImageCols))
             {

@@ -11,7 +11,6 @@ public sealed class Dataset
     private readonly byte[] pixels;   // the parent's pixels when this is a view
     private readonly int[]? rows;     // image i is pixels row rows[i]; null: image i is row i
     private SparseBatch? sparse;
-    private PackedImages? packed;
 
     public Dataset(byte[] pixels, byte[] labels, int imageRows, int imageCols, string source)
     {
@@ -121,9 +120,6 @@ public sealed class Dataset
             return sparse;
         }
     }
-
-    /// <summary>All images packed (the much-inked pixels as bytes 16 images side by side, the others two bytes per non-zero in row and column order), built once: the packed step's X.</summary>
-    internal PackedImages Packed => packed ??= PackedImages.Pack(Count, Features, Image);
 
     /// <summary>Sparse X of images start … start + n − 1 into <paramref name="X"/>.</summary>
     public void FillSparse(SparseBatch X, int start, int n)

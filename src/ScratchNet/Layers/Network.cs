@@ -1,5 +1,6 @@
 // A feed-forward network: layers applied in order, then a loss fused with the output activation.
-// Forward gives the last layer's Z; Backward takes its dZ and runs the layers in reverse.
+// Forward gives the last layer's Z; Backward takes its dZ and runs the layers in reverse. Which
+// code runs a whole step (this layer by layer, or a fused engine) is Engines/EngineChooser's choice.
 using ScratchNet.Losses;
 using ScratchNet.Tensors;
 
@@ -8,8 +9,6 @@ namespace ScratchNet.Layers;
 /// <summary>A stack of layers (Dense, activations) ending in a loss.</summary>
 public sealed class Network
 {
-    private Matrix? probabilities;
-
     public Network(IReadOnlyList<ILayer> layers, ILoss loss)
     {
         if (layers.Count == 0)
@@ -137,15 +136,6 @@ public sealed class Network
         return current;
     }
 
-    /// <summary>Class probabilities [m, classes] for a sparse batch.</summary>
-    public Matrix Predict(SparseBatch X)
-    {
-        Matrix Z = Forward(X, training: false);
-        Matrix A = Matrix.Ensure(ref probabilities, Z.Rows, Z.Cols);
-        Loss.Output(Z, A);
-        return A;
-    }
-
     /// <summary>Backward pass from dZ of the last layer; sets every parameter's gradient.</summary>
     public void Backward(Matrix dZ)
     {
@@ -154,28 +144,5 @@ public sealed class Network
         {
             current = Layers[i].Backward(current, computeInputGradient: i > 0);
         }
-    }
-
-    /// <summary>Class probabilities [m, classes] for a batch X [m, in]; the buffer is reused by the next call.</summary>
-    public Matrix Predict(Matrix X)
-    {
-        Matrix Z = Forward(X, training: false);
-        Matrix A = Matrix.Ensure(ref probabilities, Z.Rows, Z.Cols);
-        Loss.Output(Z, A);
-        return A;
-    }
-
-    /// <summary>Index of the largest value in each row.</summary>
-    public static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int j = 1; j < row.Length; j++)
-        {
-            if (row[j] > row[best])
-            {
-                best = j;
-            }
-        }
-        return best;
     }
 }

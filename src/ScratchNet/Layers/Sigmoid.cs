@@ -8,12 +8,15 @@ public sealed class Sigmoid(int size) : Activation(size)
 
     public override string Symbol => "σ";
 
-    public override void Apply(ReadOnlySpan<float> z, Span<float> a)
+    public override void Apply(ReadOnlySpan<float> z, Span<float> a) => Logistic(z, a);
+
+    /// <summary>a = σ(z) elementwise (also the output of the mse loss).</summary>
+    public static void Logistic(ReadOnlySpan<float> z, Span<float> a)
     {
         for (int i = 0; i < z.Length; i++)
         {
             // Written so that neither branch overflows: e^(−|z|) ≤ 1.
-            float e = MathF.Exp(-MathF.Abs(z[i]));
+            float e = Tensors.Exponential.Exp(-MathF.Abs(z[i]));
             a[i] = z[i] >= 0f ? 1f / (1f + e) : e / (1f + e);
         }
     }

@@ -19,6 +19,9 @@ public interface ILoss
     /// <summary>Writes A and returns the mean loss over the m rows.</summary>
     double Forward(Matrix Z, ReadOnlySpan<byte> labels, Matrix A);
 
+    /// <summary>The mean loss over the m rows from the outputs A [m, classes] alone (what an inference engine gives).</summary>
+    double MeanLoss(Matrix A, ReadOnlySpan<byte> labels);
+
     /// <summary>dZ [m, classes] = gradient of the summed loss with respect to Z, from A and the labels.</summary>
     void Backward(Matrix Z, Matrix A, ReadOnlySpan<byte> labels, Matrix dZ);
 }

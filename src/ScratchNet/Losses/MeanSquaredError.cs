@@ -18,19 +18,19 @@ public sealed class MeanSquaredError : ILoss
         {
             throw new ArgumentException($"A {A} must have the shape of Z {Z}.");
         }
-        Span<float> a = A.Span;
-        ReadOnlySpan<float> z = Z.Span;
-        for (int i = 0; i < z.Length; i++)
-        {
-            float e = MathF.Exp(-MathF.Abs(z[i]));
-            a[i] = z[i] >= 0f ? 1f / (1f + e) : e / (1f + e);
-        }
+        Layers.Sigmoid.Logistic(Z.Span, A.Span);
     }
 
     public double Forward(Matrix Z, ReadOnlySpan<byte> labels, Matrix A)
     {
         SoftmaxCrossEntropy.CheckLabels(Z, labels);
         Output(Z, A);
+        return MeanLoss(A, labels);
+    }
+
+    public double MeanLoss(Matrix A, ReadOnlySpan<byte> labels)
+    {
+        SoftmaxCrossEntropy.CheckLabels(A, labels);
         double sum = 0;
         for (int i = 0; i < A.Rows; i++)
         {

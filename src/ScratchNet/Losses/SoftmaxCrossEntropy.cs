@@ -10,7 +10,7 @@ namespace ScratchNet.Losses;
 /// <summary>Softmax output with cross-entropy loss.</summary>
 public sealed class SoftmaxCrossEntropy : ILoss
 {
-    public string Name => "softmax_cross_entropy";
+    public string Name => "cross_entropy";
 
     public string OutputSymbol => "softmax";
 
@@ -29,6 +29,18 @@ public sealed class SoftmaxCrossEntropy : ILoss
         return sum / Z.Rows;
     }
 
+    /// <summary>loss = −(1/m) Σ log A[label], each probability clamped to at least 1e-30 (log 0 would be −∞).</summary>
+    public double MeanLoss(Matrix A, ReadOnlySpan<byte> labels)
+    {
+        CheckLabels(A, labels);
+        double sum = 0;
+        for (int i = 0; i < A.Rows; i++)
+        {
+            sum -= Math.Log(Math.Max(A[i, labels[i]], 1e-30));
+        }
+        return sum / Math.Max(1, A.Rows);
+    }
+
     public void Backward(Matrix Z, Matrix A, ReadOnlySpan<byte> labels, Matrix dZ)
     {
         CheckLabels(Z, labels);
@@ -40,29 +52,6 @@ public sealed class SoftmaxCrossEntropy : ILoss
         }
     }
 
-    /// <summary>Stable softmax of one row; returns log Σ exp(z − max) + max (the log-sum-exp).</summary>
-    public static double Softmax(ReadOnlySpan<float> z, Span<float> a)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float v in z)
-        {
-            max = MathF.Max(max, v);
-        }
-        double sum = 0;
-        for (int j = 0; j < z.Length; j++)
-        {
-            float e = MathF.Exp(z[j] - max);
-            a[j] = e;
-            sum += e;
-        }
-        float inv = (float)(1.0 / sum);
-        for (int j = 0; j < z.Length; j++)
-        {
-            a[j] *= inv;
-        }
-        return max + Math.Log(sum);
-    }
-
     private static void Run(Matrix Z, Matrix A, ReadOnlySpan<byte> labels, double[]? losses)
     {
         if (A.Rows != Z.Rows || A.Cols != Z.Cols)
@@ -70,14 +59,14 @@ public sealed class SoftmaxCrossEntropy : ILoss
             throw new ArgumentException($"A {A} must have the shape of Z {Z}.");
         }
         byte[] labelCopy = losses is null ? [] : labels.ToArray();
-        const int rowsPerPiece = 1024;
+        const int rowsPerPiece = 1024; // fixed by the shapes: the same bits on any thread count
         Workers.For((Z.Rows + rowsPerPiece - 1) / rowsPerPiece, p =>
         {
             int end = Math.Min(Z.Rows, (p + 1) * rowsPerPiece);
             for (int i = p * rowsPerPiece; i < end; i++)
             {
                 ReadOnlySpan<float> z = Z.Row(i);
-                double logSumExp = Softmax(z, A.Row(i));
+                double logSumExp = Softmax.Row(z, A.Row(i));
                 if (losses is not null)
                 {
                     losses[i] = logSumExp - z[labelCopy[i]];

@@ -32,12 +32,12 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
     /// <summary>Whether λ is decoupled from the gradient (AdamW) rather than added to it (Adam).</summary>
     protected virtual bool Decoupled => false;
 
-    public void Step(IReadOnlyList<Parameter> parameters, float lr)
+    public void Step(IReadOnlyList<Parameter> parameters, float alpha)
     {
         float[][] ms = Optimizers.State(ref m, parameters), vs = Optimizers.State(ref v, parameters);
         Steps++;
         float correction1 = (float)(1 - Math.Pow(Beta1, Steps)), correction2 = (float)(1 - Math.Pow(Beta2, Steps));
-        float decay = Decoupled ? 1f - (lr * WeightDecay) : 1f;
+        float decay = Decoupled ? 1f - (alpha * WeightDecay) : 1f;
         float l2 = Decoupled ? 0f : WeightDecay;
         Optimizers.ForEachChunk(parameters, (i, start, length) =>
         {
@@ -55,7 +55,7 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
                     var mk = (Vector256.Create(mi.Slice(k, 8)) * Beta1) + (g * (1 - Beta1));
                     var vk = (Vector256.Create(vi.Slice(k, 8)) * Beta2) + (g * g * (1 - Beta2));
                     // θ ← θ − α·m̂ / (√v̂ + ε), m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)
-                    t -= lr * (mk / correction1) / (Vector256.Sqrt(vk / correction2) + Vector256.Create(Epsilon));
+                    t -= alpha * (mk / correction1) / (Vector256.Sqrt(vk / correction2) + Vector256.Create(Epsilon));
                     mk.CopyTo(mi.Slice(k, 8));
                     vk.CopyTo(vi.Slice(k, 8));
                     t.CopyTo(theta.Slice(k, 8));
@@ -68,7 +68,7 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
                 t *= decay;
                 mi[k] = (mi[k] * Beta1) + (g * (1 - Beta1));
                 vi[k] = (vi[k] * Beta2) + (g * g * (1 - Beta2));
-                theta[k] = t - (lr * (mi[k] / correction1) / (MathF.Sqrt(vi[k] / correction2) + Epsilon));
+                theta[k] = t - (alpha * (mi[k] / correction1) / (MathF.Sqrt(vi[k] / correction2) + Epsilon));
             }
         });
     }

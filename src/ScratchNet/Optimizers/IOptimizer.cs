@@ -8,8 +8,8 @@ public interface IOptimizer
 {
     string Name { get; }
 
-    /// <summary>One update of every parameter with learning rate <paramref name="lr"/>.</summary>
-    void Step(IReadOnlyList<Parameter> parameters, float lr);
+    /// <summary>One update of every parameter with learning rate <paramref name="alpha"/>.</summary>
+    void Step(IReadOnlyList<Parameter> parameters, float alpha);
 
     /// <summary>Steps taken so far (Adam's t); saved in checkpoints.</summary>
     int Steps { get; set; }
@@ -24,7 +24,7 @@ public static class Optimizers
     public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adam", "adamw"];
 
     /// <summary>The learning rate a run uses when none is given: the paper's or the common default.</summary>
-    public static float DefaultLearningRate(string name) => name switch
+    public static float DefaultAlpha(string name) => name switch
     {
         "sgd" => 0.1f,
         "momentum" or "nesterov" => 0.01f,

@@ -23,7 +23,7 @@ public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weigh
     public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) =>
         new Dictionary<string, float[][]> { ["velocity"] = Optimizers.State(ref velocity, parameters) };
 
-    public void Step(IReadOnlyList<Parameter> parameters, float lr)
+    public void Step(IReadOnlyList<Parameter> parameters, float alpha)
     {
         float[][] v = Optimizers.State(ref velocity, parameters);
         Steps++;
@@ -35,7 +35,7 @@ public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weigh
             {
                 float g = dTheta[k] + (WeightDecay * theta[k]);
                 vi[k] = (Mu * vi[k]) + g;
-                theta[k] -= lr * (Nesterov ? g + (Mu * vi[k]) : vi[k]);
+                theta[k] -= alpha * (Nesterov ? g + (Mu * vi[k]) : vi[k]);
             }
         });
     }

@@ -10,11 +10,11 @@ public static class Schedules
     public static IReadOnlyList<string> Names { get; } = ["constant", "step", "cosine"];
 
     /// <summary>The learning rate at progress <paramref name="t"/> of <paramref name="total"/> epochs.</summary>
-    public static float Rate(string schedule, float lr0, double t, double total, int stepSize = 1, float gamma = 0.7f) => schedule switch
+    public static float Rate(string schedule, float alpha0, double t, double total, int stepSize = 1, float gamma = 0.7f) => schedule switch
     {
-        "constant" => lr0,
-        "step" => (float)(lr0 * Math.Pow(gamma, Math.Floor(t / Math.Max(1, stepSize)))),
-        "cosine" => (float)(lr0 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(t, total) / Math.Max(total, 1e-9)))),
+        "constant" => alpha0,
+        "step" => (float)(alpha0 * Math.Pow(gamma, Math.Floor(t / Math.Max(1, stepSize)))),
+        "cosine" => (float)(alpha0 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(t, total) / Math.Max(total, 1e-9)))),
         _ => throw new ArgumentException($"Unknown schedule '{schedule}'. Use {string.Join(", ", Names)}."),
     };
 }

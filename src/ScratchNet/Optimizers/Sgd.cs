@@ -16,7 +16,7 @@ public sealed class Sgd(float weightDecay = 0f) : IOptimizer
 
     public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) => new Dictionary<string, float[][]>();
 
-    public void Step(IReadOnlyList<Parameter> parameters, float lr)
+    public void Step(IReadOnlyList<Parameter> parameters, float alpha)
     {
         foreach (Parameter p in parameters)
         {
@@ -26,7 +26,7 @@ public sealed class Sgd(float weightDecay = 0f) : IOptimizer
                 TensorPrimitives.MultiplyAdd(p.Value, WeightDecay, p.Gradient, p.Gradient);
             }
             // θ ← θ − α·dθ
-            TensorPrimitives.MultiplyAdd(p.Gradient, -lr, p.Value, p.Value);
+            TensorPrimitives.MultiplyAdd(p.Gradient, -alpha, p.Value, p.Value);
         }
         Steps++;
     }

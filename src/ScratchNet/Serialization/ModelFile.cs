@@ -11,10 +11,13 @@ using ScratchNet.Losses;
 
 namespace ScratchNet.Serialization;
 
-/// <summary>A network with the string metadata of its file, and any extra "state." tensors (checkpoints keep the trainer's state there).</summary>
-public sealed record Model(Network Network, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, float[]>? Extras = null)
+/// <summary>A network with the string metadata of its file, and its "state." tensors (checkpoints keep the trainer's state there; a model file has none).</summary>
+public sealed record Model(Network Network, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, float[]> State)
 {
-    public IReadOnlyDictionary<string, float[]> State => Extras ?? new Dictionary<string, float[]>();
+    public Model(Network network, IReadOnlyDictionary<string, string> metadata)
+        : this(network, metadata, new Dictionary<string, float[]>())
+    {
+    }
 }
 
 public static class ModelFile
@@ -348,8 +351,8 @@ public static class ModelFile
                 throw Bad(name, $"layer {layers.Count} is too large to load");
             }
         }
-        string lossName = metadata.GetValueOrDefault("loss", "softmax_cross_entropy");
-        ILoss loss = LossFunctions.Names.Contains(lossName) || lossName == "softmax_cross_entropy"
+        string lossName = metadata.GetValueOrDefault("loss", "cross_entropy");
+        ILoss loss = LossFunctions.Names.Contains(lossName) || lossName == LossFunctions.OldCrossEntropyName
             ? LossFunctions.Create(lossName)
             : throw Bad(name, $"unknown loss '{lossName}'");
         try

@@ -2,19 +2,21 @@
 // never by the thread count, so results are bit-identical whatever Threads is.
 // The helpers are long-lived threads that spin briefly between calls and then sleep: a training
 // step makes many small parallel calls, and the thread pool's start-up per call cost more than the
-// work itself (measured: docs/benchmarks.md). Leaves out: nested parallelism (runs inline).
+// work itself (measured: docs/benchmarks.md). The thread count is scoped to a run (Use), not a
+// global: a run that sets 1 thread is not changed by another run beside it in the same process.
+// Leaves out: nested parallelism (runs inline).
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace ScratchNet.Tensors;
 
-/// <summary>The thread count used by every kernel (default: all cores).</summary>
+/// <summary>Runs pieces of work in parallel on up to <see cref="Threads"/> threads (default: all cores).</summary>
 public static class Workers
 {
     private static readonly object Gate = new();   // one parallel call at a time
     private static readonly object Sync = new();   // guards generation for sleeping helpers
     private static readonly List<Thread> Helpers = [];
-    private static int threads = Environment.ProcessorCount;
+    private static readonly AsyncLocal<int> Scoped = new();   // the thread count of the run in this flow; 0: none set
     private static long generation;
     private static Job? current;
 
@@ -32,15 +34,22 @@ public static class Workers
         public ExceptionDispatchInfo? Error;
     }
 
-    /// <summary>Maximum number of threads kernels may use; at least 1.</summary>
-    public static int Threads
+    /// <summary>Most threads the kernels called from here may use: the innermost <see cref="Use"/> scope's, else all cores.</summary>
+    public static int Threads => Scoped.Value > 0 ? Scoped.Value : Environment.ProcessorCount;
+
+    /// <summary>Most threads a parallel call may use, from here until the returned scope is disposed (in this flow of execution only).</summary>
+    public static ThreadScope Use(int threads)
     {
-        get => threads;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            threads = value;
-        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        var scope = new ThreadScope(Scoped.Value);
+        Scoped.Value = threads;
+        return scope;
+    }
+
+    /// <summary>Puts the thread count back as it was before <see cref="Use"/>.</summary>
+    public readonly struct ThreadScope(int previous) : IDisposable
+    {
+        public void Dispose() => Scoped.Value = previous;
     }
 
     /// <summary>Runs body(p) for every piece p in [0, pieces), in parallel when Threads &gt; 1.</summary>
@@ -50,7 +59,7 @@ public static class Workers
         {
             return;
         }
-        int helpers = Math.Min(threads, pieces) - 1;
+        int helpers = Math.Min(Threads, pieces) - 1;
         if (helpers == 0 || insidePiece)
         {
             for (int p = 0; p < pieces; p++)

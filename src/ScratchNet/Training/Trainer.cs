@@ -1,8 +1,12 @@
-// Trains a network: forward pass (FP), backward pass (BP), update (UP), repeated — full batch
-// for a number of iterations, or mini-batches for a number of epochs. Reports progress through a
-// callback and knows nothing of consoles. Leaves out: checkpoints and resuming.
+// Trains a network: forward pass (FP) and backward pass (BP) by the engine the chooser picks, then
+// the update (UP), repeated — full batch for a number of iterations, or mini-batches for a number of
+// epochs; early stopping, checkpoints and resuming. Reports progress through callbacks and knows
+// nothing of consoles. Leaves out: how a step is computed (Engines/) and how files are written.
 using System.Diagnostics;
 using ScratchNet.Data;
+using ScratchNet.Engines;
+using ScratchNet.Explaining;
+using ScratchNet.Inference;
 using ScratchNet.Layers;
 using ScratchNet.Optimizers;
 using ScratchNet.Tensors;
@@ -46,9 +50,6 @@ public sealed class Trainer
     /// <summary>When set, training starts from these parameters (same layer list) instead of fresh ones (--init-from).</summary>
     public Network? InitialParameters { get; set; }
 
-    /// <summary>Whether full-batch training of a two-layer network on sparse input may use the fused path (tests compare both).</summary>
-    public bool UseFusedPath { get; set; } = true;
-
     /// <summary>When set, receives <see cref="Explainer"/>'s account of the first step before training starts.</summary>
     public Action<IReadOnlyList<string>>? OnExplain { get; set; }
 
@@ -77,18 +78,28 @@ public sealed class Trainer
         {
             throw new ArgumentException($"The training set has {trainingSet.Count} images; at least 2 are needed.");
         }
-        Workers.Threads = options.Threads;
+        using Workers.ThreadScope threads = Workers.Use(options.Threads);
         firstLoss = double.NaN;
         var total = Stopwatch.StartNew();
         var rng = new Rng(options.Seed);
         var (train, dev) = Split(trainingSet, options, rng);
-        Network network = Network.CreateDense(options.Layers, options.Activation, dropout: options.Dropout, loss: options.Loss);
+        Network network = options.CreateNetwork();
         network.Initialize(options.EffectiveInit, rng);
         if (InitialParameters is not null)
         {
             network.CopyParametersFrom(InitialParameters);
         }
-        var record = new TrainingRecord { Settings = options, Data = trainingSet.Source, TrainSize = train.Count, DevSize = dev.Count };
+        // The one road from the network to the code that runs it: the chooser's engine for the steps,
+        // and one for the dev, train and test evaluations.
+        bool fullBatch = options.BatchSize == 0 || options.BatchSize >= train.Count;
+        EngineChoice choice = EngineChooser.Choose(network, fullBatch ? Workload.FullBatchTraining : Workload.MiniBatchTraining, options.Engine);
+        ITrainingEngine engine = EngineChooser.CreateTraining(network, choice);
+        evaluation = EngineChooser.CreateInference(network, EngineChooser.Choose(network, Workload.Inference, options.Engine));
+        var record = new TrainingRecord
+        {
+            Settings = options, Data = trainingSet.Source, TrainSize = train.Count, DevSize = dev.Count,
+            Engine = EngineChoice.Name(choice.Kind), EngineReason = choice.Reason,
+        };
         IOptimizer optimizer = Optimizers.Optimizers.Create(options.Optimizer, options.Momentum, options.WeightDecay);
         best = null;
         bestAccuracy = double.NegativeInfinity;
@@ -103,9 +114,9 @@ public sealed class Trainer
             order = resume.State.Order;
         }
 
-        bool cancelled = options.BatchSize == 0 || options.BatchSize >= train.Count
-            ? TrainFullBatch(network, optimizer, train, dev, record, rng, total, completed, cancel)
-            : TrainMiniBatch(network, optimizer, train, dev, record, rng, total, completed, order, cancel);
+        bool cancelled = fullBatch
+            ? TrainFullBatch(network, engine, optimizer, train, dev, record, rng, total, completed, cancel)
+            : TrainMiniBatch(network, engine, optimizer, train, dev, record, rng, total, completed, order, cancel);
 
         if (best is not null)
         {
@@ -117,7 +128,6 @@ public sealed class Trainer
             record.BestEpoch = bestEpoch;
         }
         record.TrainSeconds = secondsBefore + total.Elapsed.TotalSeconds;
-        evaluation ??= new Evaluator.Workspace(network, train.Features);
         record.TrainAccuracy = Evaluator.Evaluate(network, train, evaluation).Accuracy;
         record.DevAccuracy = DevAccuracy(network, dev);
         if (testSet is not null)
@@ -130,19 +140,12 @@ public sealed class Trainer
         return new TrainingResult(network, record, cancelled);
     }
 
-    private bool TrainFullBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, int completed, CancellationToken cancel)
+    private bool TrainFullBatch(Network network, ITrainingEngine engine, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, int completed, CancellationToken cancel)
     {
-        byte[] Y = train.Labels;                // labels; Y is their one-hot form (10 × m)
-        // The fastest path first: packed byte images through the two-layer step (AVX-512, ≤ 16 hidden units).
-        PackedTwoLayerStep? packed = UseFusedPath ? PackedTwoLayerStep.TryCreate(network) : null;
-        InputBuffer? X = packed is null ? InputBuffer.Whole(network, train) : null; // [m, 784]: the notes' X (784 × m), one row per image
-        FusedTwoLayerStep? fused = X?.Sparse is not null && UseFusedPath ? FusedTwoLayerStep.TryCreate(network) : null;
-        int rows = X is null || fused is not null ? 0 : X.Rows;
-        var A = new Matrix(rows, network.OutputSize);   // A_L = softmax(Z_L)
-        var dZ = new Matrix(rows, network.OutputSize);  // dZ_L = A_L − Y
+        int m = train.Count;
         if (OnExplain is not null)
         {
-            OnExplain(Explainer.Explain(network, train.ToMatrix(), Y, options.Alpha));
+            OnExplain(Explainer.Explain(network, train.ToMatrix(), train.Labels, options.Alpha));
         }
         for (int iteration = completed; iteration < options.Iterations; iteration++)
         {
@@ -151,38 +154,23 @@ public sealed class Trainer
                 return true;
             }
             bool log = iteration % options.LogEvery == 0;
-            double? devAccuracy = log ? DevAccuracy(network, dev) : null; // before FP: it reuses the layers' buffers
+            double? devAccuracy = log ? DevAccuracy(network, dev) : null;
             if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, iteration))
             {
                 return false;
             }
-            float lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, iteration, options.Iterations, options.StepSize, options.Gamma);
-            double loss, trainAccuracy;
-            if (packed is not null || fused is not null)
-            {
-                // FP and BP fused per block of images (the same math, streamed through cache once).
-                (loss, int correct) = packed is not null ? packed.Run(train.Packed, Y) : fused!.Run(X!.Sparse!, Y);
-                trainAccuracy = (double)correct / Y.Length;
-                CheckFinite(loss, iteration, network);
-            }
-            else
-            {
-                // FP: Z_l = W_l·A_(l−1) + b_l, A_l = g(Z_l), …, A_L = softmax(Z_L)
-                Matrix Z = X!.Forward(network, training: true);
-                loss = network.Loss.Forward(Z, Y, A);
-                CheckFinite(loss, iteration, network);
-                trainAccuracy = log || OnStep is not null ? Evaluator.Accuracy(A, Y) : 0;
-                // BP: dZ_L = A_L − Y, dW_l = (1/m)·dZ_l·A_(l−1)ᵀ, db_l = (1/m)·Σ dZ_l, dZ_(l−1) = W_lᵀ·dZ_l ∘ g′(Z_(l−1))
-                network.Loss.Backward(Z, A, Y, dZ);
-                network.Backward(dZ);
-            }
+            float alpha = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, iteration, options.Iterations, options.StepSize, options.Gamma);
+            // FP and BP over all m training images: every dW and db set (means over m)
+            StepResult step = engine.Step(train);
+            CheckFinite(step.Loss, iteration, network);
+            double trainAccuracy = (double)step.Correct / m;
             if (log)
             {
-                Log(record, new HistoryPoint(iteration, 0, loss, trainAccuracy, devAccuracy, lr, secondsBefore + clock.Elapsed.TotalSeconds));
+                Log(record, new HistoryPoint(iteration, 0, step.Loss, trainAccuracy, devAccuracy, alpha, secondsBefore + clock.Elapsed.TotalSeconds));
             }
-            OnStep?.Invoke(new StepProgress(1, 1, iteration + 1, options.Iterations, loss, trainAccuracy, (long)(iteration + 1) * Y.Length, secondsBefore + clock.Elapsed.TotalSeconds));
+            OnStep?.Invoke(new StepProgress(1, 1, iteration + 1, options.Iterations, step.Loss, trainAccuracy, (long)(iteration + 1) * m, secondsBefore + clock.Elapsed.TotalSeconds));
             // UP: W ← W − α·dW, b ← b − α·db
-            optimizer.Step(network.Parameters, lr);
+            optimizer.Step(network.Parameters, alpha);
             if (CheckpointEvery > 0 && (iteration + 1) % CheckpointEvery == 0 && iteration + 1 < options.Iterations)
             {
                 OnCheckpoint?.Invoke(network, Capture(iteration + 1, network, rng, optimizer, record, null, clock));
@@ -191,27 +179,26 @@ public sealed class Trainer
         return false;
     }
 
-    private bool TrainMiniBatch(Network network, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, int completed, int[]? resumedOrder, CancellationToken cancel)
+    private bool TrainMiniBatch(Network network, ITrainingEngine engine, IOptimizer optimizer, Dataset train, Dataset dev, TrainingRecord record, Rng rng, Stopwatch clock, int completed, int[]? resumedOrder, CancellationToken cancel)
     {
         int B = options.BatchSize;
+        int batches = (train.Count + B - 1) / B;
         int[] order = resumedOrder is { } o && o.Length == train.Count ? o : Enumerable.Range(0, train.Count).ToArray();
-        var X = new InputBuffer(network, train.Features);
-        byte[] Y = new byte[B];
-        var A = new Matrix(B, network.OutputSize);
-        var dZ = new Matrix(B, network.OutputSize);
-        int step = completed * ((train.Count + B - 1) / B); // updates so far (on resume, those of the completed epochs)
-        float lr = options.Alpha;
+        int step = completed * batches; // updates so far (on resume, those of the completed epochs)
+        float alpha = options.Alpha;
         if (OnExplain is not null && completed == 0)
         {
             int m = Math.Min(B, train.Count);
-            var dense = new Matrix(m, train.Features);
-            train.FillBatch(order.AsSpan(0, m), dense, Y);
-            OnExplain(Explainer.Explain(network, dense, Y.AsSpan(0, m), options.Alpha));
+            var X = new Matrix(m, train.Features);
+            var Y = new byte[m];
+            train.FillBatch(order.AsSpan(0, m), X, Y);
+            OnExplain(Explainer.Explain(network, X, Y, options.Alpha));
         }
         for (int epoch = completed + 1; epoch <= options.Epochs; epoch++)
         {
             rng.Shuffle(order);
-            double lossSum = 0, correct = 0;
+            double lossSum = 0;
+            long correct = 0;
             int seen = 0;
             for (int start = 0; start < train.Count; start += B)
             {
@@ -220,25 +207,20 @@ public sealed class Trainer
                     return true;
                 }
                 int m = Math.Min(B, train.Count - start);
-                Span<byte> labels = Y.AsSpan(0, m);
-                X.Fill(train, order.AsSpan(start, m), labels);
-                Matrix Z = X.Forward(network, training: true);
-                A.Reshape(m, network.OutputSize);
-                dZ.Reshape(m, network.OutputSize);
-                double loss = network.Loss.Forward(Z, labels, A);
-                CheckFinite(loss, step, network);
-                lossSum += loss * m;
-                correct += Evaluator.Accuracy(A, labels) * m;
+                // FP and BP over the m images of this mini-batch
+                StepResult result = engine.Step(train, order.AsSpan(start, m));
+                CheckFinite(result.Loss, step, network);
+                lossSum += result.Loss * m;
+                correct += result.Correct;
                 seen += m;
-                network.Loss.Backward(Z, A, labels, dZ);
-                network.Backward(dZ);
-                lr = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, epoch - 1 + ((double)start / train.Count), options.Epochs, options.StepSize, options.Gamma);
-                optimizer.Step(network.Parameters, lr);
+                alpha = Optimizers.Schedules.Rate(options.Schedule, options.Alpha, epoch - 1 + ((double)start / train.Count), options.Epochs, options.StepSize, options.Gamma);
+                // UP: W ← W − α·dW, b ← b − α·db
+                optimizer.Step(network.Parameters, alpha);
                 step++;
-                OnStep?.Invoke(new StepProgress(epoch, options.Epochs, (start / B) + 1, (train.Count + B - 1) / B, lossSum / seen, correct / seen, seen, secondsBefore + clock.Elapsed.TotalSeconds));
+                OnStep?.Invoke(new StepProgress(epoch, options.Epochs, (start / B) + 1, batches, lossSum / seen, (double)correct / seen, seen, secondsBefore + clock.Elapsed.TotalSeconds));
             }
             double? devAccuracy = DevAccuracy(network, dev);
-            Log(record, new HistoryPoint(step, epoch, lossSum / seen, correct / seen, devAccuracy, lr, secondsBefore + clock.Elapsed.TotalSeconds));
+            Log(record, new HistoryPoint(step, epoch, lossSum / seen, (double)correct / seen, devAccuracy, alpha, secondsBefore + clock.Elapsed.TotalSeconds));
             if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, epoch))
             {
                 return false;
@@ -340,17 +322,10 @@ public sealed class Trainer
         OnLog?.Invoke(point);
     }
 
-    private double? DevAccuracy(Network network, Dataset dev)
-    {
-        if (dev.Count == 0)
-        {
-            return null;
-        }
-        evaluation ??= new Evaluator.Workspace(network, dev.Features);
-        return Evaluator.Evaluate(network, dev, evaluation).Accuracy;
-    }
+    private double? DevAccuracy(Network network, Dataset dev) =>
+        dev.Count == 0 ? null : Evaluator.Evaluate(network, dev, evaluation!).Accuracy;
 
-    private Evaluator.Workspace? evaluation;
+    private IInferenceEngine? evaluation;   // made in Train for the run's network
 
     private double firstLoss = double.NaN;
 

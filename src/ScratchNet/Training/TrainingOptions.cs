@@ -1,5 +1,7 @@
 // Everything that defines a training run. The defaults are the notes' recipe (the seed preset).
+// Validate checks every setting and every combination before any work starts.
 using System.Text.Json.Serialization;
+using ScratchNet.Engines;
 using ScratchNet.Layers;
 
 namespace ScratchNet.Training;
@@ -78,12 +80,39 @@ public sealed record TrainingOptions
     /// <summary>Use only this many training images (0: all); --dry-run sets it.</summary>
     public int TrainLimit { get; init; }
 
+    /// <summary>The engine that runs the steps: auto (the chooser's pick) or a forced one (--engine).</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<EngineKind>))]
+    public EngineKind Engine { get; init; } = EngineKind.Auto;
+
+    /// <summary>Full batch (every step over the whole training set) or mini-batches.</summary>
+    [JsonIgnore]
+    public Workload Workload => BatchSize == 0 ? Workload.FullBatchTraining : Workload.MiniBatchTraining;
+
+    /// <summary>The network these settings describe, before initialisation.</summary>
+    public Network CreateNetwork() => Network.CreateDense(Layers, Activation, dropout: Dropout, loss: Loss);
+
+    /// <summary>The engine that will run this run's steps, and why (throws when a forced one cannot).</summary>
+    public EngineChoice ChooseEngine() => EngineChooser.Choose(CreateNetwork(), Workload, Engine);
+
+    /// <summary>The settings of a quick check (--dry-run): 2,000 training images, at most 500 held out, 20 iterations or one epoch, a line every 5.</summary>
+    public TrainingOptions DryRun() => this with
+    {
+        TrainLimit = 2000,
+        DevSize = Math.Min(DevSize, 500),
+        Iterations = Math.Min(Iterations, 20),
+        Epochs = Math.Min(Epochs, 1),
+        LogEvery = Math.Min(LogEvery, 5),
+    };
+
+    /// <summary>Test images a dry run evaluates on.</summary>
+    public const int DryRunTestImages = 1000;
+
     /// <summary>Throws ArgumentException naming the first setting out of range.</summary>
     public void Validate()
     {
-        if (Layers.Length < 2 || Layers.Any(s => s < 1 || s > 65536))
+        if (Layers.Length < 2 || Layers.Any(s => s < 1 || s > Limits.MaxUnits))
         {
-            throw new ArgumentException($"--layers {string.Join(',', Layers)}: give at least two sizes, each 1..65536, e.g. 784,10,10.");
+            throw new ArgumentException($"--layers {string.Join(',', Layers)}: give at least two sizes, each 1..{Limits.MaxUnits}, e.g. 784,10,10.");
         }
         if (!ScratchNet.Layers.Activation.Names.Contains(Activation))
         {
@@ -109,10 +138,7 @@ public sealed record TrainingOptions
         {
             throw new ArgumentException($"--dev-size {DevSize}: must be 0 or more.");
         }
-        if (Threads < 1 || Threads > 1024)
-        {
-            throw new ArgumentException($"--threads {Threads}: must be 1..1024.");
-        }
+        Limits.CheckThreads(Threads);
         if (!ScratchNet.Optimizers.Optimizers.Names.Contains(Optimizer))
         {
             throw new ArgumentException($"--optimizer {Optimizer}: use one of {string.Join(", ", ScratchNet.Optimizers.Optimizers.Names)}.");
@@ -147,7 +173,13 @@ public sealed record TrainingOptions
         }
         if (LogEvery < 1)
         {
-            throw new ArgumentException($"log interval {LogEvery}: must be at least 1.");
+            throw new ArgumentException($"--log-interval {LogEvery}: must be at least 1.");
         }
+        if (!Enum.IsDefined(Engine))
+        {
+            throw new ArgumentException($"--engine {Engine}: use one of {string.Join(", ", EngineChooser.Names)}.");
+        }
+        // A forced engine must be able to run this network and workload here (throws with the reason).
+        ChooseEngine();
     }
 }

@@ -5,19 +5,15 @@ using System.Text.Json.Serialization;
 
 namespace ScratchNet.Training;
 
-/// <summary>One logged point: after <see cref="Step"/> updates (iterations) or at the end of an epoch.</summary>
+/// <summary>One logged point: after <see cref="Step"/> updates (full-batch iterations or mini-batch steps), at the end of an epoch in mini-batch mode.</summary>
 public sealed record HistoryPoint(
-    [property: JsonPropertyName("iteration")] int Iteration,
+    [property: JsonPropertyName("step")] int Step,
     [property: JsonPropertyName("epoch")] int Epoch,
     [property: JsonPropertyName("loss")] double Loss,
     [property: JsonPropertyName("train_accuracy")] double TrainAccuracy,
     [property: JsonPropertyName("dev_accuracy")] double? DevAccuracy,
-    [property: JsonPropertyName("learning_rate")] double LearningRate,
-    [property: JsonPropertyName("seconds")] double Seconds)
-{
-    [JsonIgnore]
-    public int Step => Iteration;
-}
+    [property: JsonPropertyName("alpha")] double Alpha,
+    [property: JsonPropertyName("seconds")] double Seconds);
 
 public sealed class TrainingRecord
 {
@@ -52,6 +48,13 @@ public sealed class TrainingRecord
     [JsonPropertyName("best_epoch")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? BestEpoch { get; set; }
+
+    /// <summary>The engine that ran the steps (layers, fused or packed) and why the chooser picked it.</summary>
+    [JsonPropertyName("engine")]
+    public string Engine { get; set; } = "";
+
+    [JsonPropertyName("engine_reason")]
+    public string EngineReason { get; set; } = "";
 
     [JsonPropertyName("train_seconds")]
     public double TrainSeconds { get; set; }

@@ -37,7 +37,7 @@ public class CheckpointTests
         TrainingResult resumed = new Trainer(savedOptions) { ResumeFrom = (network, state) }.Train(data, null);
         Assert.Equal(straight, Bits(resumed));
         // The history goes on where it stopped: the same points, the same losses.
-        Assert.Equal(straightRun.Record.History.Select(p => (p.Iteration, p.Epoch, p.Loss, p.DevAccuracy)), resumed.Record.History.Select(p => (p.Iteration, p.Epoch, p.Loss, p.DevAccuracy)));
+        Assert.Equal(straightRun.Record.History.Select(p => (p.Step, p.Epoch, p.Loss, p.DevAccuracy)), resumed.Record.History.Select(p => (p.Step, p.Epoch, p.Loss, p.DevAccuracy)));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public class TrainerTests
         var logged = new List<HistoryPoint>();
         var trainer = new Trainer(options) { OnLog = logged.Add };
         TrainingResult result = trainer.Train(TestData.MnistSets.Train, TestData.MnistSets.Test.Take(500));
-        Assert.Equal([0, 5, 10, 15, 20, 25], logged.Select(p => p.Iteration));
+        Assert.Equal([0, 5, 10, 15, 20, 25], logged.Select(p => p.Step));
         Assert.True(logged[^1].Loss < logged[0].Loss);
         Assert.Equal(3000, result.Record.TrainSize);
         Assert.Equal(300, result.Record.DevSize);
@@ -92,7 +92,7 @@ public class TrainerTests
     public void Cancelling_stops_training()
     {
         using var cancel = new CancellationTokenSource();
-        var trainer = new Trainer(Small() with { Iterations = 1000 }) { OnLog = p => { if (p.Iteration >= 5) cancel.Cancel(); } };
+        var trainer = new Trainer(Small() with { Iterations = 1000 }) { OnLog = p => { if (p.Step >= 5) cancel.Cancel(); } };
         TrainingResult result = trainer.Train(TestData.MnistSets.Train, null, cancel.Token);
         Assert.True(result.Cancelled);
         Assert.True(result.Record.History.Count <= 2);

@@ -3,21 +3,21 @@
 // the block is in cache. Per image: Z1 over its non-zero pixels, A1 = g(Z1), Z2, softmax, dZ2 = A2 − Y,
 // dW2 and db2 accumulated, dZ1 = W2ᵀ·dZ2 ∘ g′(Z1); then per block dW1 pixel by pixel over the block's
 // non-zeros regrouped by pixel. Pieces of rows are fixed by m and reduced in order: the same bits
-// whatever the thread count. The same math as the layer-by-layer path (tested against it).
+// whatever the thread count. The same math as the layer engine (tested against it). The chooser
+// gives it full-batch training and inference of byte images on machines with 256-bit vectors.
 using System.Buffers;
 using System.Runtime.Intrinsics;
+using ScratchNet.Data;
 using ScratchNet.Layers;
 using ScratchNet.Losses;
 using ScratchNet.Tensors;
 
-namespace ScratchNet.Training;
+namespace ScratchNet.Engines.Fused;
 
-internal sealed unsafe class FusedTwoLayerStep
+internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
 {
     private const int Block = PixelMajorBlocks.BlockRows;
-    private const int MinRowsPerPiece = 2048;
-    private const int MaxPieces = 32;
-    private const int MaxWidth = 64;
+    private const int MaxWidth = EngineChooser.FusedMaxOutputs;   // widest layer (padded) the per-image buffers hold
 
     private readonly Dense dense1;
     private readonly Activation g;
@@ -25,7 +25,8 @@ internal sealed unsafe class FusedTwoLayerStep
     private readonly int K, H, Hp, O, Op;
     private readonly float[] W1t, W2t, W2p, b1p, b2p;
 
-    private FusedTwoLayerStep(Network network)
+    /// <summary>The engine for a network the chooser found fits (EngineChooser.IsTwoLayerSoftmax).</summary>
+    public FusedEngine(Network network)
     {
         dense1 = (Dense)network.Layers[0];
         g = (Activation)network.Layers[1];
@@ -42,21 +43,21 @@ internal sealed unsafe class FusedTwoLayerStep
         b2p = new float[Op];
     }
 
-    /// <summary>The step for <paramref name="network"/>, or null when its shape is not the one this path handles.</summary>
-    public static FusedTwoLayerStep? TryCreate(Network network) =>
-        IsTwoLayerSoftmax(network, MaxWidth) && Vector256.IsHardwareAccelerated ? new FusedTwoLayerStep(network) : null;
+    public EngineKind Kind => EngineKind.Fused;
 
-    /// <summary>Whether <paramref name="network"/> is Dense → activation → Dense with softmax cross-entropy, both layers at most <paramref name="maxUnits"/> wide.</summary>
-    internal static bool IsTwoLayerSoftmax(Network network, int maxUnits) =>
-        network.Layers.Count == 3
-        && network.Layers[0] is Dense d1 && d1.Outputs <= maxUnits
-        && network.Layers[1] is Activation
-        && network.Layers[2] is Dense d2 && d2.Outputs <= maxUnits
-        && d1.Outputs == d2.Inputs
-        && network.Loss is SoftmaxCrossEntropy;
+    public StepResult Step(Dataset data) => Run(data.Sparse, data.Labels);
+
+    public StepResult Step(Dataset data, ReadOnlySpan<int> images) =>
+        throw new NotSupportedException("The fused engine steps over whole data sets (full batch); mini-batches run on the layer engine.");
+
+    public void Predict(Dataset data, Matrix A)
+    {
+        Refresh();
+        Predict(data.Sparse, A);
+    }
 
     /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
-    public (double Loss, int Correct) Run(SparseBatch X, byte[] Y)
+    public StepResult Run(SparseBatch X, byte[] Y)
     {
         int m = X.Rows;
         if (X.Cols != K || Y.Length != m)
@@ -64,7 +65,7 @@ internal sealed unsafe class FusedTwoLayerStep
             throw new ArgumentException($"Fused step: X {X} and {Y.Length} labels do not fit a {K}-input network.");
         }
         Refresh();
-        int pieces = Math.Clamp(m / MinRowsPerPiece, 1, MaxPieces);
+        int pieces = Pieces.Count(m);
         int perPiece = (m + pieces - 1) / pieces;
         var pieceStarts = new int[pieces + 1];
         for (int p = 0; p <= pieces; p++)
@@ -101,20 +102,7 @@ internal sealed unsafe class FusedTwoLayerStep
         {
             ArrayPool<float>.Shared.Return(partials);
         }
-        return MeanLoss(losses, correct, pieces, m);
-    }
-
-    /// <summary>The pieces' summed losses and correct counts, added in piece order: (mean loss, correct).</summary>
-    internal static (double Loss, int Correct) MeanLoss(double[] losses, int[] correct, int pieces, int m)
-    {
-        double loss = 0;
-        int right = 0;
-        for (int p = 0; p < pieces; p++)
-        {
-            loss += losses[p];
-            right += correct[p];
-        }
-        return (loss / m, right);
+        return StepResult.FromPieces(losses, correct, pieces, m);
     }
 
     /// <summary>
@@ -165,24 +153,13 @@ internal sealed unsafe class FusedTwoLayerStep
                         }
                         acc.Store(z2 + o);
                     }
-                    // A2 = softmax(Z2): exp(z − max) for 8 lanes at a time, padding lanes set to −∞ (exp gives 0).
+                    // A2 = softmax(Z2)
                     float max = z2[0];
                     for (int o = 1; o < O; o++)
                     {
                         max = MathF.Max(max, z2[o]);
                     }
-                    for (int o = O; o < Op; o++)
-                    {
-                        z2[o] = float.NegativeInfinity;
-                    }
-                    Vector256<float> sum = default;
-                    for (int o = 0; o < Op; o += 8)
-                    {
-                        Vector256<float> e = Vector256.Exp(Vector256.Load(z2 + o) - Vector256.Create(max));
-                        e.Store(z2 + o);
-                        sum += e;
-                    }
-                    float inv = 1f / Vector256.Sum(sum);
+                    float inv = 1f / Softmax.ExpPadded(z2, O, Op, max);
                     float* row = pa + ((long)i * O);
                     for (int o = 0; o < O; o++)
                     {
@@ -275,19 +252,7 @@ internal sealed unsafe class FusedTwoLayerStep
                                 best = o;
                             }
                         }
-                        for (int o = O; o < Op; o++)
-                        {
-                            z2[o] = float.NegativeInfinity; // padding: exp gives 0
-                        }
-                        var vmax = Vector256.Create(max);
-                        Vector256<float> vsum = default;
-                        for (int o = 0; o < Op; o += 8)
-                        {
-                            Vector256<float> e = Vector256.Exp(Vector256.Load(z2 + o) - vmax);
-                            e.Store(z2 + o);
-                            vsum += e;
-                        }
-                        float sum = Vector256.Sum(vsum);
+                        float sum = Softmax.ExpPadded(z2, O, Op, max);
                         loss += max + Math.Log(sum) - zy;
                         correct += best == y ? 1 : 0;
                         // BP  dZ2 = A2 − Y (in place), db2 += dZ2

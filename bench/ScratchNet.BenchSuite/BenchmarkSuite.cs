@@ -1,17 +1,21 @@
 // The standard workloads of `scratchnet bench`, timed over several runs: (a) the seed recipe,
 // (b) an epoch of 784-128-10 with mini-batches of 64 and plain SGD, (c) inference throughput and
-// single-image latency, (d) peak memory. Returns numbers; printing is the caller's business.
+// single-image latency, (d) peak memory. Every network runs on the engine the chooser picks (or the
+// one given), as in training and prediction. Returns numbers; printing is the caller's business.
 using System.Diagnostics;
 using ScratchNet.Data;
+using ScratchNet.Engines;
+using ScratchNet.Inference;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
+using ScratchNet.Training;
 
-namespace ScratchNet.Training;
+namespace ScratchNet.Bench;
 
 /// <summary>One measured quantity: the median of its runs, their range, and a unit.</summary>
 public sealed record BenchmarkResult(string Workload, string Quantity, string Unit, double Median, double Min, double Max, int Runs, string Note);
 
-public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool quick)
+public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool quick, EngineKind engine = EngineKind.Auto)
 {
     /// <summary>Called with each result as soon as it is measured.</summary>
     public Action<BenchmarkResult>? OnResult { get; set; }
@@ -26,7 +30,7 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         }
 
         // (a) The seed recipe: 784-10-10, full batch over 59,000 images, 500 iterations.
-        TrainingOptions seed = Presets.Get("seed") with { Threads = threads, LogEvery = int.MaxValue, Iterations = quick ? 20 : 500 };
+        TrainingOptions seed = Presets.Get("seed") with { Threads = threads, LogEvery = int.MaxValue, Iterations = quick ? 20 : 500, Engine = engine };
         var seedTimes = new List<double>();
         double seedAccuracy = 0, peak = 0;
         for (int r = 0; r < runs; r++)
@@ -45,7 +49,7 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             }
             GC.Collect(); // so that one run's buffers do not add to the next run's time
         }
-        Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %"));
+        Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %, engine {EngineChoice.Name(seed.ChooseEngine().Kind)}"));
         Add(new BenchmarkResult("seed recipe", "peak memory (process, data loaded, one run)", "MB", peak, peak, peak, 1, "peak working set"));
 
         // (b) 784-128-10 ReLU, mini-batches of 64, plain SGD α = 0.1, He init.
@@ -53,6 +57,7 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         {
             Preset = "bench-784-128-10", Layers = [784, 128, 10], Init = Initializer.He, Optimizer = "sgd", Alpha = 0.1f,
             BatchSize = 64, Epochs = 1, Threads = threads, Seed = 1, TrainLimit = quick ? 5000 : 0,
+            Engine = engine == EngineKind.Auto ? EngineKind.Auto : EngineKind.Layers,   // mini-batches run on the layer engine
         };
         var epochTimes = new List<double>();
         for (int r = 0; r < runs; r++)
@@ -70,43 +75,28 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         Add(new BenchmarkResult("784-128-10, batch 64, SGD", $"test accuracy after {(quick ? 1 : 5)} epochs", "%", 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 1, ""));
 
         // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
-        Workers.Threads = threads;
+        using Workers.ThreadScope scope = Workers.Use(threads);
         Network network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(0));
-        // The images in the fastest path's input form, made once (as training makes it once):
-        // packed bytes on AVX-512 machines, else sparse float rows for the fused forward pass.
-        PackedTwoLayerStep? packed = PackedTwoLayerStep.TryCreate(network);
-        FusedTwoLayerStep? fused = packed is null ? FusedTwoLayerStep.TryCreate(network) : null;
-        fused?.Refresh();
-        PackedImages? packedTest = packed is null ? null : data.Test.Packed;
-        SparseBatch? test = packed is null ? data.Test.Sparse : null;
+        IInferenceEngine inference = EngineChooser.CreateInference(network, EngineChooser.Choose(network, Workload.Inference, engine));
         int count = data.Test.Count;
         var throughput = new List<double>();
         var probabilities = new Matrix(count, 10);
+        inference.Predict(data.Test, probabilities);   // the engine's form of the images is made once, as training makes it once
         for (int r = 0; r < Math.Max(runs, 3); r++)
         {
             var clock = Stopwatch.StartNew();
             int repeats = quick ? 2 : 20;
             for (int k = 0; k < repeats; k++)
             {
-                if (packed is not null)
-                {
-                    packed.Predict(packedTest!, probabilities);
-                }
-                else if (fused is not null)
-                {
-                    fused.Predict(test!, probabilities);
-                }
-                else
-                {
-                    network.Predict(test!); // no vector instructions: the layer-by-layer path
-                }
+                inference.Predict(data.Test, probabilities);
             }
             throughput.Add(repeats * count / clock.Elapsed.TotalSeconds);
         }
-        Add(Summarise("inference, seed network, batch of 10,000", "throughput", "images/s", throughput, ""));
+        Add(Summarise("inference, seed network, batch of 10,000", "throughput", "images/s", throughput, $"engine {EngineChoice.Name(inference.Kind)}"));
         // One image as an application predicts it: bytes in, probabilities out (Predictor).
         byte[] image = data.Test.Image(0).ToArray();
+        var predictor = new Predictor(network);
         var latency = new List<double>();
         for (int r = 0; r < Math.Max(runs, 3); r++)
         {
@@ -114,7 +104,7 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             var clock = Stopwatch.StartNew();
             for (int k = 0; k < repeats; k++)
             {
-                Predictor.Predict(network, image);
+                predictor.Predict(image);
             }
             latency.Add(clock.Elapsed.TotalMicroseconds / repeats);
         }

@@ -5,7 +5,7 @@ using System.Globalization;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
 
-namespace ScratchNet.Training;
+namespace ScratchNet.Explaining;
 
 public static class Explainer
 {

@@ -5,7 +5,7 @@ using ScratchNet.Data;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
 
-namespace ScratchNet.Training;
+namespace ScratchNet.Engines.Layers;
 
 internal sealed class InputBuffer
 {

@@ -14,10 +14,19 @@
 // for 212 pixels, which hold 76 % of the non-zeros) are kept apart as bytes, 16 images side by
 // side: there one FMA serves 16 images of one hidden unit, cheaper than one entry per image.
 // Leaves out: values that are not bytes (the general sparse kernels take any floats).
-namespace ScratchNet.Tensors;
+using System.Runtime.CompilerServices;
+using ScratchNet.Data;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Engines.Packed;
 
 internal sealed class PackedImages
 {
+    private static readonly ConditionalWeakTable<Dataset, PackedImages> Packs = [];
+
+    /// <summary>All images of <paramref name="data"/> packed, built on the first call and kept while the data set lives.</summary>
+    public static PackedImages Of(Dataset data) => Packs.GetValue(data, d => Pack(d.Count, d.Features, d.Image));
+
     public const int BlockRows = 256;   // a row within a block fits in a byte
     private const int MaxStep = byte.MaxValue;
 

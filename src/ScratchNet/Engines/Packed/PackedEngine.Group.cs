@@ -1,0 +1,170 @@
+// The packed engine's second layer, 16 images at a time, one image per lane of a 512-bit vector:
+//   Z1ᵀ = (Z1 rows)ᵀ + the dense pixels' part,  A1ᵀ = g(Z1ᵀ),  Z2 = W2·A1 + b2,  A2 = softmax(Z2)
+//   dZ2 = A2 − Y,  dW2 += dZ2·A1ᵀ,  db2 += dZ2,  dA1 = W2ᵀ·dZ2,  dZ1 = dA1 ∘ g′(Z1),  db1 += dZ1
+// and the inference pass that stops at A2. Leaves out: the first layer (PackedKernels.cs).
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using ScratchNet.Losses;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Engines.Packed;
+
+internal sealed unsafe partial class PackedEngine
+{
+
+    /// <summary>
+    /// The second layer and the way back to dZ1 for the 16 images whose Z1 rows start at z1, one image
+    /// per lane (lanes whose label is −1 are missing images and add nothing): adds their losses to
+    /// <paramref name="loss"/>, returns how many were right, adds to dW2, db2 and db1 (per lane) and
+    /// overwrites the Z1 rows with dZ1.
+    /// </summary>
+    private int Group(float* z1, Vector512<int> y, DenseGroup dense, float* work, float* dW2, float* db2, float* db1, ref Vector512<float> loss)
+    {
+        float* z1t = work, a1t = z1t + (V * V), da1t = a1t + (V * V), z2 = da1t + (V * V);
+        Logits(z1, dense, work);
+        int correct;
+        float* pw2 = w2v.Pointer;
+        {
+            //     A2 = softmax(Z2); loss = max + log Σ exp(z2 − max) − z2[y]; the prediction is the first largest
+            Vector512<float> max = Softmax.MaxLanes(z2, O), zy = default;
+            Vector512<int> best = Vector512.Create(O - 1);
+            for (int o = O - 1; o >= 0; o--)
+            {
+                Vector512<float> z = Vector512.Load(z2 + (o * V));
+                best = Vector512.ConditionalSelect(Vector512.Equals(z, max).AsInt32(), Vector512.Create(o), best);
+                zy = Vector512.ConditionalSelect(Vector512.Equals(y, Vector512.Create(o)).AsSingle(), z, zy);
+            }
+            Vector512<float> sum = Softmax.ExpLanes(z2, O, max);
+            Vector512<int> present = Vector512.GreaterThanOrEqual(y, Vector512<int>.Zero);
+            Vector512<float> valid = present.AsSingle();
+            loss += (max + Vector512.Log(sum) - zy) & valid;
+            correct = BitOperations.PopCount((uint)(Vector512.Equals(best, y) & present).ExtractMostSignificantBits());
+            // BP  dZ2 = A2 − Y (0 for missing images), db2 += dZ2, dW2 += dZ2·A1ᵀ
+            Vector512<float> inv = Vector512<float>.One / sum;
+            for (int o = 0; o < O; o++)
+            {
+                Vector512<float> oneHot = Vector512.Equals(y, Vector512.Create(o)).AsSingle() & Vector512<float>.One;
+                Vector512<float> dz2 = ((Vector512.Load(z2 + (o * V)) * inv) - oneHot) & valid;
+                dz2.Store(z2 + (o * V));
+                (Vector512.Load(db2 + (o * V)) + dz2).Store(db2 + (o * V));
+                float* acc = dW2 + (o * H * V);
+                for (int h = 0; h < H; h++)
+                {
+                    Vector512.FusedMultiplyAdd(dz2, Vector512.Load(a1t + (h * V)), Vector512.Load(acc + (h * V))).Store(acc + (h * V));
+                }
+            }
+            //     dA1 = W2ᵀ·dZ2
+            for (int h = 0; h < H; h++)
+            {
+                Vector512<float> acc = default;
+                for (int o = 0; o < O; o++)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(z2 + (o * V)), acc);
+                }
+                acc.Store(da1t + (h * V));
+            }
+        }
+        //     dZ1 = dA1 ∘ g′(Z1), db1 += dZ1 (per lane), then back in rows over Z1 (padding units stay 0)
+        var dZ1t = new Span<float>(da1t, H * V);
+        g.Derivative(new ReadOnlySpan<float>(z1t, H * V), new ReadOnlySpan<float>(a1t, H * V), dZ1t, dZ1t);
+        for (int h = 0; h < H; h++)
+        {
+            Vector512<float> dz1 = Vector512.Load(da1t + (h * V));
+            (Vector512.Load(db1 + (h * V)) + dz1).Store(db1 + (h * V));
+            dz1.Store(dense.DZ1t + (h * V));
+        }
+        Transpose.Block16(da1t, V, z1, V);   // rows H … 15 of dZ1ᵀ are 0
+        return correct;
+    }
+
+    /// <summary>
+    /// For the 16 images whose Z1 rows (sparse part, with b1) start at z1: Z1ᵀ plus the dense
+    /// pixels' part, A1ᵀ = g(Z1ᵀ) and Z2 = W2·A1 + b2, one image per lane, into the first, second and
+    /// fourth [16, 16] of work.
+    /// </summary>
+    private void Logits(float* z1, DenseGroup dense, float* work)
+    {
+        float* z1t = work, a1t = z1t + (V * V), z2 = a1t + (2 * V * V);
+        Transpose.Block16(z1, V, z1t, V);
+        PackedKernels.DenseForward(dense.Bytes, dense.D, dense.Pixels, w1t.Pointer, H, z1t);
+        g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
+        float* pw2 = w2v.Pointer;
+        fixed (float* pb2 = b2)
+        {
+            for (int o = 0; o < O; o++)
+            {
+                Vector512<float> acc = Vector512.Create(pb2[o]);
+                for (int h = 0; h < H; h++)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(a1t + (h * V)), acc);
+                }
+                acc.Store(z2 + (o * V));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inference only: A [m, O] = softmax(W2·g(W1·X + b1) + b2) for packed images, block by block
+    /// (the forward half of <see cref="Run"/>, nothing kept but the probabilities).
+    /// </summary>
+    public void Predict(PackedImages X, Matrix A)
+    {
+        if (X.Cols != K || A.Rows != X.Rows || A.Cols != O)
+        {
+            throw new ArgumentException($"Packed predict: {X.Rows} images of {X.Cols} pixels and A {A} do not fit a {K}-{H}-{O} network.");
+        }
+        Refresh();
+        int pieces = Math.Min(X.Blocks, Pieces.Max);   // nothing is summed across pieces: any cut gives the same bits
+        EnsureBuffers(pieces, 0);
+        float[] a = A.Storage;
+        Workers.For(pieces, p =>
+        {
+            int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);
+            float* Z1 = scratch.Pointer + ((long)p * ScratchSize), work = Z1 + (Block * V);
+            int D = X.DensePixels.Length;
+            fixed (ushort* rowEntries = X.RowEntries)
+            fixed (int* rowStart = X.RowStart, densePixels = X.DensePixels)
+            fixed (float* levels = X.Levels, pb1 = b1p, pa = a)
+            fixed (byte* denseBytes = X.DenseBytes)
+            {
+                var bias1 = Vector512.Load(pb1);
+                for (int b = b0; b < b1; b++)
+                {
+                    int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
+                    SparseForward(rowEntries, rowStart, levels, bias1, r0, rows, Z1);
+                    byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
+                    for (int i = 0; i < rows; i += V)
+                    {
+                        Logits(Z1 + (i * V), new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, null), work);
+                        float* z2 = work + (3 * V * V);
+                        Vector512<float> inv = Vector512<float>.One / Softmax.ExpLanes(z2, O, Softmax.MaxLanes(z2, O));
+                        for (int o = 0; o < O; o++)
+                        {
+                            (Vector512.Load(z2 + (o * V)) * inv).Store(z2 + (o * V));
+                        }
+                        float* row = pa + ((long)(r0 + i) * O);
+                        for (int l = 0; l < Math.Min(V, rows - i); l++)
+                        {
+                            for (int o = 0; o < O; o++)
+                            {
+                                row[(l * O) + o] = z2[(o * V) + l];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>One lane group's dense pixels: their bytes [D, 16], the pixel numbers, and where its dZ1ᵀ [H, 16] goes.</summary>
+    private readonly struct DenseGroup(byte* bytes, int d, int* pixels, float* dZ1t)
+    {
+        public byte* Bytes { get; } = bytes;
+
+        public int D { get; } = d;
+
+        public int* Pixels { get; } = pixels;
+
+        public float* DZ1t { get; } = dZ1t;
+    }
+}

@@ -1,0 +1,252 @@
+// The fastest full-batch step, for the seed network's shape with a narrow hidden layer:
+// packed byte images X → Dense(H ≤ 16) → g → Dense(O ≤ 16) → softmax with cross-entropy, on
+// AVX-512. Per block of 256 images (in cache):
+//   FP  Z1 = W1·X + b1   sparse pixels image by image: one 16-lane FMA (all hidden units) per
+//                        non-zero with the pixel's row of W1ᵀ, four accumulators in flight;
+//                        dense pixels (inked in a third of the images) 16 images per lane group:
+//                        one FMA per pixel and unit, all units' sums in registers;
+//       A1 = g(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2)   16 images at a time, one image per lane;
+//   BP  dZ2 = A2 − Y, dW2 += dZ2·A1ᵀ, db2 += dZ2, dZ1 = W2ᵀ·dZ2 ∘ g′(Z1)   (same 16 lanes);
+//       dW1 += dZ1·Xᵀ    sparse pixels one by one over the block's column order (dZ1 rows in L1),
+//                        dense pixels per lane, the lanes summed once per piece.
+// Blocks are grouped into pieces fixed by m alone, each with its own partial gradients, reduced in
+// piece order: the same bits whatever the thread count. The same math as the layer-by-layer path
+// (tested against it). The chooser gives it full-batch training and inference of byte images on
+// machines with 512-bit vectors; other shapes and machines run the fused or layer engine.
+// This file: the step's orchestration (pieces, buffers, weights in, gradients out); the second
+// layer's 16-lane groups are in PackedEngine.Group.cs, the first layer's loops in PackedKernels.cs.
+using System.Runtime.Intrinsics;
+using ScratchNet.Data;
+using ScratchNet.Layers;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Engines.Packed;
+
+internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceEngine
+{
+    private const int V = PackedKernels.V;     // floats per Vector512: hidden units (padded), images per group
+    private const int Block = PackedImages.BlockRows;
+
+    private readonly Dense dense1;
+    private readonly Activation g;
+    private readonly Dense dense2;
+    private readonly int K, H, O;
+    private readonly AlignedFloats w1t;        // W1ᵀ [K, 16], zero-padded
+    private readonly AlignedFloats w2v;        // W2 [O·H] with each weight repeated in 16 lanes
+    private readonly float[] b1p, b2;          // b1 [16] zero-padded, b2 [O]
+    private AlignedFloats partials = AlignedFloats.Empty;   // per piece: PartialSize
+    private AlignedFloats scratch = AlignedFloats.Empty;    // per piece: ScratchSize
+    private AlignedFloats denseLanes = AlignedFloats.Empty; // per piece: the dense pixels' dW1ᵀ per lane
+    private double[] losses = [];
+    private int[] correct = [];
+
+    // Per piece: dW1ᵀ [K, 16], per lane dW2 [O·H, 16], db2 [O, 16] and db1 [H, 16].
+    private int PartialSize => (K * V) + (O * H * V) + (O * V) + (H * V);
+
+    // Per piece: Z1 → dZ1 of a block [256, 16], per group Z1ᵀ, A1ᵀ, dA1ᵀ → dZ1ᵀ and Z2 → dZ2, each [16, 16],
+    // and the block's dZ1ᵀ per group [16 groups, 16, 16] for the dense pixels' gradient.
+    private const int ScratchSize = (Block * V) + (4 * V * V) + (PackedImages.Groups * V * V);
+
+    /// <summary>The engine for a network the chooser found fits (EngineChooser.IsTwoLayerSoftmax, at most 16 units a layer).</summary>
+    public PackedEngine(Network network)
+    {
+        dense1 = (Dense)network.Layers[0];
+        g = (Activation)network.Layers[1];
+        dense2 = (Dense)network.Layers[2];
+        K = dense1.Inputs;
+        H = dense1.Outputs;
+        O = dense2.Outputs;
+        w1t = new AlignedFloats(K * V);
+        w2v = new AlignedFloats(O * H * V);
+        b1p = new float[V];
+        b2 = new float[O];
+    }
+
+    public EngineKind Kind => EngineKind.Packed;
+
+    public StepResult Step(Dataset data) => Run(PackedImages.Of(data), data.Labels);
+
+    public StepResult Step(Dataset data, ReadOnlySpan<int> images) =>
+        throw new NotSupportedException("The packed engine steps over whole data sets (full batch); mini-batches run on the layer engine.");
+
+    public void Predict(Dataset data, Matrix A) => Predict(PackedImages.Of(data), A);
+
+    /// <summary>Grows the per-piece buffers to hold <paramref name="pieces"/> pieces, with <paramref name="lanesSize"/> dense-lane floats each.</summary>
+    private void EnsureBuffers(int pieces, long lanesSize)
+    {
+        partials = partials.AtLeast((long)pieces * PartialSize);
+        scratch = scratch.AtLeast((long)pieces * ScratchSize);
+        denseLanes = denseLanes.AtLeast(pieces * lanesSize);
+        if (losses.Length < pieces)
+        {
+            losses = new double[pieces];
+            correct = new int[pieces];
+        }
+    }
+
+    /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
+    public StepResult Run(PackedImages X, byte[] Y)
+    {
+        int m = X.Rows;
+        if (X.Cols != K || Y.Length != m)
+        {
+            throw new ArgumentException($"Packed step: {m} images of {X.Cols} pixels and {Y.Length} labels do not fit a {K}-input network.");
+        }
+        Refresh();
+        // Pieces of blocks fixed by m alone (Tensors/Pieces), each with its own partial gradients.
+        int pieces = Pieces.Count(X.Blocks * Block);
+        int lanesSize = X.DensePixels.Length * V * V;
+        EnsureBuffers(pieces, lanesSize);
+        Workers.For(pieces, p =>
+        {
+            int b0 = (int)((long)X.Blocks * p / pieces), b1 = (int)((long)X.Blocks * (p + 1) / pieces);
+            (losses[p], correct[p]) = RunPiece(X, Y, b0, b1, partials.Pointer + ((long)p * PartialSize), scratch.Pointer + ((long)p * ScratchSize), denseLanes.Pointer + ((long)p * lanesSize));
+        });
+        Reduce(pieces, 1f / m);
+        return StepResult.FromPieces(losses, correct, pieces, m);
+    }
+
+    /// <summary>Copies W1, W2, b1, b2 into the forms the loops read.</summary>
+    private void Refresh()
+    {
+        float* wt = w1t.Pointer;
+        new Span<float>(wt, K * V).Clear();
+        float[] w1 = dense1.W.Value;
+        for (int h = 0; h < H; h++)
+        {
+            for (int k = 0; k < K; k++)
+            {
+                wt[(k * V) + h] = w1[(h * K) + k];
+            }
+        }
+        float[] w2 = dense2.W.Value;
+        for (int j = 0; j < O * H; j++)
+        {
+            Vector512.Create(w2[j]).Store(w2v.Pointer + (j * V));
+        }
+        Array.Clear(b1p);
+        dense1.b.Value.CopyTo(b1p, 0);
+        dense2.b.Value.CopyTo(b2, 0);
+    }
+
+    private (double Loss, int Correct) RunPiece(PackedImages X, byte[] Y, int firstBlock, int endBlock, float* part, float* work, float* lanes)
+    {
+        new Span<float>(part, PartialSize).Clear();
+        float* dW1t = part, dW2 = dW1t + (K * V), db2 = dW2 + (O * H * V), db1 = db2 + (O * V);
+        float* Z1 = work, group = work + (Block * V), dZ1tBlock = group + (4 * V * V);
+        double loss = 0;
+        int correct = 0;
+        int D = X.DensePixels.Length;
+        int sparseCount = X.SparsePixels.Length;
+        fixed (ushort* rowEntries = X.RowEntries, colEntries = X.ColEntries)
+        fixed (int* rowStart = X.RowStart, colStart = X.ColStart, densePixels = X.DensePixels, sparsePixels = X.SparsePixels)
+        fixed (float* levels = X.Levels, pb1 = b1p)
+        fixed (byte* denseBytes = X.DenseBytes)
+        {
+            var bias1 = Vector512.Load(pb1);
+            for (int b = firstBlock; b < endBlock; b++)
+            {
+                int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
+                // FP  Z1 = W1·X + b1 over the sparse pixels, then A1 … dZ1 16 images at a time; dZ1 replaces Z1
+                SparseForward(rowEntries, rowStart, levels, bias1, r0, rows, Z1);
+                Vector512<float> blockLoss = default;
+                byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
+                for (int i = 0; i < rows; i += V)
+                {
+                    var dense = new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, dZ1tBlock + ((i / V) * V * V));
+                    correct += Group(Z1 + (i * V), PackedKernels.Labels(Y, r0 + i, rows - i), dense, group, dW2, db2, db1, ref blockLoss);
+                }
+                for (int l = 0; l < V; l++)
+                {
+                    loss += blockLoss.GetElement(l);
+                }
+                //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros in column order
+                int* cols = colStart + ((long)b * (K + 1));
+                for (int s = 0; s < sparseCount; s++)
+                {
+                    int k = sparsePixels[s], e0 = cols[k], e1 = cols[k + 1];
+                    if (e1 > e0)
+                    {
+                        float* dst = dW1t + (k * V);
+                        (Vector512.Load(dst) + PackedKernels.Accumulate(colEntries + e0, e1 - e0, Z1, levels)).Store(dst);
+                    }
+                }
+                //     and over the dense pixels, 16 images per FMA
+                PackedKernels.DenseGradient(blockBytes, D, H, dZ1tBlock, (rows + V - 1) / V, lanes, first: b == firstBlock);
+            }
+            //     the dense pixels' lanes summed into dW1ᵀ, once per piece
+            for (int j = 0; j < D; j++)
+            {
+                for (int h = 0; h < H; h++)
+                {
+                    dW1t[(densePixels[j] * V) + h] += Vector512.Sum(Vector512.Load(lanes + ((((long)j * V) + h) * V)));
+                }
+            }
+        }
+        return (loss, correct);
+    }
+
+    /// <summary>Z1 rows of block images r0 … r0 + rows − 1: b1 plus their sparse pixels' part, image by image; rows past a short block are zeros.</summary>
+    private void SparseForward(ushort* rowEntries, int* rowStart, float* levels, Vector512<float> bias1, int r0, int rows, float* Z1)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            int e0 = rowStart[r0 + i];
+            (PackedKernels.Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
+        }
+        new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
+    }
+
+    /// <summary>Gradients = scale · Σ_pieces partial, pieces in order, lanes in order, into the layers' W and b gradients.</summary>
+    private void Reduce(int pieces, float scale)
+    {
+        int size = PartialSize;
+        float* first = partials.Pointer;
+        // Sum the pieces into the first one, in piece order for every element; chunks of elements in parallel.
+        const int Chunk = 2048;
+        Workers.For((size + Chunk - 1) / Chunk, c =>
+        {
+            float* firstChunk = partials.Pointer + ((long)c * Chunk);
+            int length = Math.Min(Chunk, size - (c * Chunk));
+            for (int p = 1; p < pieces; p++)
+            {
+                float* part = firstChunk + ((long)p * size);
+                for (int j = 0; j < length; j += V)
+                {
+                    (Vector512.Load(firstChunk + j) + Vector512.Load(part + j)).Store(firstChunk + j);
+                }
+            }
+        });
+        float[] dW1 = dense1.W.Gradient, db1 = dense1.b.Gradient, dW2 = dense2.W.Gradient, db2 = dense2.b.Gradient;
+        for (int k = 0; k < K; k++)
+        {
+            for (int h = 0; h < H; h++)
+            {
+                dW1[(h * K) + k] = first[(k * V) + h] * scale;
+            }
+        }
+        float* pdW2 = first + (K * V), pdb2 = pdW2 + (O * H * V), pdb1 = pdb2 + (O * V);
+        for (int j = 0; j < O * H; j++)
+        {
+            dW2[j] = LaneSum(pdW2 + (j * V)) * scale;
+        }
+        for (int o = 0; o < O; o++)
+        {
+            db2[o] = LaneSum(pdb2 + (o * V)) * scale;
+        }
+        for (int h = 0; h < H; h++)
+        {
+            db1[h] = LaneSum(pdb1 + (h * V)) * scale;
+        }
+    }
+
+    private static float LaneSum(float* lanes)
+    {
+        float sum = 0f;
+        for (int l = 0; l < V; l++)
+        {
+            sum += lanes[l];
+        }
+        return sum;
+    }
+}
