@@ -9,6 +9,7 @@ using System.Text.Json;
 using ScratchNet.Data;
 using ScratchNet.Layers;
 using ScratchNet.Serialization;
+using ScratchNet.Inference;
 using ScratchNet.Training;
 
 namespace ScratchNet.Reports;

@@ -17,7 +17,8 @@ using ScratchNet.Images;
 using ScratchNet.Layers;
 using ScratchNet.Serialization;
 using ScratchNet.Tensors;
-using ScratchNet.Training;
+using ScratchNet.Engines;
+using ScratchNet.Inference;
 
 namespace ScratchNet.Web;
 
@@ -39,7 +40,7 @@ public static class WebApp
     /// The app for <paramref name="model"/>; <paramref name="test"/> serves "try a test image".
     /// <paramref name="configure"/> may adjust the builder (tests use an in-process server).
     /// </summary>
-    public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null, EngineKind engine = EngineKind.Auto)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -49,6 +50,7 @@ public static class WebApp
         var app = builder.Build();
         var network = model.Network;
         var gate = new object(); // a network reuses its buffers: one prediction at a time
+        var predictor = new Predictor(network, engine); // one image at a time, as the chooser says
         var rng = new Rng((ulong)Environment.TickCount64);
 
         app.Use(async (context, next) =>
@@ -128,7 +130,7 @@ public static class WebApp
             Prediction prediction;
             lock (gate)
             {
-                prediction = Predictor.Predict(network, x);
+                prediction = predictor.Predict(x);
             }
             return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden }, Json);
         });
@@ -187,7 +189,7 @@ public static class WebApp
             Prediction prediction;
             lock (gate)
             {
-                prediction = Predictor.Predict(network, input);
+                prediction = predictor.Predict(input);
             }
             var x = new float[input.Length];
             Dataset.ToFloats(input, x);

@@ -2,6 +2,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ScratchNet.Bench;
+using ScratchNet.Data;
+using ScratchNet.Engines;
 using ScratchNet.Serialization;
 using ScratchNet.Training;
 
@@ -16,7 +19,8 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON.", HelpName = "PATH" };
         var quick = new Option<bool>("--quick") { Description = "Shortened workloads, to check that the command works (not for quoting)." };
         var data = Common.DataOption();
-        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, inference, memory.") { runs, threads, json, quick, data };
+        var engine = Common.EngineOption("Which engine runs the seed recipe and inference (the mini-batch epoch always runs on layers)");
+        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, inference, memory.") { runs, threads, json, quick, data, engine };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             int n = parsed.GetValue(runs), t = parsed.GetValue(threads);
@@ -24,16 +28,17 @@ internal static class BenchCommand
             {
                 throw new ArgumentException($"--runs {n}: use 1..100.");
             }
-            if (t < 1 || t > 1024)
-            {
-                throw new ArgumentException($"--threads {t}: use 1..1024.");
-            }
-            var sets = Common.LoadData(parsed.GetValue(data));
+            Limits.CheckThreads(t);
+            EngineKind kind = Common.Engine(parsed, engine);
+            var seedNetwork = Presets.Get("seed").CreateNetwork();
+            EngineChooser.Choose(seedNetwork, Workload.FullBatchTraining, kind);   // a forced engine that cannot run the workloads is refused before any work
+            EngineChooser.Choose(seedNetwork, Workload.Inference, kind);
+            var sets = DataSource.Load(parsed.GetValue(data));
             console.WriteLine($"ScratchNet bench · {n} run(s) per workload · threads {t}{(parsed.GetValue(quick) ? " · quick (not for quoting)" : "")}");
             console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
             console.WriteLine();
             console.WriteLine($"{"workload",-52} {"quantity",-34} {"median",14} {"min – max",26}  note");
-            var suite = new BenchmarkSuite(sets, n, t, parsed.GetValue(quick))
+            var suite = new BenchmarkSuite(sets, n, t, parsed.GetValue(quick), kind)
             {
                 OnResult = r => console.WriteLine($"{r.Workload,-52} {r.Quantity,-34} {Format(r.Median) + " " + r.Unit,14} {Format(r.Min) + " – " + Format(r.Max),26}  {r.Note}"),
             };

@@ -1,7 +1,7 @@
 // Options and helpers the commands share: where the data comes from, and how numbers look.
 using System.CommandLine;
 using System.Globalization;
-using ScratchNet.Data;
+using ScratchNet.Engines;
 
 namespace ScratchNet.Cli.Commands;
 
@@ -13,11 +13,6 @@ internal static class Common
         HelpName = "DIR|FILE.csv",
     };
 
-    public static bool IsCsv(string? path) => path is not null && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The images to evaluate on: a labelled CSV file, or the test half of an IDX folder (default: the shipped MNIST).</summary>
-    public static Dataset LoadTestSet(string? data) => IsCsv(data) ? CsvReader.ReadDataset(data!) : LoadData(data).Test;
-
     public static Option<string> ModelOption(bool required) => new("--model")
     {
         Description = "Model file (.safetensors) written by 'scratchnet train'.",
@@ -25,17 +20,16 @@ internal static class Common
         Required = required,
     };
 
-    /// <summary>The shipped MNIST (checksums verified) or the IDX set in <paramref name="dir"/>.</summary>
-    public static TrainTest LoadData(string? dir)
+    /// <summary>--engine: which engine runs the network (the chooser's pick by default).</summary>
+    public static Option<string> EngineOption(string what = "Which engine runs the network") => new("--engine")
     {
-        if (dir is null)
-        {
-            return MnistData.LoadShipped();
-        }
-        string? shipped = MnistData.FindShippedDirectory();
-        bool isShipped = shipped is not null && Path.GetFullPath(dir).TrimEnd('/') == Path.GetFullPath(shipped).TrimEnd('/');
-        return MnistData.Load(dir, verifyPinned: isShipped);
-    }
+        Description = $"{what}: auto (the fastest that fits the network and this machine), layers (any network, layer by layer), fused or packed (the seed network's shape, full batch). The run says which ran and why.",
+        DefaultValueFactory = _ => "auto",
+        Validators = { result => { if (result.Tokens.Count > 0 && !EngineChooser.Names.Contains(result.Tokens[0].Value)) result.AddError($"--engine {result.Tokens[0].Value}: use one of {string.Join(", ", EngineChooser.Names)}."); } },
+    };
+
+    /// <summary>The engine asked for with <see cref="EngineOption"/>.</summary>
+    public static EngineKind Engine(ParseResult parsed, Option<string> option) => EngineChooser.Parse(parsed.GetValue(option) ?? "auto");
 
     public static string Percent(double fraction) => (100 * fraction).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 

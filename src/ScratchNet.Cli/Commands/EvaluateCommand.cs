@@ -1,7 +1,9 @@
 // `scratchnet evaluate`: accuracy, loss and confusion matrix of a saved model on the test set.
 using System.CommandLine;
 using ScratchNet.Serialization;
-using ScratchNet.Training;
+using ScratchNet.Data;
+using ScratchNet.Engines;
+using ScratchNet.Inference;
 
 namespace ScratchNet.Cli.Commands;
 
@@ -11,15 +13,17 @@ internal static class EvaluateCommand
     {
         var model = Common.ModelOption(required: true);
         var data = Common.DataOption();
-        var command = new Command("evaluate", "Test accuracy, loss and confusion matrix of a saved model.") { model, data };
+        var engine = Common.EngineOption();
+        var command = new Command("evaluate", "Test accuracy, loss and confusion matrix of a saved model.") { model, data, engine };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
-            var test = Common.LoadTestSet(parsed.GetValue(data));
+            EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, Common.Engine(parsed, engine));
+            var test = DataSource.LoadTest(parsed.GetValue(data));
             CheckInput(loaded, test.Features, path);
-            Evaluation result = Evaluator.Evaluate(loaded.Network, test);
-            console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")})");
+            Evaluation result = Evaluator.Evaluate(loaded.Network, test, EngineChooser.CreateInference(loaded.Network, choice));
+            console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")}) · engine {choice}");
             console.WriteLine($"test accuracy {Common.Percent(result.Accuracy)} ({Correct(result):N0} of {result.Count:N0}) · loss {Common.Num(result.Loss, "0.0000")}");
             console.WriteLine();
             foreach (string line in ConfusionLines(result.Confusion))

@@ -1,6 +1,9 @@
 // `scratchnet explain`: the notes' equations with this network's shapes and actual values for
 // one step on the training set (a fresh seed network, or --model).
 using System.CommandLine;
+using ScratchNet.Data;
+using ScratchNet.Engines;
+using ScratchNet.Explaining;
 using ScratchNet.Layers;
 using ScratchNet.Serialization;
 using ScratchNet.Tensors;
@@ -16,12 +19,13 @@ internal static class ExplainCommand
         model.Description = "Explain a step of this saved model (default: a fresh seed-preset network).";
         var seed = new Option<ulong>("--seed") { Description = "Seed of the fresh network and the dev split.", DefaultValueFactory = _ => Presets.Get("seed").Seed };
         var data = Common.DataOption();
-        var command = new Command("explain", "Print the forward pass, backward pass and update with this run's shapes and values.") { model, seed, data };
+        var engine = Common.EngineOption("Which engine full-batch training of this network would run on (the explanation itself is computed layer by layer)");
+        var command = new Command("explain", "Print the forward pass, backward pass and update with this run's shapes and values.") { model, seed, data, engine };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             TrainingOptions options = Presets.Get("seed") with { Seed = parsed.GetValue(seed) };
             var rng = new Rng(options.Seed);
-            var sets = Common.LoadData(parsed.GetValue(data));
+            var sets = DataSource.Load(parsed.GetValue(data));
             var (train, _) = Trainer.Split(sets.Train, options, rng);
             Network network;
             string? path = parsed.GetValue(model);
@@ -38,6 +42,7 @@ internal static class ExplainCommand
                 network = loaded.Network;
                 console.WriteLine($"Model {path} ({network.Shape}).");
             }
+            console.WriteLine($"Engine for full-batch training here: {EngineChooser.Choose(network, Workload.FullBatchTraining, Common.Engine(parsed, engine))}.");
             Matrix X = train.ToMatrix();
             foreach (string line in Explainer.Explain(network, X, train.Labels, options.Alpha))
             {

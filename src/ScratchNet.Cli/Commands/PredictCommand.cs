@@ -1,10 +1,12 @@
-// `scratchnet predict --index N`: one test image drawn as text, its label, and the ten probabilities.
+// `scratchnet predict`: the digit in image files, every row of a CSV file, or one test image drawn as
+// text with its ten probabilities (--index). All through the inference engine the chooser picks.
 using System.CommandLine;
 using ScratchNet.Serialization;
 using ScratchNet.Data;
 using ScratchNet.Images;
 using ScratchNet.Tensors;
-using ScratchNet.Training;
+using ScratchNet.Engines;
+using ScratchNet.Inference;
 
 namespace ScratchNet.Cli.Commands;
 
@@ -19,31 +21,32 @@ internal static class PredictCommand
         var show = new Option<bool>("--show") { Description = "Also draw the 28×28 input the network saw, as text." };
         var csv = new Option<string?>("--csv") { Description = "Predict every image of a CSV file (Kaggle layout, with or without labels) and write a submission file.", HelpName = "FILE.csv" };
         var submission = new Option<string>("--submission") { Description = "Where --csv writes \"ImageId,Label\" lines.", HelpName = "PATH", DefaultValueFactory = _ => "submission.csv" };
-        var command = new Command("predict", "Predict the digit in your own images, or show a test image with its ten probabilities.") { model, index, data, images, show, csv, submission };
+        var engine = Common.EngineOption();
+        var command = new Command("predict", "Predict the digit in your own images, or show a test image with its ten probabilities.") { model, index, data, images, show, csv, submission, engine };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
+            EngineKind kind = Common.Engine(parsed, engine);
+            EngineChooser.Choose(loaded.Network, Workload.Inference, kind);   // a forced engine that cannot run the model is refused before any work
             string[] files = parsed.GetValue(images) ?? [];
             if (files.Length > 0)
             {
-                return PredictFiles(console, loaded, files, parsed.GetValue(show));
+                return PredictFiles(console, loaded, files, parsed.GetValue(show), kind);
             }
             if (parsed.GetValue(csv) is { } csvPath)
             {
-                return PredictCsv(console, loaded, csvPath, parsed.GetValue(submission)!);
+                return PredictCsv(console, loaded, csvPath, parsed.GetValue(submission)!, kind);
             }
-            var test = Common.LoadTestSet(parsed.GetValue(data));
+            var test = DataSource.LoadTest(parsed.GetValue(data));
             EvaluateCommand.CheckInput(loaded, test.Features, path);
             int n = parsed.GetValue(index);
             if (n < 0 || n >= test.Count)
             {
                 throw new ArgumentException($"--index {n}: the test set has images 0 to {test.Count - 1}.");
             }
-            var X = new Matrix(1, test.Features);
-            test.FillBatch(n, 1, X);
-            Matrix A = loaded.Network.Predict(X);
-            int predicted = ScratchNet.Layers.ArgMax.Of(A.Row(0));
+            Matrix A = Evaluator.Probabilities(loaded.Network, test.Subset([n]), kind);
+            int predicted = ArgMax.Of(A.Row(0));
             console.WriteLine($"test image {n}");
             foreach (string line in Common.DrawImage(test.Image(n), test.ImageRows, test.ImageCols))
             {
@@ -60,7 +63,7 @@ internal static class PredictCommand
     }
 
     /// <summary>Every image of a CSV file: a Kaggle submission ("ImageId,Label", ids from 1), and the accuracy when it has labels.</summary>
-    private static int PredictCsv(TextWriter console, Model model, string path, string output)
+    private static int PredictCsv(TextWriter console, Model model, string path, string output, EngineKind engine)
     {
         CsvImages images = CsvReader.Read(path);
         if (images.Features != model.Network.InputSize)
@@ -69,11 +72,12 @@ internal static class PredictCommand
         }
         var lines = new System.Text.StringBuilder("ImageId,Label\n");
         int correct = 0;
+        Matrix A = Evaluator.Probabilities(model.Network, new Dataset(images.Pixels, images.Labels ?? new byte[images.Count], 1, images.Features, path), engine);
         for (int i = 0; i < images.Count; i++)
         {
-            Prediction p = Predictor.Predict(model.Network, images.Pixels.AsSpan(i * images.Features, images.Features));
-            lines.Append(i + 1).Append(',').Append(p.Digit).Append('\n');
-            correct += images.Labels is { } labels && labels[i] == p.Digit ? 1 : 0;
+            int digit = ArgMax.Of(A.Row(i));
+            lines.Append(i + 1).Append(',').Append(digit).Append('\n');
+            correct += images.Labels is { } labels && labels[i] == digit ? 1 : 0;
         }
         ScratchNet.Serialization.AtomicFile.WriteText(output, lines.ToString());
         console.WriteLine($"{images.Count:N0} predictions written to {output}" + (images.Labels is null ? "" : $" (accuracy {Common.Percent((double)correct / images.Count)} against the file's labels)"));
@@ -81,34 +85,51 @@ internal static class PredictCommand
     }
 
     /// <summary>Each image through the MNIST preprocessing, then the network: the top three digits.</summary>
-    private static int PredictFiles(TextWriter console, Model model, string[] files, bool show)
+    private static int PredictFiles(TextWriter console, Model model, string[] files, bool show, EngineKind engine)
     {
-        if (model.Network.InputSize != DigitPreprocessor.Size * DigitPreprocessor.Size)
+        const int side = DigitPreprocessor.Size, pixels = side * side;
+        if (model.Network.InputSize != pixels)
         {
             throw new ArgumentException($"The model takes {model.Network.InputSize} inputs; image files need a 784-input (28×28) model.");
         }
-        int failures = 0;
-        foreach (string file in files)
+        // Every file read first (one bad file does not stop the others), then all the images through the engine at once.
+        var inputs = new byte[files.Length][];
+        var errors = new string?[files.Length];
+        for (int f = 0; f < files.Length; f++)
         {
             try
             {
-                byte[] input = ImageInput.Load(file);
-                Prediction prediction = Predictor.Predict(model.Network, input);
-                var top = prediction.Top(3);
-                console.WriteLine($"{file}: {top[0].Digit} ({Common.Percent(top[0].Probability)})  then {top[1].Digit} ({Common.Percent(top[1].Probability)}), {top[2].Digit} ({Common.Percent(top[2].Probability)})");
-                if (show)
-                {
-                    foreach (string line in Common.DrawImage(input, DigitPreprocessor.Size, DigitPreprocessor.Size))
-                    {
-                        console.WriteLine(line);
-                    }
-                }
+                inputs[f] = ImageInput.Load(files[f]);
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                // One bad file does not stop the others; the exit code says something failed.
-                console.WriteLine($"{file}: error: {e.Message}");
+                errors[f] = e.Message;
+            }
+        }
+        int[] read = [.. Enumerable.Range(0, files.Length).Where(f => errors[f] is null)];
+        var images = new Dataset([.. read.SelectMany(f => inputs[f])], new byte[read.Length], side, side, "image files");
+        Matrix A = Evaluator.Probabilities(model.Network, images, engine);
+        int failures = 0;
+        for (int f = 0, r = 0; f < files.Length; f++)
+        {
+            string file = files[f];
+            if (errors[f] is { } error)
+            {
+                console.WriteLine($"{file}: error: {error}");
                 failures++;
+                continue;
+            }
+            byte[] input = inputs[f];
+            var prediction = new Prediction(ArgMax.Of(A.Row(r)), A.Row(r).ToArray(), []);
+            r++;
+            var top = prediction.Top(3);
+            console.WriteLine($"{file}: {top[0].Digit} ({Common.Percent(top[0].Probability)})  then {top[1].Digit} ({Common.Percent(top[1].Probability)}), {top[2].Digit} ({Common.Percent(top[2].Probability)})");
+            if (show)
+            {
+                foreach (string line in Common.DrawImage(input, DigitPreprocessor.Size, DigitPreprocessor.Size))
+                {
+                    console.WriteLine(line);
+                }
             }
         }
         return failures == 0 ? ExitCodes.Ok : ExitCodes.BadInput;

@@ -1,5 +1,6 @@
 // `scratchnet report`: the HTML + PNG report of a saved model (and its run's metrics, if given).
 using System.CommandLine;
+using ScratchNet.Data;
 using ScratchNet.Reports;
 using ScratchNet.Serialization;
 using ScratchNet.Training;
@@ -20,7 +21,7 @@ internal static class ReportCommand
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
             TrainingRecord? record = parsed.GetValue(metrics) is { } metricsPath ? TrainingRecord.Load(metricsPath) : null;
-            var test = Common.LoadTestSet(parsed.GetValue(data));
+            var test = DataSource.LoadTest(parsed.GetValue(data));
             EvaluateCommand.CheckInput(loaded, test.Features, path);
             Write(console, loaded, test, record, parsed.GetValue(output)!, path);
             return ExitCodes.Ok;

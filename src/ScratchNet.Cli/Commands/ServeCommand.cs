@@ -1,6 +1,8 @@
 // `scratchnet serve`: the drawing page and its JSON API for a saved model, on 127.0.0.1.
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using ScratchNet.Data;
+using ScratchNet.Engines;
 using ScratchNet.Serialization;
 using ScratchNet.Web;
 
@@ -14,7 +16,8 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5000 };
         var host = new Option<string>("--host") { Description = "Address to listen on (only this machine by default).", DefaultValueFactory = _ => "127.0.0.1" };
         var data = Common.DataOption();
-        var command = new Command("serve", "Serve a page to draw digits on and see the model's answer live, with a JSON API.") { model, port, host, data };
+        var engine = Common.EngineOption("Which engine runs the page's predictions (one image at a time: auto or layers)");
+        var command = new Command("serve", "Serve a page to draw digits on and see the model's answer live, with a JSON API.") { model, port, host, data, engine };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             int p = parsed.GetValue(port);
@@ -24,9 +27,11 @@ internal static class ServeCommand
             }
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
-            var test = Common.LoadTestSet(parsed.GetValue(data));
+            EngineKind kind = Common.Engine(parsed, engine);
+            EngineChooser.Choose(loaded.Network, Workload.OneImage, kind);   // a forced engine that cannot serve is refused before anything loads
+            var test = DataSource.LoadTest(parsed.GetValue(data));
             string url = $"http://{parsed.GetValue(host)}:{p}";
-            var app = WebApp.Build(loaded, test, url);
+            var app = WebApp.Build(loaded, test, url, engine: kind);
             app.Start();
             console.WriteLine($"Serving {path} ({loaded.Network.Shape}) on {string.Join(", ", app.Urls)} — open it in a browser; Ctrl-C stops.");
             app.WaitForShutdown();

@@ -49,6 +49,17 @@ public static class Evaluator
     public static Evaluation Evaluate(Network network, Dataset data, EngineKind engine = EngineKind.Auto) =>
         Evaluate(network, data, EngineChooser.CreateInference(network, EngineChooser.Choose(network, Workload.Inference, engine)));
 
+    /// <summary>A [data.Count, classes]: the network's output for every image of <paramref name="data"/>, from the chooser's inference engine (or <paramref name="engine"/>).</summary>
+    public static Matrix Probabilities(Network network, Dataset data, EngineKind engine = EngineKind.Auto)
+    {
+        var A = new Matrix(data.Count, network.OutputSize);
+        if (data.Count > 0)
+        {
+            EngineChooser.CreateInference(network, EngineChooser.Choose(network, Workload.Inference, engine)).Predict(data, A);
+        }
+        return A;
+    }
+
     /// <summary>Evaluates with an inference engine made for <paramref name="network"/> (a training run keeps one for its dev set).</summary>
     public static Evaluation Evaluate(Network network, Dataset data, IInferenceEngine engine)
     {
