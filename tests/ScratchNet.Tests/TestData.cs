@@ -1,5 +1,7 @@
 // Shared fixtures: the shipped MNIST loaded once, and small random matrices and networks.
 using ScratchNet.Data;
+using ScratchNet.Engines.Layers;
+using ScratchNet.Layers;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Tests;
@@ -25,17 +27,21 @@ public static class TestData
     /// <summary>Runs <paramref name="run"/> with the kernels limited to <paramref name="threads"/> threads.</summary>
     public static T WithThreads<T>(int threads, Func<T> run)
     {
-        int saved = Workers.Threads;
-        try
-        {
-            Workers.Threads = threads;
-            return run();
-        }
-        finally
-        {
-            Workers.Threads = saved;
-        }
+        using Workers.ThreadScope scope = Workers.Use(threads);
+        Assert.Equal(threads, Workers.Threads);
+        return run();
     }
+
+    /// <summary>A [m, classes] for X [m, in] given as floats, from the layer engine (the reference).</summary>
+    public static Matrix Predict(Network network, Matrix X)
+    {
+        var A = new Matrix(X.Rows, network.OutputSize);
+        new LayerEngine(network).Predict(X, A);
+        return A;
+    }
+
+    /// <summary>The fraction of rows of A whose largest value is at the label.</summary>
+    public static double Accuracy(Matrix A, ReadOnlySpan<byte> labels) => A.Rows == 0 ? 0 : (double)ArgMax.Correct(A, labels) / A.Rows;
 
     /// <summary>Every element of <paramref name="actual"/> within a relative <paramref name="tolerance"/> of <paramref name="expected"/>.</summary>
     public static void AssertClose(Matrix expected, Matrix actual, float tolerance = 1e-4f)

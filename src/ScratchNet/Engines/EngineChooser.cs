@@ -8,6 +8,7 @@ using ScratchNet.Engines.Layers;
 using ScratchNet.Engines.Packed;
 using ScratchNet.Layers;
 using ScratchNet.Losses;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Engines;
 
@@ -85,13 +86,13 @@ public static class EngineChooser
     private static string? WhyNotPacked(Network network, Workload workload) =>
         !IsTwoLayerSoftmax(network, PackedMaxUnits, PackedMaxUnits) ? $"it runs Dense(≤{PackedMaxUnits}) → activation → Dense(≤{PackedMaxUnits}) → softmax only, not {Shape(network)}"
         : WhyNotWholeSets(workload) is { } why ? why
-        : !Vector512.IsHardwareAccelerated ? "it needs 512-bit vectors (AVX-512), which this machine does not offer to .NET"
+        : !Simd.Has512 ? "it needs 512-bit vectors (AVX-512), which this machine does not offer to .NET"
         : null;
 
     private static string? WhyNotFused(Network network, Workload workload) =>
         !IsTwoLayerSoftmax(network, FusedMaxHidden, FusedMaxOutputs) ? $"it runs Dense(≤{FusedMaxHidden}) → activation → Dense(≤{FusedMaxOutputs}) → softmax only, not {Shape(network)}"
         : WhyNotWholeSets(workload) is { } why ? why
-        : !Vector256.IsHardwareAccelerated ? "it needs 256-bit vectors (AVX2), which this machine does not offer to .NET"
+        : !Simd.Has256 ? "it needs 256-bit vectors (AVX2), which this machine does not offer to .NET"
         : null;
 
     private static string? WhyNotWholeSets(Workload workload) => workload switch

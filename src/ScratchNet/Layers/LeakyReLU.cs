@@ -1,5 +1,6 @@
 // LeakyReLU(z) = z if z > 0 else α·z;  derivative 1 or α (Maas et al., 2013; default α = 0.01).
 using System.Numerics;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
 
@@ -19,7 +20,7 @@ public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : 
     public override void Apply(ReadOnlySpan<float> z, Span<float> a)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Simd.HasVector)
         {
             var alpha = new Vector<float>(Alpha);
             for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)
@@ -37,7 +38,7 @@ public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : 
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Simd.HasVector)
         {
             var alpha = new Vector<float>(Alpha);
             for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)

@@ -1,6 +1,7 @@
 // ReLU(z) = z if z > 0 else 0;  ReLU′(z) = 1 if z > 0 else 0 (0 at the kink, as in the notes).
 using System.Numerics;
 using System.Numerics.Tensors;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
 
@@ -17,7 +18,7 @@ public sealed class ReLU(int size) : Activation(size)
     {
         // dz = da where z > 0, else 0: a mask per vector (a branch per element mispredicts half the time).
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Simd.HasVector)
         {
             for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)
             {

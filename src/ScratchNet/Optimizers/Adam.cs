@@ -4,6 +4,7 @@
 // Defaults: α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8, λ = 0. The moments apply to biases too.
 using System.Runtime.Intrinsics;
 using ScratchNet.Layers;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Optimizers;
 
@@ -44,7 +45,7 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
             Span<float> theta = parameters[i].Value.AsSpan(start, length), mi = ms[i].AsSpan(start, length), vi = vs[i].AsSpan(start, length);
             ReadOnlySpan<float> dTheta = parameters[i].Gradient.AsSpan(start, length);
             int k = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Simd.Has256)
             {
                 for (; k + 8 <= length; k += 8)
                 {

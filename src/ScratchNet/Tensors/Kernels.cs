@@ -17,7 +17,7 @@ public static unsafe class Kernels
     private const int KPiece = 2048;      // examples per piece in AtB (at least)
     private const int MaxKPieces = 32;
 
-    private static bool Vectorised => Vector256.IsHardwareAccelerated;
+    private static bool Vectorised => Simd.Has256;
 
     /// <summary>C[M,N] = A[M,K]·B[N,K]ᵀ + bias[N]. Forward: Z = X·Wᵀ + b (the notes' Z = W·X + b).</summary>
     public static void MatMulABt(Matrix A, Matrix B, float[]? bias, Matrix C)
@@ -273,7 +273,7 @@ public static unsafe class Kernels
         float* a2 = rows > 2 ? a + (2L * aRow) : a;
         float* a3 = rows > 3 ? a + (3L * aRow) : a;
         int n = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Simd.Has512)
         {
             // The same tile 32 columns wide in 512-bit registers: half the loads and broadcasts per FMA.
             for (; n + 32 <= cols; n += 32)

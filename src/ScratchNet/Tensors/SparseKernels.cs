@@ -20,7 +20,7 @@ public static unsafe class SparseKernels
     private const int Strip = 64;           // output columns per work item in the weight gradient
     private const int Wide = 128;           // outputs per pass of the wide forward gather
 
-    private static bool Vectorised => Vector256.IsHardwareAccelerated;
+    private static bool Vectorised => Simd.Has256;
 
     /// <summary>outPad: <paramref name="outputs"/> rounded up to a multiple of 8.</summary>
     public static int Padded(int outputs) => (outputs + V - 1) / V * V;
@@ -68,7 +68,7 @@ public static unsafe class SparseKernels
                     for (int n0 = 0; n0 < pad;)
                     {
                         // 128 outputs per pass over the row's non-zeros where they fit, else 16 or 8.
-                        int width = Vector512.IsHardwareAccelerated && pad - n0 >= Wide ? Wide : Math.Min(2 * V, pad - n0);
+                        int width = Simd.Has512 && pad - n0 >= Wide ? Wide : Math.Min(2 * V, pad - n0);
                         if (width == Wide)
                         {
                             GatherWide(pi + e0, pv + e0, e1 - e0, pw + n0, pad, acc);
@@ -122,7 +122,7 @@ public static unsafe class SparseKernels
     /// </summary>
     internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
     {
-        if (Vector512.IsHardwareAccelerated && width == 2 * V)
+        if (Simd.Has512 && width == 2 * V)
         {
             // The same per-lane operations as the two-Vector256 path below, in half the instructions.
             Vector512<float> a = default, b = default;
@@ -305,7 +305,7 @@ public static unsafe class SparseKernels
     /// <summary>dst[0..width) += Σ_e values[e]·dz[rows[e]·width ..), width a multiple of 8; two entries per step.</summary>
     internal static void AccumulatePixel(byte* rows, float* values, int count, float* dz, int width, float* dst)
     {
-        if (Vector512.IsHardwareAccelerated && width == 2 * V)
+        if (Simd.Has512 && width == 2 * V)
         {
             // The same per-lane operations as the two-Vector256 path below, in half the instructions.
             Vector512<float> a = default, b = default;
@@ -322,7 +322,7 @@ public static unsafe class SparseKernels
             (Vector512.Load(dst) + (a + b)).Store(dst);
             return;
         }
-        if (Vector512.IsHardwareAccelerated && width == Strip)
+        if (Simd.Has512 && width == Strip)
         {
             // A strip of 64: four 16-lane accumulators, one pass over the pixel's entries.
             Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;

@@ -14,7 +14,7 @@ internal static unsafe class Transpose
     public static void Matrix(float* src, int rows, int cols, int ldSrc, float* dst, int ldDst, float scale = 1f)
     {
         int c = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Simd.Has512)
         {
             // Sixteen rows of dst at a time, written left to right (sixteen sequential streams).
             for (; c + 16 <= cols; c += 16)

@@ -7,6 +7,7 @@ using ScratchNet.Data;
 using ScratchNet.Images;
 using ScratchNet.Reports;
 using ScratchNet.Training;
+using ScratchNet.Inference;
 
 namespace ScratchNet.Tests.Images;
 

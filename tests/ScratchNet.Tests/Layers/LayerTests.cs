@@ -17,9 +17,9 @@ public class LayerTests
         var without = Network.CreateDense([20, 30, 5], "relu");
         without.CopyParametersFrom(StripDropout(withDropout));
         Matrix X = TestData.Random(8, 20, new Rng(2));
-        float[] a = withDropout.Predict(X).Span.ToArray();
-        float[] b = withDropout.Predict(X).Span.ToArray();
-        float[] c = without.Predict(X).Span.ToArray();
+        float[] a = TestData.Predict(withDropout, X).Span.ToArray();
+        float[] b = TestData.Predict(withDropout, X).Span.ToArray();
+        float[] c = TestData.Predict(without, X).Span.ToArray();
         Assert.Equal(a, b);
         Assert.Equal(a, c);
     }
@@ -73,7 +73,7 @@ public class LayerTests
             Assert.Equal(net.Layers.Select(l => l.Spec), loaded.Network.Layers.Select(l => l.Spec));
             Assert.Equal(loss.Name, loaded.Network.Loss.Name);
             Matrix X = TestData.Random(7, 6, new Rng(5));
-            Assert.Equal(net.Predict(X).Span.ToArray(), loaded.Network.Predict(X).Span.ToArray());
+            Assert.Equal(TestData.Predict(net, X).Span.ToArray(), TestData.Predict(loaded.Network, X).Span.ToArray());
         }
     }
 
@@ -89,7 +89,7 @@ public class LayerTests
             net.Backward(dZ);
             optimizer.Step(net.Parameters, lr);
         }
-        return ScratchNet.Training.Evaluator.Accuracy(net.Predict(X), Y);
+        return TestData.Accuracy(TestData.Predict(net, X), Y);
     }
 
     [Fact]

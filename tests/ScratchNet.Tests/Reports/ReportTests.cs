@@ -6,6 +6,7 @@ using ScratchNet.Cli;
 using ScratchNet.Reports;
 using ScratchNet.Serialization;
 using ScratchNet.Training;
+using ScratchNet.Inference;
 
 namespace ScratchNet.Tests.Reports;
 

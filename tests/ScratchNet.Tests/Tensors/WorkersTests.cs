@@ -12,22 +12,38 @@ public class WorkersTests
     [InlineData(4)]
     public void Every_piece_runs_exactly_once(int threads)
     {
-        int saved = Workers.Threads;
-        try
+        using Workers.ThreadScope scope = Workers.Use(threads);
+        for (int round = 0; round < 200; round++)
         {
-            Workers.Threads = threads;
-            for (int round = 0; round < 200; round++)
+            int pieces = 1 + (round % 37);
+            var counts = new int[pieces];
+            Workers.For(pieces, p => Interlocked.Increment(ref counts[p]));
+            Assert.All(counts, c => Assert.Equal(1, c));
+        }
+    }
+
+    [Fact]
+    public async Task A_thread_scope_belongs_to_its_flow_and_ends_with_its_run()
+    {
+        int outside = Workers.Threads;
+        using (Workers.Use(1))
+        {
+            Assert.Equal(1, Workers.Threads);
+            // Another run beside this one (another flow of execution) sets its own count without changing this one's.
+            await Task.Run(() =>
             {
-                int pieces = 1 + (round % 37);
-                var counts = new int[pieces];
-                Workers.For(pieces, p => Interlocked.Increment(ref counts[p]));
-                Assert.All(counts, c => Assert.Equal(1, c));
+                using Workers.ThreadScope inner = Workers.Use(3);
+                Assert.Equal(3, Workers.Threads);
+            });
+            Assert.Equal(1, Workers.Threads);
+            using (Workers.Use(2))
+            {
+                Assert.Equal(2, Workers.Threads);
             }
+            Assert.Equal(1, Workers.Threads);
         }
-        finally
-        {
-            Workers.Threads = saved;
-        }
+        Assert.Equal(outside, Workers.Threads);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Workers.Use(0));
     }
 
     [Fact]

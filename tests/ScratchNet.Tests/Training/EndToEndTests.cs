@@ -1,5 +1,6 @@
 // The seed preset end to end on the real MNIST: the notes' recipe must reach 85 % test accuracy.
 using ScratchNet.Training;
+using ScratchNet.Inference;
 
 namespace ScratchNet.Tests.Training;
 

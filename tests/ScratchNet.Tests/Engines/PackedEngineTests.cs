@@ -6,11 +6,12 @@ using System.Runtime.Intrinsics;
 using ScratchNet.Data;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
-using ScratchNet.Training;
+using ScratchNet.Engines;
+using ScratchNet.Engines.Packed;
 
-namespace ScratchNet.Tests.Training;
+namespace ScratchNet.Tests.Engines;
 
-public class PackedStepTests
+public class PackedEngineTests
 {
     /// <summary>m random byte images of k pixels, about a fifth inked; image 0 is blank and image 1 (if any) fully inked at 255.</summary>
     private static Dataset RandomImages(int m, int k, int classes, int seed)
@@ -153,21 +154,21 @@ public class PackedStepTests
         Dataset data = RandomImages(m, inputs, classes, inputs + hidden + m);
         var network = Network.CreateDense([inputs, hidden, classes], activation);
         network.Initialize(Initializer.He, new Rng(5));
-        PackedTwoLayerStep? step = PackedTwoLayerStep.TryCreate(network);
         if (!Vector512.IsHardwareAccelerated)
         {
-            Assert.Null(step);   // this machine takes the other paths
+            Assert.NotEqual(EngineKind.Packed, EngineChooser.Choose(network, Workload.FullBatchTraining).Kind);   // this machine takes the other engines
             return;
         }
+        var step = new PackedEngine(network);
         PackedImages packed = PackedImages.Pack(m, inputs, data.Image, denseShare);
-        (double loss, int correct) = step!.Run(packed, data.Labels);
+        (double loss, int correct) = step.Run(packed, data.Labels);
         var gradients = network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
 
         Matrix Z = network.Forward(data.ToMatrix(), training: true);
         var A = new Matrix(m, classes);
         var dZ = new Matrix(m, classes);
         double expectedLoss = network.Loss.Forward(Z, data.Labels, A);
-        int expectedCorrect = (int)Math.Round(Evaluator.Accuracy(A, data.Labels) * m);
+        int expectedCorrect = ArgMax.Correct(A, data.Labels);
         network.Loss.Backward(Z, A, data.Labels, dZ);
         network.Backward(dZ);
 
@@ -193,13 +194,13 @@ public class PackedStepTests
         var test = TestData.MnistSets.Test.Take(3000);
         var network = Network.CreateDense([784, hidden, 10], activation);
         network.Initialize(Initializer.He, new Rng(9));
-        if (PackedTwoLayerStep.TryCreate(network) is not { } step)
+        if (!Vector512.IsHardwareAccelerated)
         {
             return;   // no AVX-512 here
         }
         var fast = new Matrix(test.Count, 10);
-        step.Predict(PackedImages.Pack(test.Count, 784, test.Image, denseShare), fast);
-        float[] expected = network.Predict(test.ToMatrix()).Span.ToArray();
+        new PackedEngine(network).Predict(PackedImages.Pack(test.Count, 784, test.Image, denseShare), fast);
+        float[] expected = TestData.Predict(network, test.ToMatrix()).Span.ToArray();
         float[] actual = fast.Span.ToArray();
         for (int i = 0; i < expected.Length; i++)
         {
@@ -213,13 +214,13 @@ public class PackedStepTests
         var data = TestData.MnistSets.Train.Take(9000);
         var network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(4));
-        if (PackedTwoLayerStep.TryCreate(network) is null)
+        if (!Vector512.IsHardwareAccelerated)
         {
-            return;   // no AVX-512 here: FusedStepTests cover the path this machine takes
+            return;   // no AVX-512 here: FusedEngineTests cover the engine this machine takes
         }
         (List<float[]>, double) Run(int threads) => TestData.WithThreads(threads, () =>
         {
-            (double loss, _) = PackedTwoLayerStep.TryCreate(network)!.Run(data.Packed, data.Labels);
+            (double loss, _) = new PackedEngine(network).Step(data);
             return (network.Parameters.Select(p => p.Gradient.ToArray()).ToList(), loss);
         });
         (List<float[]> one, double lossOne) = Run(1);
@@ -229,29 +230,5 @@ public class PackedStepTests
         {
             Assert.Equal(one[p], two[p]);
         }
-    }
-
-    [Fact]
-    public void Softmax_exponential_matches_MathF_Exp()
-    {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            return;
-        }
-        var xs = new List<float> { 0f, -1e-8f, -0.5f, -1f, -2.302585f, -10f, -50f, -87f };
-        for (int i = 0; i <= 2000; i++)
-        {
-            xs.Add(-87f * i / 2000f);
-        }
-        foreach (float x in xs)
-        {
-            float expected = MathF.Exp(x);
-            float actual = PackedTwoLayerStep.Exp(Vector512.Create(x)).GetElement(0);
-            Assert.True(MathF.Abs(actual - expected) <= 3e-7f * expected, $"exp({x}) = {actual}, MathF.Exp {expected}");
-        }
-        // Far below: a tiny positive number (the true value is smaller still), never NaN or negative.
-        float tiny = PackedTwoLayerStep.Exp(Vector512.Create(-1000f)).GetElement(0);
-        Assert.InRange(tiny, 0f, 2e-38f);
-        Assert.InRange(PackedTwoLayerStep.Exp(Vector512.Create(float.NegativeInfinity)).GetElement(0), 0f, 2e-38f);
     }
 }

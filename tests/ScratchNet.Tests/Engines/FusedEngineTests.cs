@@ -1,12 +1,15 @@
-// The fused full-batch path for two-layer networks against the layer-by-layer path: same loss,
-// accuracy and gradients; and the same bits with one and two threads.
+// The fused engine for two-layer networks against the layer engine: same loss, accuracy and
+// gradients; the same probabilities; and the same bits with one and two threads.
+using System.Runtime.Intrinsics;
+using ScratchNet.Engines;
+using ScratchNet.Engines.Fused;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
 using ScratchNet.Training;
 
-namespace ScratchNet.Tests.Training;
+namespace ScratchNet.Tests.Engines;
 
-public class FusedStepTests
+public class FusedEngineTests
 {
     [Theory]
     [InlineData("relu", 10, 10, 5000)]
@@ -20,15 +23,18 @@ public class FusedStepTests
         var network = Network.CreateDense([784, hidden, classes], activation);
         network.Initialize(Initializer.SeedUniform, new Rng(3));
 
-        FusedTwoLayerStep fused = FusedTwoLayerStep.TryCreate(network) ?? throw new InvalidOperationException("no fused path");
-        (double fusedLoss, int fusedCorrect) = fused.Run(data.Sparse, Y);
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return;   // no 256-bit vectors: the chooser never gives this machine the fused engine
+        }
+        (double fusedLoss, int fusedCorrect) = new FusedEngine(network).Run(data.Sparse, Y);
         var fusedGradients = network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
 
         Matrix Z = network.Forward(data.ToMatrix(), training: true);
         var A = new Matrix(m, classes);
         var dZ = new Matrix(m, classes);
         double loss = network.Loss.Forward(Z, Y, A);
-        int correct = (int)Math.Round(Evaluator.Accuracy(A, Y) * m);
+        int correct = ArgMax.Correct(A, Y);
         network.Loss.Backward(Z, A, Y, dZ);
         network.Backward(dZ);
 
@@ -51,9 +57,13 @@ public class FusedStepTests
         var data = TestData.MnistSets.Train.Take(9000);
         var network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(4));
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return;
+        }
         List<float[]> Run(int threads) => TestData.WithThreads(threads, () =>
         {
-            FusedTwoLayerStep.TryCreate(network)!.Run(data.Sparse, data.Labels);
+            new FusedEngine(network).Step(data);
             return network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
         });
         var one = Run(1);
@@ -65,11 +75,17 @@ public class FusedStepTests
     }
 
     [Fact]
-    public void Training_with_and_without_the_fused_path_reaches_the_same_accuracy()
+    public void Training_on_the_fused_and_the_layer_engine_reaches_the_same_accuracy()
     {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return;
+        }
         TrainingOptions options = Presets.Get("seed") with { Iterations = 60, TrainLimit = 8000, DevSize = 500 };
-        TrainingResult fused = new Trainer(options).Train(TestData.MnistSets.Train, null);
-        TrainingResult layered = new Trainer(options) { UseFusedPath = false }.Train(TestData.MnistSets.Train, null);
+        TrainingResult fused = new Trainer(options with { Engine = EngineKind.Fused }).Train(TestData.MnistSets.Train, null);
+        TrainingResult layered = new Trainer(options with { Engine = EngineKind.Layers }).Train(TestData.MnistSets.Train, null);
+        Assert.Equal("fused", fused.Record.Engine);
+        Assert.Equal("layers", layered.Record.Engine);
         Assert.Equal(layered.Record.TrainAccuracy, fused.Record.TrainAccuracy, 2);
         Assert.Equal(layered.Record.History[^1].Loss, fused.Record.History[^1].Loss, 3);
     }
@@ -82,11 +98,13 @@ public class FusedStepTests
         var test = TestData.MnistSets.Test.Take(3000);
         var network = Network.CreateDense([784, hidden, 10], activation);
         network.Initialize(Initializer.He, new Rng(9));
-        FusedTwoLayerStep fused = FusedTwoLayerStep.TryCreate(network)!;
-        fused.Refresh();
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return;
+        }
         var fast = new Matrix(test.Count, 10);
-        fused.Predict(test.Sparse, fast);
-        float[] expected = network.Predict(test.ToMatrix()).Span.ToArray();
+        new FusedEngine(network).Predict(test, fast);
+        float[] expected = TestData.Predict(network, test.ToMatrix()).Span.ToArray();
         float[] actual = fast.Span.ToArray();
         for (int i = 0; i < expected.Length; i++)
         {
