@@ -28,7 +28,7 @@ internal static class PredictCommand
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
             EngineKind kind = Common.Engine(parsed, engine);
-            EngineChooser.Choose(loaded.Network, Workload.Inference, kind);   // a forced engine that cannot run the model is refused before any work
+            EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, kind);   // a forced engine that cannot run the model is refused before any work
             string[] files = parsed.GetValue(images) ?? [];
             if (files.Length > 0)
             {
@@ -47,7 +47,7 @@ internal static class PredictCommand
             }
             Matrix A = Evaluator.Probabilities(loaded.Network, test.Subset([n]), kind);
             int predicted = ArgMax.Of(A.Row(0));
-            console.WriteLine($"test image {n}");
+            console.WriteLine($"test image {n} · engine {choice}");
             foreach (string line in Common.DrawImage(test.Image(n), test.ImageRows, test.ImageCols))
             {
                 console.WriteLine(line);

@@ -39,6 +39,38 @@ public class CliTests
         Assert.Contains("[default: 1000]", output);
     }
 
+    [Theory]
+    [InlineData("train", "--dry-run", "--iterations", "2")]
+    [InlineData("evaluate")]
+    [InlineData("predict", "--index", "7")]
+    [InlineData("explain")]
+    public void Every_command_that_runs_a_network_takes_engine_and_refuses_one_that_cannot(params string[] args)
+    {
+        string dir = TestData.TempDir();
+        string[] model = args[0] is "train" ? ["--out", Path.Combine(dir, "e.safetensors")] : args[0] is "explain" ? [] : ["--model", DryModel.Value];
+        var (code, output, err) = Run([.. args, .. model, "--engine", "layers"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("layers (forced with --engine layers)", output);
+        (code, _, err) = Run([.. args, .. model, "--engine", "turbo"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--engine turbo: use one of auto, layers, fused, packed", err);
+    }
+
+    [Fact]
+    public void A_forced_engine_that_cannot_run_the_network_is_refused_before_any_work()
+    {
+        string dir = TestData.TempDir();
+        string model = Path.Combine(dir, "never.safetensors");
+        var (code, output, err) = Run("train", "--preset", "seed-tuned", "--engine", "packed", "--out", model);
+        Assert.Equal(2, code);
+        Assert.Contains("--engine packed: it steps over whole data sets only (full batch: --batch-size 0)", err);
+        Assert.DoesNotContain("epoch", output);
+        Assert.False(File.Exists(model));
+        (code, _, err) = Run("serve", "--model", DryModel.Value, "--engine", "fused", "--port", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("one image at a time runs on the layer engine", err);
+    }
+
     [Fact]
     public void Dry_run_trains_saves_and_writes_metrics()
     {
@@ -193,7 +225,8 @@ public class CliTests
         Assert.Contains("network 784-32-16-10, relu, softmax, dropout 0.2 · init He", output);
         Assert.Contains("optimizer adam · α = 0.001", output);
         Assert.Contains("epoch   1  loss", output);
-        Assert.Contains("lr ", output);
+        Assert.Contains("  α 0.001", output);
+        Assert.Contains("engine layers (general; packed: it runs", output);
 
         // evaluate, predict and explain work for any architecture.
         Assert.Equal(0, Run("evaluate", "--model", model).Code);

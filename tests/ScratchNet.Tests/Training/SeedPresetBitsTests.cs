@@ -1,0 +1,68 @@
+// The seed preset (seed 0) trains to the same tensor bytes on every engine as recorded: packed's
+// hash was recorded from main before the engine seam (2026-11-28) and must never change; fused and
+// layers changed once, when every engine moved to the one exp (Tensors/Exponential.cs), and were
+// recorded then. Every engine reaches the same test accuracy within 0.1 %.
+using System.Security.Cryptography;
+using ScratchNet.Engines;
+using ScratchNet.Serialization;
+using ScratchNet.Tensors;
+using ScratchNet.Training;
+
+namespace ScratchNet.Tests.Training;
+
+public class SeedPresetBitsTests
+{
+    /// <summary>SHA-256 of the seed-0 model's tensor bytes (the safetensors data after the header), per engine and widest vector.</summary>
+    private static readonly Dictionary<(EngineKind, int), string> Recorded = new()
+    {
+        [(EngineKind.Packed, 512)] = "a7ed0f7796753fb21e1343a6c488b71bc5eb131c0f907bd286515c41eb561ad2",
+        [(EngineKind.Fused, 512)] = "d463ff9d4b7a689cbf65924b0c1afcf454bf5b4187acbe67b078aa25903e01f7",
+        [(EngineKind.Fused, 256)] = "d463ff9d4b7a689cbf65924b0c1afcf454bf5b4187acbe67b078aa25903e01f7",
+        [(EngineKind.Layers, 512)] = "a13ed27d05eb9beef3060b9bcdf27d92c327d393625d3e92de7a012e8aec4a45",
+        [(EngineKind.Layers, 256)] = "a13ed27d05eb9beef3060b9bcdf27d92c327d393625d3e92de7a012e8aec4a45",
+    };
+
+    /// <summary>The SHA-256 of a model's tensor bytes: everything after the 8-byte length and the JSON header.</summary>
+    internal static string TensorHash(byte[] file)
+    {
+        long headerLength = BitConverter.ToInt64(file, 0);
+        return Convert.ToHexStringLower(SHA256.HashData(file.AsSpan(8 + (int)headerLength)));
+    }
+
+    private static readonly Dictionary<EngineKind, Lazy<TrainingResult>> Runs = new[] { EngineKind.Layers, EngineKind.Fused, EngineKind.Packed }
+        .ToDictionary(k => k, k => new Lazy<TrainingResult>(() => new Trainer(Presets.Get("seed") with { Engine = k, LogEvery = 1000 }).Train(TestData.MnistSets.Train, TestData.MnistSets.Test)));
+
+    private static bool Available(EngineKind kind) => kind switch
+    {
+        EngineKind.Packed => Simd.Has512,
+        EngineKind.Fused => Simd.Has256,
+        _ => true,
+    };
+
+    [Theory]
+    [InlineData(EngineKind.Packed)]
+    [InlineData(EngineKind.Fused)]
+    [InlineData(EngineKind.Layers)]
+    public void The_seed_preset_gives_the_recorded_tensor_bytes(EngineKind kind)
+    {
+        if (!Available(kind) || !Recorded.TryGetValue((kind, Simd.Width), out string? expected))
+        {
+            return;   // not on this machine, or no hash recorded for its vector width
+        }
+        TrainingResult result = Runs[kind].Value;
+        Assert.Equal(EngineChoice.Name(kind), result.Record.Engine);
+        Assert.Equal(expected, TensorHash(ModelFile.Serialize(result.Network)));
+    }
+
+    [Fact]
+    public void Every_engine_here_reaches_the_same_test_accuracy_within_a_tenth_of_a_percent()
+    {
+        double layers = Runs[EngineKind.Layers].Value.Record.TestAccuracy!.Value;
+        Assert.InRange(layers, 0.85, 0.86);   // the README's 85.40 %
+        foreach (EngineKind kind in new[] { EngineKind.Fused, EngineKind.Packed }.Where(Available))
+        {
+            double fast = Runs[kind].Value.Record.TestAccuracy!.Value;
+            Assert.True(Math.Abs(fast - layers) <= 0.001, $"{kind}: {fast:P2} vs layers {layers:P2}");
+        }
+    }
+}
