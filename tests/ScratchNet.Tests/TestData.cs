@@ -58,6 +58,20 @@ public static class TestData
         }
     }
 
+    /// <summary>Every gradient an engine left (<paramref name="actual"/>, per parameter) within float rounding of the layer engine's, now in <paramref name="network"/>.</summary>
+    public static void AssertGradientsClose(Network network, List<float[]> actual, string engine)
+    {
+        for (int p = 0; p < network.Parameters.Count; p++)
+        {
+            float[] expected = network.Parameters[p].Gradient;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(MathF.Abs(expected[i] - actual[p][i]) <= 1e-5f + (1e-3f * MathF.Abs(expected[i])),
+                    $"parameter {p} element {i}: layer engine {expected[i]}, {engine} {actual[p][i]}");
+            }
+        }
+    }
+
     public static string TempDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "scratchnet-tests", Guid.NewGuid().ToString("N"));

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ScratchNet.Engines;
+using ScratchNet.Serialization;
 
 namespace ScratchNet.Cli.Commands;
 
@@ -55,4 +56,13 @@ internal static class Common
     }
 
     public static string Bar(double fraction, int width = 40) => new('#', (int)Math.Round(Math.Clamp(fraction, 0, 1) * width));
+
+    /// <summary>Throws when the model's input size is not the images' pixel count.</summary>
+    public static void CheckInput(Model model, int features, string path)
+    {
+        if (model.Network.InputSize != features)
+        {
+            throw new ArgumentException($"{path}: the model takes {model.Network.InputSize} inputs but the images have {features} pixels.");
+        }
+    }
 }

@@ -21,7 +21,7 @@ internal static class EvaluateCommand
             Model loaded = ModelFile.Load(path);
             EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, Common.Engine(parsed, engine));
             var test = DataSource.LoadTest(parsed.GetValue(data));
-            CheckInput(loaded, test.Features, path);
+            Common.CheckInput(loaded, test.Features, path);
             Evaluation result = Evaluator.Evaluate(loaded.Network, test, EngineChooser.CreateInference(loaded.Network, choice));
             console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")}) · engine {choice}");
             console.WriteLine($"test accuracy {Common.Percent(result.Accuracy)} ({Correct(result):N0} of {result.Count:N0}) · loss {Common.Num(result.Loss, "0.0000")}");
@@ -33,14 +33,6 @@ internal static class EvaluateCommand
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    internal static void CheckInput(Model model, int features, string path)
-    {
-        if (model.Network.InputSize != features)
-        {
-            throw new ArgumentException($"{path}: the model takes {model.Network.InputSize} inputs but the images have {features} pixels.");
-        }
     }
 
     private static int Correct(Evaluation e)

@@ -38,7 +38,7 @@ internal static class ExplainCommand
             else
             {
                 Model loaded = ModelFile.Load(path);
-                EvaluateCommand.CheckInput(loaded, train.Features, path);
+                Common.CheckInput(loaded, train.Features, path);
                 network = loaded.Network;
                 console.WriteLine($"Model {path} ({network.Shape}).");
             }

@@ -39,7 +39,7 @@ internal static class PredictCommand
                 return PredictCsv(console, loaded, csvPath, parsed.GetValue(submission)!, kind);
             }
             var test = DataSource.LoadTest(parsed.GetValue(data));
-            EvaluateCommand.CheckInput(loaded, test.Features, path);
+            Common.CheckInput(loaded, test.Features, path);
             int n = parsed.GetValue(index);
             if (n < 0 || n >= test.Count)
             {

@@ -22,16 +22,10 @@ internal static class ReportCommand
             Model loaded = ModelFile.Load(path);
             TrainingRecord? record = parsed.GetValue(metrics) is { } metricsPath ? TrainingRecord.Load(metricsPath) : null;
             var test = DataSource.LoadTest(parsed.GetValue(data));
-            EvaluateCommand.CheckInput(loaded, test.Features, path);
-            Write(console, loaded, test, record, parsed.GetValue(output)!, path);
+            Common.CheckInput(loaded, test.Features, path);
+            ReportWriter.Write(console, loaded, test, record, parsed.GetValue(output)!, path);
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    internal static void Write(TextWriter console, Model model, ScratchNet.Data.Dataset test, TrainingRecord? record, string folder, string modelName)
-    {
-        ReportSummary summary = ReportBuilder.Build(model, test, record, folder, Path.GetFileName(modelName));
-        console.WriteLine($"report written to {Path.Combine(folder, "index.html")} ({summary.Files.Count} files; test accuracy {Common.Percent(summary.TestAccuracy)})");
     }
 }

@@ -14,8 +14,6 @@ public static unsafe class Kernels
     private const int SmallRowBlock = 16; // … when there are few rows (mini-batches), for more pieces
     private const int ColBlock = 64;      // columns of the output per piece (AtB) / per cache block (ABt)
     private const int KBlock = 128;       // examples per cache block in AtB
-    private const int KPiece = 2048;      // examples per piece in AtB (at least)
-    private const int MaxKPieces = 32;
 
     private static bool Vectorised => Simd.Has256;
 
@@ -31,7 +29,7 @@ public static unsafe class Kernels
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
         // Work item = (block of rows, block of columns), both fixed by the shapes.
         int rowBlock = M >= 4 * RowBlock ? RowBlock : SmallRowBlock;
-        int rowBlocks = Pieces(M, rowBlock), colBlocks = Pieces(N, ColBlock);
+        int rowBlocks = Pieces.Covering(M, rowBlock), colBlocks = Pieces.Covering(N, ColBlock);
         Workers.For(rowBlocks * colBlocks, item =>
         {
             int i0 = item / colBlocks * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
@@ -77,7 +75,7 @@ public static unsafe class Kernels
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
         // Work item = (block of rows, strip of 128 columns), both fixed by the shapes.
         int rowBlock = M >= 4 * RowBlock ? RowBlock : SmallRowBlock;
-        int rowBlocks = Pieces(M, rowBlock), strips = Pieces(N, 2 * ColBlock);
+        int rowBlocks = Pieces.Covering(M, rowBlock), strips = Pieces.Covering(N, 2 * ColBlock);
         Workers.For(rowBlocks * strips, item =>
         {
             int i0 = item / strips * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
@@ -103,9 +101,9 @@ public static unsafe class Kernels
     {
         int K = A.Rows, M = A.Cols, N = B.Cols;
         ReferenceKernels.Check(B.Rows == K && C.Rows == M && C.Cols == N, "MatMulAtB", A, B, C);
-        int pieces = Math.Clamp(K / KPiece, 1, MaxKPieces);
+        int pieces = Pieces.Count(K);   // pieces of examples, fixed by K alone
         int perPiece = (K + pieces - 1) / pieces;
-        int strips = Pieces(N, ColBlock);
+        int strips = Pieces.Covering(N, ColBlock);
         int size = M * N;
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
         float[] partials = pieces == 1 ? c : System.Buffers.ArrayPool<float>.Shared.Rent(pieces * size);
@@ -141,7 +139,7 @@ public static unsafe class Kernels
                 }
             });
             // C = scale · Σ_pieces partial, pieces in order; split by columns of C.
-            Workers.For(Pieces(size, 4096), chunk =>
+            Workers.For(Pieces.Covering(size, 4096), chunk =>
             {
                 int start = chunk * 4096, length = Math.Min(size, start + 4096) - start;
                 Span<float> sum = c.AsSpan(start, length);
@@ -178,7 +176,6 @@ public static unsafe class Kernels
         System.Numerics.Tensors.TensorPrimitives.Multiply(s, scale, s);
     }
 
-    private static int Pieces(int length, int block) => (length + block - 1) / block;
 
     /// <summary>Dot product of two K-vectors: 8 lanes of fused multiply-adds, then the tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

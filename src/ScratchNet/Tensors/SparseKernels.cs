@@ -15,8 +15,6 @@ public static unsafe class SparseKernels
 {
     private const int V = 8;
     private const int RowsPerPiece = 256;   // forward
-    private const int MinRowsPerPiece = 2048;
-    private const int MaxPieces = 32;
     private const int Strip = 64;           // output columns per work item in the weight gradient
     private const int Wide = 128;           // outputs per pass of the wide forward gather
 
@@ -205,7 +203,7 @@ public static unsafe class SparseKernels
         {
             throw new ArgumentException($"Sparse MatMulAtB: shapes do not fit: dZ {dZ}, X {X}, dW {dW}.");
         }
-        int pieces = Math.Clamp(m / MinRowsPerPiece, 1, MaxPieces);
+        int pieces = Pieces.Count(m);
         int perPiece = (m + pieces - 1) / pieces;
         Span<int> pieceStarts = stackalloc int[pieces + 1];
         for (int p = 0; p <= pieces; p++)

@@ -47,7 +47,7 @@ public partial class MathDocTests
     {
         string root = RepositoryRoot();
         string markdown = File.ReadAllText(Path.Combine(root, "docs", "math.md"));
-        int links = CodeLink().Matches(markdown).Count;
+        int links = CodeLink().Count(markdown);
         Assert.True(links >= 60, $"math.md has only {links} code links");
         foreach (string engine in new[] { "Engines/Layers/", "Engines/Fused/", "Engines/Packed/" })
         {

@@ -40,15 +40,7 @@ public class FusedEngineTests
 
         Assert.Equal(loss, fusedLoss, 4);
         Assert.Equal(correct, fusedCorrect);
-        for (int p = 0; p < network.Parameters.Count; p++)
-        {
-            float[] expected = network.Parameters[p].Gradient;
-            for (int i = 0; i < expected.Length; i++)
-            {
-                Assert.True(MathF.Abs(expected[i] - fusedGradients[p][i]) <= 1e-5f + (1e-3f * MathF.Abs(expected[i])),
-                    $"parameter {p} element {i}: layer path {expected[i]}, fused {fusedGradients[p][i]}");
-            }
-        }
+        TestData.AssertGradientsClose(network, fusedGradients, "fused");
     }
 
     [Fact]

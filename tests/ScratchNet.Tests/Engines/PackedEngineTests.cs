@@ -174,15 +174,7 @@ public class PackedEngineTests
 
         Assert.True(Math.Abs(expectedLoss - loss) <= 1e-5 * Math.Max(1, expectedLoss), $"loss {loss}, layer path {expectedLoss}");
         Assert.Equal(expectedCorrect, correct);
-        for (int p = 0; p < network.Parameters.Count; p++)
-        {
-            float[] expected = network.Parameters[p].Gradient;
-            for (int i = 0; i < expected.Length; i++)
-            {
-                Assert.True(MathF.Abs(expected[i] - gradients[p][i]) <= 1e-5f + (1e-3f * MathF.Abs(expected[i])),
-                    $"parameter {p} element {i}: layer path {expected[i]}, packed {gradients[p][i]}");
-            }
-        }
+        TestData.AssertGradientsClose(network, gradients, "packed");
     }
 
     [Theory]
