@@ -137,20 +137,45 @@ public static class ModelFile
         {
             header = JsonNode.Parse(bytes.Slice(8, (int)headerLength).ToArray()) as JsonObject
                 ?? throw Bad(name, "the header is not a JSON object");
+            BuildEveryObject(header);
         }
         catch (JsonException e)
         {
             throw Bad(name, $"the header is not valid JSON ({e.Message})");
         }
-
-        try
+        catch (ArgumentException e)
         {
-            return Build(header, data, name);
+            // JsonObject reports a key given twice (only here: every object is built by BuildEveryObject).
+            throw Bad(name, $"the header names a key twice ({e.Message})");
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        catch (InvalidOperationException e)
         {
-            // JsonNode's own complaints about a corrupt header: duplicate keys, wrong value kinds.
-            throw Bad(name, $"the header is inconsistent ({e.Message})");
+            // A string that is not valid text (bad UTF-8, a lone surrogate escape): BuildEveryObject decodes every one.
+            throw Bad(name, $"the header holds a string that is not valid text ({e.Message})");
+        }
+        return Build(header, data, name);
+    }
+
+    /// <summary>Builds every object and decodes every string of the tree now (JsonNode does both on first use), so that a duplicate key or invalid text is found at parsing.</summary>
+    private static void BuildEveryObject(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (KeyValuePair<string, JsonNode?> property in o)
+                {
+                    BuildEveryObject(property.Value);
+                }
+                break;
+            case JsonArray a:
+                foreach (JsonNode? item in a)
+                {
+                    BuildEveryObject(item);
+                }
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                _ = v.GetValue<string>();
+                break;
         }
     }
 
