@@ -9,6 +9,7 @@ using ScratchNet.Training;
 
 namespace ScratchNet.Tests.Engines;
 
+[Collection(ScratchNet.Tests.Training.ThreadCountTests.Name)]
 public class FusedEngineTests
 {
     [Theory]

@@ -11,6 +11,7 @@ using ScratchNet.Engines.Packed;
 
 namespace ScratchNet.Tests.Engines;
 
+[Collection(ScratchNet.Tests.Training.ThreadCountTests.Name)]
 public class PackedEngineTests
 {
     /// <summary>m random byte images of k pixels, about a fifth inked; image 0 is blank and image 1 (if any) fully inked at 255.</summary>

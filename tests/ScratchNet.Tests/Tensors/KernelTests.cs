@@ -3,6 +3,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Tests.Tensors;
 
+[Collection(ScratchNet.Tests.Training.ThreadCountTests.Name)]
 public class KernelTests
 {
     public static TheoryData<int, int, int> Shapes()

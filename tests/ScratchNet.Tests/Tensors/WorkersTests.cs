@@ -4,6 +4,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Tests.Tensors;
 
+[Collection(ScratchNet.Tests.Training.ThreadCountTests.Name)]
 public class WorkersTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using ScratchNet.Training;
 
 namespace ScratchNet.Tests.Training;
 
+[Collection(ScratchNet.Tests.Training.ThreadCountTests.Name)]
 public class TrainerTests
 {
     private static TrainingOptions Small(int threads = 2) => Presets.Get("seed") with
