@@ -79,7 +79,7 @@ public class FusedEngineTests
         TrainingResult layered = new Trainer(options with { Engine = EngineKind.Layers }).Train(TestData.MnistSets.Train, null);
         Assert.Equal("fused", fused.Record.Engine);
         Assert.Equal("layers", layered.Record.Engine);
-        Assert.Equal(layered.Record.TrainAccuracy, fused.Record.TrainAccuracy, 2);
+        Assert.True(Math.Abs(layered.Record.TrainAccuracy - fused.Record.TrainAccuracy) <= 0.001, $"fused {fused.Record.TrainAccuracy:P2}, layers {layered.Record.TrainAccuracy:P2}");
         Assert.Equal(layered.Record.History[^1].Loss, fused.Record.History[^1].Loss, 3);
     }
 

@@ -197,7 +197,7 @@ public class PreprocessingTests
         var ex = Assert.Throws<InvalidDataException>(() => ImageInput.FromBytes(bytes, what));
         Assert.Contains(expected, ex.Message);
         Assert.StartsWith(what, ex.Message);
-        Assert.True(clock.ElapsedMilliseconds < 2000, $"{what} took {clock.ElapsedMilliseconds} ms");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{what} took {clock.Elapsed.TotalSeconds:0.0} s");   // a hang guard, not a speed claim
     }
 
     [Fact]

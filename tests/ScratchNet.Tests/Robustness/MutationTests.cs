@@ -114,6 +114,50 @@ public class MutationTests
         Assert.True(allocated < 16 << 20, $"allocated {allocated:N0} bytes");
     }
 
+    /// <summary>
+    /// A well-formed file whose offsets agree with each other and with the data's length, but where one tensor
+    /// holds a few floats more or fewer than its shape: only the per-tensor span check can refuse it.
+    /// </summary>
+    private static byte[] ResizedTensor(byte[] valid, Rng rng)
+    {
+        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(valid);
+        var header = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(valid.AsSpan(8, (int)headerLength))!;
+        var tensors = header.Where(kv => kv.Key != "__metadata__").OrderBy(kv => (long)kv.Value!["data_offsets"]![0]!).ToList();
+        int victim = rng.NextInt(tensors.Count);
+        long delta = 4L * (rng.NextInt(2) == 0 ? -(1 + rng.NextInt(3)) : 1 + rng.NextInt(3));
+        byte[] data = valid[(8 + (int)headerLength)..];
+        long end = (long)tensors[victim].Value!["data_offsets"]![1]!;
+        byte[] resized = delta < 0
+            ? [.. data[..(int)(end + delta)], .. data[(int)end..]]
+            : [.. data[..(int)end], .. new byte[delta], .. data[(int)end..]];
+        for (int t = victim; t < tensors.Count; t++)
+        {
+            var offsets = tensors[t].Value!["data_offsets"]!.AsArray();
+            long start = (long)offsets[0]!, stop = (long)offsets[1]!;
+            offsets[0] = t == victim ? start : start + delta;
+            offsets[1] = stop + delta;
+        }
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        var file = new byte[8 + json.Length + resized.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(file, json.Length);
+        json.CopyTo(file, 8);
+        resized.CopyTo(file, 8 + json.Length);
+        return file;
+    }
+
+    [Fact]
+    public void A_tensor_longer_or_shorter_than_its_shape_is_refused_even_when_every_offset_agrees()
+    {
+        var network = Network.CreateDense([8, 5, 3], "relu");
+        byte[] valid = ModelFile.Serialize(network);
+        var rng = new Rng(6);
+        for (int i = 0; i < 200; i++)
+        {
+            var ex = Assert.Throws<InvalidDataException>(() => ModelFile.Deserialize(ResizedTensor(valid, rng), "resized.safetensors"));
+            Assert.Contains("but its shape needs", ex.Message);
+        }
+    }
+
     [Fact]
     public void Model_reader_survives_10000_mutations()
     {
@@ -128,6 +172,10 @@ public class MutationTests
                 "\"F32\"|\"F16\"", "\"F32\"|\"I64\"", "[0,32]|[0,16]", "[0,32]|[8,40]", "\"relu\"|\"gelu\"",
                 "\"1\"|\"2\"", "\"outputs\":5|\"outputs\":500000", "\"rate\":0.1|\"rate\":1.5", "\"inputs\":8|\"inputs\":-8",
             ];
+            if (rng.NextInt(3) == 0)
+            {
+                return ResizedTensor(valid, rng);
+            }
             string[] swap = swaps[rng.NextInt(swaps.Length)].Split('|');
             if (text.Contains(swap[0], StringComparison.Ordinal))
             {

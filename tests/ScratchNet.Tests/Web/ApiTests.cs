@@ -18,10 +18,11 @@ public sealed class ApiTests : IAsyncLifetime
 {
     private WebApplication app = null!;
     private HttpClient client = null!;
+    private Network network = null!;
 
     public async Task InitializeAsync()
     {
-        Network network = Network.CreateDense([784, 10, 10], "relu");
+        network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.He, new Rng(1));
         var model = new Model(network, new Dictionary<string, string> { ["preset"] = "seed" });
         app = WebApp.Build(model, TestData.MnistSets.Test.Take(100), "http://127.0.0.1:0", b => b.WebHost.UseTestServer());
@@ -60,6 +61,14 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(1.0, probabilities.Sum(), 4);
         Assert.Equal(probabilities.IndexOf(probabilities.Max()), (int)body["digit"]!);
         Assert.Equal(10, body["hidden"]!.AsArray().Count);
+        // The very numbers the model gives for these pixels (784 × 0.5), from the layer engine.
+        var X = new Matrix(1, 784);
+        X.Span.Fill(0.5f);
+        float[] expected = TestData.Predict(network, X).Span.ToArray();
+        for (int j = 0; j < 10; j++)
+        {
+            Assert.Equal(expected[j], probabilities[j], 6);
+        }
     }
 
     public static TheoryData<string, string> BadPixels() => new()
