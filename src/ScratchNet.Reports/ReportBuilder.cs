@@ -9,6 +9,7 @@ using System.Text.Json;
 using ScratchNet.Data;
 using ScratchNet.Layers;
 using ScratchNet.Serialization;
+using ScratchNet.Engines;
 using ScratchNet.Inference;
 using ScratchNet.Training;
 
@@ -34,11 +35,11 @@ public static class ReportBuilder
     public const int MaxUnits = 64;
 
     /// <summary>Writes the report for <paramref name="model"/> into <paramref name="folder"/>; <paramref name="record"/> (the run's history) may be null.</summary>
-    public static ReportSummary Build(Model model, Dataset test, TrainingRecord? record, string folder, string modelName)
+    public static ReportSummary Build(Model model, Dataset test, TrainingRecord? record, string folder, string modelName, EngineKind engine = EngineKind.Auto)
     {
         Directory.CreateDirectory(folder);
         Network network = model.Network;
-        Evaluation evaluation = Evaluator.Evaluate(network, test);
+        Evaluation evaluation = Evaluator.Evaluate(network, test, engine);
         var files = new List<string>();
         void Png(string name, RgbImage image)
         {

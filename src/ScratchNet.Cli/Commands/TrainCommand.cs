@@ -230,7 +230,7 @@ internal static class TrainCommand
                 {
                     throw new ArgumentException("--report needs a test set to evaluate on: give --test-data with labelled images.");
                 }
-                ReportWriter.Write(console, new Model(result.Network, Metadata(record)), test, record, reportFolder, outPath);
+                ReportWriter.Write(console, new Model(result.Network, Metadata(record)), test, record, reportFolder, outPath, options.Engine);
             }
             return ExitCodes.Ok;
         }));

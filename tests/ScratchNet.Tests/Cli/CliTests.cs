@@ -44,10 +44,17 @@ public class CliTests
     [InlineData("evaluate")]
     [InlineData("predict", "--index", "7")]
     [InlineData("explain")]
+    [InlineData("report")]
     public void Every_command_that_runs_a_network_takes_engine_and_refuses_one_that_cannot(params string[] args)
     {
         string dir = TestData.TempDir();
-        string[] model = args[0] is "train" ? ["--out", Path.Combine(dir, "e.safetensors")] : args[0] is "explain" ? [] : ["--model", DryModel.Value];
+        string[] model = args[0] switch
+        {
+            "train" => ["--out", Path.Combine(dir, "e.safetensors")],
+            "explain" => [],
+            "report" => ["--model", DryModel.Value, "--out", Path.Combine(dir, "report")],
+            _ => ["--model", DryModel.Value],
+        };
         var (code, output, err) = Run([.. args, .. model, "--engine", "layers"]);
         Assert.True(code == 0, err);
         Assert.Contains("layers (forced with --engine layers)", output);
