@@ -43,7 +43,8 @@ public static class WebApp
     public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null, EngineKind engine = EngineKind.Auto)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // No framework logging: `serve` prints the URL itself and reports a failure to start in one line.
+        builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ImageDecoder.MaxBytes);
         configure?.Invoke(builder);
@@ -55,6 +56,12 @@ public static class WebApp
 
         app.Use(async (context, next) =>
         {
+            if (!ListenAddress.IsAllowedHostHeader(context.Request.Headers.Host))
+            {
+                // A name in Host (not localhost, not an address) is how a page elsewhere reaches a local server (DNS rebinding).
+                await Error(context, StatusCodes.Status400BadRequest, $"The Host header '{context.Request.Headers.Host}' is not allowed: open the page by address (http://127.0.0.1:PORT) or as localhost.");
+                return;
+            }
             try
             {
                 await next(context);

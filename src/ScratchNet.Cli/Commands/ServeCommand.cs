@@ -14,7 +14,7 @@ internal static class ServeCommand
     {
         var model = Common.ModelOption(required: true);
         var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5000 };
-        var host = new Option<string>("--host") { Description = "Address to listen on (only this machine by default).", DefaultValueFactory = _ => "127.0.0.1" };
+        var host = new Option<string>("--host") { Description = "IP address to listen on, or localhost (only this machine by default; 0.0.0.0 for every interface, with a warning).", DefaultValueFactory = _ => "127.0.0.1" };
         var data = Common.DataOption();
         var engine = Common.EngineOption("Which engine runs the page's predictions (one image at a time: auto or layers)");
         var command = new Command("serve", "Serve a page to draw digits on and see the model's answer live, with a JSON API.") { model, port, host, data, engine };
@@ -25,14 +25,25 @@ internal static class ServeCommand
             {
                 throw new ArgumentException($"--port {p}: use 0..65535 (0 picks a free port).");
             }
+            ListenAddress address = ListenAddress.Parse(parsed.GetValue(host)!);
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
             EngineKind kind = Common.Engine(parsed, engine);
             EngineChooser.Choose(loaded.Network, Workload.OneImage, kind);   // a forced engine that cannot serve is refused before anything loads
             var test = DataSource.LoadTest(parsed.GetValue(data));
-            string url = $"http://{parsed.GetValue(host)}:{p}";
-            var app = WebApp.Build(loaded, test, url, engine: kind);
-            app.Start();
+            var app = WebApp.Build(loaded, test, address.Url(p), engine: kind);
+            if (address.Warning is { } warning)
+            {
+                parsed.InvocationConfiguration.Error.WriteLine(warning);
+            }
+            try
+            {
+                app.Start();
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+            {
+                throw new IOException($"cannot listen on {address.Url(p)}: {e.Message.TrimEnd('.')}. Pick another --port (0 picks a free one), or an address of this machine.", e);
+            }
             console.WriteLine($"Serving {path} ({loaded.Network.Shape}) on {string.Join(", ", app.Urls)} — open it in a browser; Ctrl-C stops.");
             app.WaitForShutdown();
             return ExitCodes.Ok;

@@ -63,6 +63,18 @@ public class CliTests
         Assert.Contains("--engine turbo: use one of auto, layers, fused, packed", err);
     }
 
+    [Theory]
+    [InlineData("127.0.0.l")]
+    [InlineData("example.invalid")]
+    [InlineData("")]
+    public void Serve_refuses_a_host_that_is_not_an_address_before_loading_anything(string host)
+    {
+        var (code, output, err) = Run("serve", "--model", "no-such-model.safetensors", "--host", host, "--port", "0");
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal($"error: --host '{host}': give an IP address", err.Split(" (127.0.0.1")[0].TrimEnd());
+    }
+
     [Fact]
     public void A_forced_engine_that_cannot_run_the_network_is_refused_before_any_work()
     {

@@ -71,6 +71,16 @@ public sealed class ApiTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_request_whose_Host_names_another_site_is_refused()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/model");
+        request.Headers.Host = "evil.example";
+        var (status, body) = await Send(request);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("Host header 'evil.example' is not allowed", (string)body["error"]!);
+    }
+
     public static TheoryData<string, string> BadPixels() => new()
     {
         { Pixels(783), "has 783 values" },
