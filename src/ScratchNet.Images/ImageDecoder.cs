@@ -1,7 +1,8 @@
 // Decodes PNG, JPEG and BMP files (any size up to the limits, colour or grey) to grey pixels with
 // StbImageSharp, refusing before decoding what would hang or exhaust memory: files over 20 MB,
-// images over 4096×4096, and JPEGs whose segment lengths run past the end of the data (a known
-// input that makes the decoder spin forever). Leaves out: WebP, animation (first frame only).
+// images over 4096×4096, JPEGs whose segment lengths run past the end of the data (a known input
+// that makes the decoder spin forever), and JPEGs whose scans × pixels are over a budget (the
+// decoder's time grows with both). Leaves out: WebP, animation (first frame only).
 using StbImageSharp;
 
 namespace ScratchNet.Images;
@@ -83,10 +84,24 @@ public static class ImageDecoder
         return null;
     }
 
-    /// <summary>Walks the JPEG marker segments up to the start of scan; every length must stay inside the data.</summary>
+    /// <summary>Scans a JPEG may hold: a progressive colour JPEG has about 10 (libjpeg's default script).</summary>
+    public const int MaxJpegScans = 32;
+
+    /// <summary>Scans × pixels a JPEG may cost: the decoder passes over the whole image once per scan (about 0.1 s per 4096×4096 scan).</summary>
+    public const long MaxJpegScanPixels = 200L * 1000 * 1000;
+
+    /// <summary>
+    /// Walks every JPEG marker segment to the end, before the decoder sees the file: every length must stay
+    /// inside the data, a frame header must come before the first scan and Huffman tables with it, and the
+    /// scans are counted against <see cref="MaxJpegScans"/> and <see cref="MaxJpegScanPixels"/> — the
+    /// decoder's time grows with scans × pixels, so a small file of many scans over a large frame would
+    /// otherwise hold a core for minutes.
+    /// </summary>
     private static void CheckJpegSegments(ReadOnlySpan<byte> b, string name)
     {
-        int at = 2;
+        int at = 2, scans = 0;
+        long pixels = 0;
+        bool huffman = false;
         while (true)
         {
             while (at < b.Length && b[at] == 0xFF)
@@ -95,11 +110,19 @@ public static class ImageDecoder
             }
             if (at >= b.Length)
             {
+                if (scans > 0)
+                {
+                    return; // image data without the closing marker: the decoder reads what is there
+                }
                 throw new InvalidDataException($"{name}: the JPEG data ends before its image data starts (truncated file).");
             }
             byte marker = b[at++];
             if (marker == 0xD9)
             {
+                if (scans > 0)
+                {
+                    return;
+                }
                 throw new InvalidDataException($"{name}: the JPEG ends before any image data.");
             }
             if (marker is 0x01 or (>= 0xD0 and <= 0xD7))
@@ -115,9 +138,38 @@ public static class ImageDecoder
             {
                 throw new InvalidDataException($"{name}: a JPEG segment claims {length} bytes, past the end of the file (corrupt or truncated).");
             }
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC && length >= 7)
+            {
+                // Frame header: precision, height, width.
+                pixels = (long)((b[at + 3] << 8) | b[at + 4]) * ((b[at + 5] << 8) | b[at + 6]);
+            }
+            huffman |= marker == 0xC4;
             if (marker == 0xDA)
             {
-                return; // start of scan: the rest is entropy-coded data
+                if (pixels == 0)
+                {
+                    throw new InvalidDataException($"{name}: the JPEG has image data before its frame header (corrupt).");
+                }
+                if (!huffman)
+                {
+                    throw new InvalidDataException($"{name}: the JPEG has no Huffman tables before its image data (corrupt, or not a still image).");
+                }
+                scans++;
+                if (scans > MaxJpegScans || scans * pixels > MaxJpegScanPixels)
+                {
+                    throw new InvalidDataException($"{name}: the JPEG has {scans} or more scans over {pixels:N0} pixels, over the decoding budget ({MaxJpegScans} scans, {MaxJpegScanPixels:N0} scan-pixels). Save it as PNG, or as a baseline JPEG.");
+                }
+                // Skip the entropy-coded data to the next marker: 0xFF followed by neither 0x00 (a stuffed byte) nor a restart marker.
+                at += length;
+                while (at + 1 < b.Length && !(b[at] == 0xFF && b[at + 1] != 0x00 && b[at + 1] is not (>= 0xD0 and <= 0xD7)))
+                {
+                    at++;
+                }
+                if (at + 1 >= b.Length)
+                {
+                    return; // the data runs to the end without a closing marker
+                }
+                continue;
             }
             at += length;
         }
