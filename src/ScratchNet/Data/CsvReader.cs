@@ -1,7 +1,8 @@
 // Reads digit images from CSV in the Kaggle digit-recognizer layout: a header row, then one image
 // per line — "label,pixel0,…,pixel783" (training) or "pixel0,…,pixel783" (unlabelled test).
-// Every error names the file, the line and the column, and what was expected.
-// Leaves out: quoted fields, other separators.
+// Every error names the file, the line and the column, and what was expected. Lines are read with a
+// length cap and their values counted as they are parsed, so a giant line costs no more memory than
+// the cap. Leaves out: quoted fields, other separators.
 namespace ScratchNet.Data;
 
 /// <summary>Images read from a CSV file; Labels is null for the unlabelled layout.</summary>
@@ -27,10 +28,25 @@ public static class CsvReader
         return Read(reader, path);
     }
 
+    /// <summary>Pixel columns a file may have, at most (a layer's largest input).</summary>
+    public const int MaxColumns = 65536;
+
+    /// <summary>Characters a header line may hold: "label," and "pixel65535," for every column, with room to spare.</summary>
+    public const int MaxHeaderChars = (MaxColumns + 1) * 16;
+
+    /// <summary>Characters a data line may hold per column: "255," with spaces around.</summary>
+    public const int MaxCharsPerValue = 8;
+
     public static CsvImages Read(TextReader reader, string name)
     {
-        string header = reader.ReadLine() ?? throw new InvalidDataException($"{name}: the file is empty; expected a header row \"label,pixel0,…,pixel783\".");
-        string[] columns = header.Split(',');
+        char[] buffer = new char[4096];
+        int headerLength = ReadLine(reader, ref buffer, MaxHeaderChars, name, 1)
+            ?? throw new InvalidDataException($"{name}: the file is empty; expected a header row \"label,pixel0,…,pixel783\".");
+        string[] columns = new string(buffer, 0, headerLength).Split(',');
+        if (columns.Length > MaxColumns + 1)
+        {
+            throw new InvalidDataException($"{name}, line 1: {columns.Length:N0} columns; at most {MaxColumns:N0} pixel columns are read.");
+        }
         bool labelled = columns[0].Trim().Equals("label", StringComparison.OrdinalIgnoreCase);
         int features = columns.Length - (labelled ? 1 : 0);
         for (int c = 0; c < features; c++)
@@ -50,28 +66,43 @@ public static class CsvReader
         (int rows, int cols) = side * side == features ? (side, side) : (1, features);
         var pixels = new List<byte>(features * 1024);
         var labels = labelled ? new List<byte>(1024) : null;
+        // A line longer than its values can be is refused as it is read: a giant line never becomes a string.
+        int maxLine = (columns.Length * MaxCharsPerValue) + 64;
         int line = 1, count = 0;
-        while (reader.ReadLine() is { } text)
+        var values = new int[columns.Length];
+        while (ReadLine(reader, ref buffer, maxLine, name, line + 1) is { } length)
         {
             line++;
-            if (text.Length == 0 || string.IsNullOrWhiteSpace(text))
+            ReadOnlySpan<char> text = buffer.AsSpan(0, length);
+            if (text.IsWhiteSpace())
             {
                 continue;
             }
-            string[] fields = text.Split(',');
-            if (fields.Length != columns.Length)
+            // The values, counted and parsed field by field.
+            int fields = 0;
+            foreach (Range range in text.Split(','))
             {
-                throw new InvalidDataException($"{name}, line {line}: {fields.Length} values where the header has {columns.Length} columns.");
+                if (fields == columns.Length)
+                {
+                    throw new InvalidDataException($"{name}, line {line}: more values than the header's {columns.Length} columns.");
+                }
+                bool isLabel = labelled && fields == 0;
+                values[fields] = Parse(text[range], isLabel ? 9 : 255, name, line, fields + 1, isLabel ? "label" : columns[fields].Trim());
+                fields++;
+            }
+            if (fields != columns.Length)
+            {
+                throw new InvalidDataException($"{name}, line {line}: {fields} values where the header has {columns.Length} columns.");
             }
             int first = 0;
             if (labelled)
             {
-                labels!.Add((byte)Parse(fields[0], 9, name, line, 1, "label"));
+                labels!.Add((byte)values[0]);
                 first = 1;
             }
-            for (int c = first; c < fields.Length; c++)
+            for (int c = first; c < fields; c++)
             {
-                pixels.Add((byte)Parse(fields[c], 255, name, line, c + 1, columns[c].Trim()));
+                pixels.Add((byte)values[c]);
             }
             count++;
         }
@@ -82,9 +113,36 @@ public static class CsvReader
         return new CsvImages([.. pixels], labels?.ToArray(), count, features, rows, cols);
     }
 
-    private static int Parse(string field, int max, string name, int line, int column, string what)
+    /// <summary>
+    /// Reads one line (without its end of line) into <paramref name="buffer"/>, growing it up to
+    /// <paramref name="maxChars"/>; returns its length, or null at the end of the file.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The line is longer than <paramref name="maxChars"/>.</exception>
+    private static int? ReadLine(TextReader reader, ref char[] buffer, int maxChars, string name, int line)
     {
-        ReadOnlySpan<char> text = field.AsSpan().Trim();
+        int length = 0, c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n')
+            {
+                return length > 0 && buffer[length - 1] == '\r' ? length - 1 : length;
+            }
+            if (length == maxChars)
+            {
+                throw new InvalidDataException($"{name}, line {line}: over {maxChars:N0} characters, longer than a line of this file's columns can be. Is it a CSV in the Kaggle layout, one image per line?");
+            }
+            if (length == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(maxChars, 2L * buffer.Length));
+            }
+            buffer[length++] = (char)c;
+        }
+        return length > 0 ? length : null;
+    }
+
+    private static int Parse(ReadOnlySpan<char> field, int max, string name, int line, int column, string what)
+    {
+        ReadOnlySpan<char> text = field.Trim();
         if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) || value > max)
         {
             throw new InvalidDataException($"{name}, line {line}, column {column} ({Clip(what)}): \"{Clip(text.ToString())}\" is not a whole number from 0 to {max}.");

@@ -97,4 +97,48 @@ public class CsvReaderTests
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("no label column", error.ToString());
     }
+
+    /// <summary>A text of <paramref name="count"/> copies of <paramref name="c"/> after a header, made as it is read (nothing held).</summary>
+    private sealed class EndlessLine(string header, char c, long count) : TextReader
+    {
+        private int headerAt;
+        private long left = count;
+
+        public override int Read()
+        {
+            if (headerAt < header.Length)
+            {
+                return header[headerAt++];
+            }
+            return left-- > 0 ? c : -1;
+        }
+    }
+
+    [Fact]
+    public void A_giant_line_is_refused_as_it_is_read_without_holding_it()
+    {
+        // The reported attack: a header, then one line of commas (1 GiB took 22.6 GB before its error).
+        string header = "label," + string.Join(',', Enumerable.Range(0, 784).Select(i => $"pixel{i}")) + "\n";
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidDataException>(() => CsvReader.Read(new EndlessLine(header, ',', 200_000_000), "commas.csv"));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("commas.csv, line 2: over 6,344 characters", ex.Message);
+        Assert.True(allocated < 8 << 20, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void A_header_of_more_columns_than_a_layer_can_take_is_refused()
+    {
+        string header = "label," + string.Join(',', Enumerable.Range(0, 70_000).Select(i => $"pixel{i}"));
+        var ex = Assert.Throws<InvalidDataException>(() => CsvReader.Read(new StringReader(header + "\n"), "wide.csv"));
+        Assert.Contains("70,001 columns; at most 65,536 pixel columns are read", ex.Message);
+    }
+
+    [Fact]
+    public void A_line_with_too_many_values_is_refused_at_the_first_extra_one()
+    {
+        string header = "label,pixel0,pixel1,pixel2,pixel3";
+        var ex = Assert.Throws<InvalidDataException>(() => CsvReader.Read(new StringReader(header + "\n1,2,3,4,5,6\n"), "extra.csv"));
+        Assert.Contains("extra.csv, line 2: more values than the header's 5 columns", ex.Message);
+    }
 }
