@@ -46,7 +46,7 @@ public static class WebApp
         // No framework logging: `serve` prints the URL itself and reports a failure to start in one line.
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ImageDecoder.MaxBytes);
+        builder.WebHost.ConfigureKestrel(k => ServerLimits.Apply(k.Limits, ImageDecoder.MaxBytes));
         configure?.Invoke(builder);
         var app = builder.Build();
         var network = model.Network;

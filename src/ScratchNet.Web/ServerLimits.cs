@@ -1,0 +1,61 @@
+// The limits `serve` runs under, set deliberately rather than left to the framework's defaults:
+// how many connections it holds (each costs a file descriptor), how long a connection may stay
+// silent before sending its request line and headers, and how long an idle keep-alive connection
+// is kept. The connection cap is fitted below the process's open-file limit, so that a flood of idle
+// connections meets the cap (further connections are closed at once, silent ones dropped after the
+// header timeout), never descriptor exhaustion, which stopped the server outright.
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ScratchNet.Web;
+
+public static partial class ServerLimits
+{
+    /// <summary>Connections held at once, at most (further ones are closed at once); lowered to fit the open-file limit.</summary>
+    public const int MaxConnections = 10_000;
+
+    /// <summary>Descriptors kept free for everything but connections (files, the runtime, the log).</summary>
+    private const int ReservedDescriptors = 256;
+
+    /// <summary>How long a new or kept-alive connection may take to send its request line and headers.</summary>
+    public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an idle keep-alive connection is kept.</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Sets Kestrel's limits: connections (fitted to the open-file limit), header and keep-alive timeouts, request body size.</summary>
+    public static void Apply(KestrelServerLimits limits, long maxBodyBytes)
+    {
+        long descriptors = OpenFileLimit();
+        limits.MaxConcurrentConnections = Math.Clamp(descriptors - ReservedDescriptors, 64, MaxConnections);
+        limits.MaxConcurrentUpgradedConnections = 0;
+        limits.RequestHeadersTimeout = HeadersTimeout;
+        limits.KeepAliveTimeout = KeepAliveTimeout;
+        limits.MaxRequestBodySize = maxBodyBytes;
+    }
+
+    /// <summary>This process's soft open-file limit (the .NET runtime raises it to the hard limit at start-up); 1,024 where it cannot be read.</summary>
+    public static long OpenFileLimit()
+    {
+        int resource = OperatingSystem.IsLinux() ? 7 : OperatingSystem.IsMacOS() ? 8 : -1;   // RLIMIT_NOFILE
+        try
+        {
+            return resource >= 0 && GetRLimit(resource, out RLimit limit) == 0 ? (long)Math.Min(limit.Current, int.MaxValue) : 1024;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return 1024;
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Max;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int GetRLimit(int resource, out RLimit limit);
+
+}
