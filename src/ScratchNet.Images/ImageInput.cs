@@ -8,6 +8,7 @@ public static class ImageInput
     /// <summary>The 28×28 input (bytes, ink high) for the image file at <paramref name="path"/>.</summary>
     public static byte[] Load(string path)
     {
+        ScratchNet.Serialization.InputFile.Check(path, "an image");
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: file not found.", path);

@@ -40,8 +40,38 @@ public static class WebApp
     /// The app for <paramref name="model"/>; <paramref name="test"/> serves "try a test image".
     /// <paramref name="configure"/> may adjust the builder (tests use an in-process server).
     /// </summary>
+    /// <summary>
+    /// Whether the page can serve <paramref name="model"/>: 784 inputs (a 28×28 drawing), at least two classes, and
+    /// finite outputs for a blank and a fully inked drawing (huge weights overflow to NaN). Checked before listening,
+    /// so that no request is ever answered 500 because of the model.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The model cannot be served; the message says why.</exception>
+    public static void CheckServable(Model model, string name)
+    {
+        Network network = model.Network;
+        if (network.InputSize != 784)
+        {
+            throw new InvalidDataException($"{name}: the model takes {network.InputSize} inputs; the page draws 28×28 = 784-pixel digits. Serve a model trained on MNIST-sized images.");
+        }
+        if (network.OutputSize < 2)
+        {
+            throw new InvalidDataException($"{name}: the model has {network.OutputSize} output; the page needs at least two classes.");
+        }
+        var predictor = new Predictor(network);
+        foreach (float ink in new[] { 0f, 1f })
+        {
+            var x = new float[784];
+            Array.Fill(x, ink);
+            if (predictor.Predict(x).Probabilities.Any(p => !float.IsFinite(p)))
+            {
+                throw new InvalidDataException($"{name}: the model's outputs are not finite for a {(ink == 0 ? "blank" : "fully inked")} drawing (its weights overflow); retrain it.");
+            }
+        }
+    }
+
     public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null, EngineKind engine = EngineKind.Auto)
     {
+        CheckServable(model, "the model");
         var builder = WebApplication.CreateSlimBuilder();
         // No framework logging: `serve` prints the URL itself and reports a failure to start in one line.
         builder.Logging.ClearProviders();

@@ -16,6 +16,7 @@ public static class CsvReader
     /// <exception cref="InvalidDataException">The file is not in the layout; the message names the line and column.</exception>
     public static CsvImages Read(string path)
     {
+        ScratchNet.Serialization.InputFile.Check(path, "a CSV file");
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: file not found.", path);

@@ -12,8 +12,8 @@ public sealed record IdxFile(string Path, int[] Dimensions, byte[] Data);
 
 public static class IdxReader
 {
-    /// <summary>Largest payload accepted (2 GiB − 1, the most one array holds).</summary>
-    public const long MaxPayload = int.MaxValue;
+    /// <summary>Largest payload accepted: the most bytes .NET holds in one array (2,147,483,591; not 2³¹ − 1).</summary>
+    public static readonly long MaxPayload = Array.MaxLength;
 
     /// <summary>
     /// Reads <paramref name="path"/> (gzip detected by its magic bytes) and checks that it holds
@@ -24,6 +24,7 @@ public static class IdxReader
     /// <exception cref="InvalidDataException">Anything in the file is not as expected; the message says what and how to fix it.</exception>
     public static IdxFile Read(string path, int expectedDimensions, string? expectedSha256 = null)
     {
+        ScratchNet.Serialization.InputFile.Check(path, "an IDX file");
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: file not found. Check the path, or pass --data DIR with a folder holding the four IDX files.", path);
@@ -118,7 +119,7 @@ public static class IdxReader
             payload *= dimensions[d];
             if (payload > MaxPayload)
             {
-                throw new InvalidDataException($"{path}: the header's dimensions ({string.Join(" × ", dimensions[..(d + 1)])}…) describe more than {MaxPayload:N0} bytes; the header is corrupt.");
+                throw new InvalidDataException($"{path}: the header's dimensions ({string.Join(" × ", dimensions[..(d + 1)])}…) describe more than {MaxPayload:N0} bytes, the most one array holds; the header is corrupt.");
             }
         }
         long headerBytes = 4 + header.Length;

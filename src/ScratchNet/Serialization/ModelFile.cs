@@ -107,6 +107,7 @@ public static class ModelFile
     /// <exception cref="InvalidDataException">The file is not a valid ScratchNet model; the message says why.</exception>
     public static Model Load(string path)
     {
+        InputFile.Check(path, "a model file");
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: model file not found. Train one with 'scratchnet train --out {path}'.", path);
@@ -367,6 +368,7 @@ public static class ModelFile
                 {
                     "dense" => new Dense(spec.Inputs, spec.Outputs),
                     "dropout" when spec.Inputs == spec.Outputs && spec.Rate is >= 0f and < 1f => new Dropout(spec.Inputs, spec.Rate.Value),
+                    _ when spec.Alpha is { } alpha && !float.IsFinite(alpha) => throw Bad(name, $"layer {layers.Count} has a non-finite alpha ({alpha})"),
                     _ when Activation.Names.Contains(spec.Type) && spec.Inputs == spec.Outputs => Activation.Create(spec.Type, spec.Inputs, spec.Alpha),
                     _ => throw Bad(name, $"layer {layers.Count} has unknown type '{spec.Type}' or mismatched sizes"),
                 });

@@ -83,6 +83,8 @@ public sealed class Trainer
         var total = Stopwatch.StartNew();
         var rng = new Rng(options.Seed);
         var (train, dev) = Split(trainingSet, options, rng);
+        bool fullBatch = options.BatchSize == 0 || options.BatchSize >= train.Count;
+        Limits.CheckActivations(options.Layers, fullBatch ? train.Count : options.BatchSize, fullBatch ? "full batch" : $"--batch-size {options.BatchSize}");
         Network network = options.CreateNetwork();
         network.Initialize(options.EffectiveInit, rng);
         if (InitialParameters is not null)
@@ -91,7 +93,6 @@ public sealed class Trainer
         }
         // The one road from the network to the code that runs it: the chooser's engine for the steps,
         // and one for the dev, train and test evaluations.
-        bool fullBatch = options.BatchSize == 0 || options.BatchSize >= train.Count;
         EngineChoice choice = EngineChooser.Choose(network, fullBatch ? Workload.FullBatchTraining : Workload.MiniBatchTraining, options.Engine);
         ITrainingEngine engine = EngineChooser.CreateTraining(network, choice);
         evaluation = EngineChooser.CreateInference(network, EngineChooser.Choose(network, Workload.Inference, options.Engine));

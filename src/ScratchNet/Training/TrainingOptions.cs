@@ -114,6 +114,7 @@ public sealed record TrainingOptions
         {
             throw new ArgumentException($"--layers {string.Join(',', Layers)}: give at least two sizes, each 1..{Limits.MaxUnits}, e.g. 784,10,10.");
         }
+        Limits.CheckLayers(Layers);
         if (!ScratchNet.Layers.Activation.Names.Contains(Activation))
         {
             throw new ArgumentException($"--activation {Activation}: use one of {string.Join(", ", ScratchNet.Layers.Activation.Names)}.");

@@ -73,14 +73,22 @@ public sealed class TrainingRecord
     /// <exception cref="InvalidDataException">The file is not such a record; the message says why.</exception>
     public static TrainingRecord Load(string path)
     {
+        ScratchNet.Serialization.InputFile.Check(path, "a metrics file (train --metrics-json)");
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: metrics file not found. Write one with 'scratchnet train --metrics-json {path}'.", path);
         }
         try
         {
-            return JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path), JsonOptions)
+            TrainingRecord record = JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path), JsonOptions)
                 ?? throw new InvalidDataException($"{path}: the file holds no training record.");
+            // JSON's null passes the deserialiser where the C# type says never null.
+            TrainingOptions? settings = record.Settings;
+            bool incomplete = settings is null || record.History is null || record.History.Any(p => p is null)
+                || settings.Layers is null || settings.Preset is null || settings.Activation is null || settings.Optimizer is null || settings.Schedule is null || settings.Loss is null;
+            return incomplete
+                ? throw new InvalidDataException($"{path}: the record has no settings or no history; it was not written by 'scratchnet train --metrics-json'.")
+                : record;
         }
         catch (JsonException e)
         {
