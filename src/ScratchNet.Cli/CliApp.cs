@@ -12,7 +12,7 @@ public static class ExitCodes
     public const int Usage = 1;       // the command line itself is wrong (System.CommandLine)
     public const int BadInput = 2;    // a file, folder, option value or model is unusable
     public const int Diverged = 3;    // the loss became NaN or infinite
-    public const int Cancelled = 130; // Ctrl-C
+    public const int Cancelled = 130; // Ctrl-C, SIGTERM or SIGHUP: stopped after a step, no model saved
 }
 
 public static class CliApp

@@ -2,6 +2,7 @@
 // the engine, a line every logging interval, and the test accuracy; saves the model atomically.
 // Thin: the options are one table bound to TrainingOptions; the library checks, loads and trains.
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Text.Json;
 using ScratchNet.Data;
@@ -160,12 +161,23 @@ internal static class TrainCommand
             console.WriteLine($"  engine {engine}");
 
             string checkpointPath = parsed.GetValue(checkpoint) ?? Path.ChangeExtension(outPath, null) + ".checkpoint.safetensors";
+            string? lastCheckpoint = null;
             var trainer = new Trainer(options) { InitialParameters = initial, ResumeFrom = resumed, CheckpointEvery = every };
             if (every > 0)
             {
                 trainer.OnCheckpoint = (network, state) =>
                 {
-                    Checkpoint.Save(checkpointPath, network, options, state);
+                    try
+                    {
+                        Checkpoint.Save(checkpointPath, network, options, state);
+                        lastCheckpoint = checkpointPath;
+                    }
+                    catch (IOException e)
+                    {
+                        // A checkpoint that cannot be written costs that checkpoint, not the run.
+                        parsed.InvocationConfiguration.Error.WriteLine($"warning: checkpoint not saved: {e.Message} Training goes on.");
+                        return;
+                    }
                     if (!Progress.IsInteractive(console, parsed.GetValue(plain)))
                     {
                         console.WriteLine($"checkpoint saved to {checkpointPath} ({state.Completed} {(options.BatchSize == 0 ? "iterations" : "epochs")})");
@@ -173,6 +185,7 @@ internal static class TrainCommand
                 };
             }
             bool live = Progress.IsInteractive(console, parsed.GetValue(plain));
+            TrainingResult result;
             if (!live)
             {
                 trainer.OnLog = p => console.WriteLine(Progress.Line(p, options));
@@ -188,28 +201,30 @@ internal static class TrainCommand
                     console.WriteLine();
                 };
             }
+            // Ctrl-C (SIGINT), SIGTERM and SIGHUP all stop the run after the current step, the same way.
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(CliApp.Cancellation);
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            string stoppedBy = "Ctrl-C";
+            void Stop(PosixSignalContext context)
             {
-                e.Cancel = true;
+                context.Cancel = true;
+                stoppedBy = context.Signal switch { PosixSignal.SIGTERM => "SIGTERM", PosixSignal.SIGHUP => "SIGHUP", _ => "Ctrl-C" };
                 cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            TrainingResult result;
-            try
+            }
+            using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
+            using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
+            using (PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop))
             {
-                result = live
+                TrainingResult run = live
                     ? Progress.Run(trainer, options, () => trainer.Train(sets.Train, test.Count > 0 ? test : null, cancel.Token))
                     : trainer.Train(sets.Train, test.Count > 0 ? test : null, cancel.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-            if (result.Cancelled)
-            {
-                console.WriteLine($"Stopped by Ctrl-C; nothing was saved. {(File.Exists(outPath) ? $"The previous model at {outPath} is untouched." : "")}");
-                return ExitCodes.Cancelled;
+                if (run.Cancelled)
+                {
+                    string kept = File.Exists(outPath) ? $" The previous model at {outPath} is untouched." : "";
+                    string resume = lastCheckpoint is null ? "" : $" Go on with 'scratchnet train --resume {lastCheckpoint}'.";
+                    parsed.InvocationConfiguration.Error.WriteLine($"Stopped by {stoppedBy}; no model was saved.{kept}{resume}");
+                    return ExitCodes.Cancelled;
+                }
+                result = run;
             }
             TrainingRecord record = result.Record;
             console.WriteLine($"final: train {Common.Percent(record.TrainAccuracy)} · dev {(record.DevAccuracy is { } dev ? Common.Percent(dev) : "-")}");

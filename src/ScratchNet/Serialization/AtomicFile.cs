@@ -1,17 +1,25 @@
 // Writes a file so that readers see either the old file or the complete new one, never a part:
-// a temporary file in the same folder, flushed to disk, then renamed over the target.
+// a temporary file in the same folder, flushed to disk, then renamed over the target. The temporary
+// file is removed on every failure, and temporaries that a killed process left beside the same
+// target are removed on the next write. Errors name the target, not the temporary file.
+using System.Diagnostics;
+using System.Globalization;
+
 namespace ScratchNet.Serialization;
 
 public static class AtomicFile
 {
+    /// <exception cref="IOException">The file could not be written; the message names it and says the old one is untouched.</exception>
     public static void Write(string path, ReadOnlySpan<byte> bytes)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string name = Path.GetFileName(full);
+        string temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(folder);
+            RemoveStale(folder, name);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 stream.Write(bytes);
@@ -19,12 +27,53 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            File.Delete(temp);
-            throw;
+            TryDelete(temp);
+            string reason = e.Message.Replace(temp, "its temporary file", StringComparison.Ordinal).TrimEnd('.');
+            throw new IOException($"{full}: could not be written ({reason}); {(File.Exists(full) ? "the previous file is untouched" : "nothing was written")}.", e);
         }
     }
 
     public static void WriteText(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Removes ".NAME.PID.*.tmp" files beside NAME whose process is no longer running (a kill during a write leaves them).</summary>
+    private static void RemoveStale(string folder, string name)
+    {
+        string prefix = $".{name}.";
+        foreach (string stale in Directory.EnumerateFiles(folder, $"{prefix}*.tmp"))
+        {
+            string rest = Path.GetFileName(stale)[prefix.Length..];
+            int dot = rest.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && int.TryParse(rest[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId && !IsRunning(pid))
+            {
+                TryDelete(stale);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a leftover temporary file is removed by the next write of the same target.
+        }
+    }
 }

@@ -138,10 +138,11 @@ public partial class ReportTests
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         var output = new StringWriter();
-        int code = CliApp.Run(["train", "--dry-run", "--out", model], output, new StringWriter(), cancel.Token);
+        var error = new StringWriter();
+        int code = CliApp.Run(["train", "--dry-run", "--out", model], output, error, cancel.Token);
         Assert.Equal(ExitCodes.Cancelled, code);
-        Assert.Contains("nothing was saved", output.ToString());
-        Assert.Contains("untouched", output.ToString());
+        Assert.Contains("no model was saved", error.ToString());
+        Assert.Contains("untouched", error.ToString());
         Assert.Equal(before, File.ReadAllBytes(model));
     }
 
