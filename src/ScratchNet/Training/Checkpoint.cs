@@ -78,13 +78,34 @@ public static class Checkpoint
                 ?? throw new InvalidDataException($"{path}: the checkpoint's settings are empty.");
             TrainerState state = JsonSerializer.Deserialize<TrainerState>(stateJson, Json)
                 ?? throw new InvalidDataException($"{path}: the checkpoint's state is empty.");
-            if (state.Rng.Length != 4 || state.Completed < 0)
+            // Field by field: a crafted checkpoint must not crash, hang or quietly train on the wrong images.
+            options.Validate();
+            int planned = options.BatchSize == 0 ? options.Iterations : options.Epochs;
+            string? problem =
+                state.Rng is null || state.Rng.Length != 4 ? "the random generator's state is not 4 words"
+                : state.Rng.All(w => w == 0) ? "the random generator's state is all zero (it would repeat one number forever)"
+                : state.DropoutRng is null || state.DropoutRng.Any(r => r is null || r.Length != 4 || r.All(w => w == 0)) ? "a dropout generator's state is invalid"
+                : state.Completed < 0 || state.Completed > planned ? $"it says {state.Completed} steps or epochs are done, outside 0..{planned}"
+                : state.OptimizerSteps < 0 ? "the optimiser's step count is negative"
+                : state.History is null || state.History.Any(h => h is null) ? "its history is invalid"
+                : null;
+            if (problem is not null)
             {
-                throw new InvalidDataException($"{path}: the checkpoint's state is inconsistent.");
+                throw new InvalidDataException($"{path}: the checkpoint's state is inconsistent: {problem}. Start afresh without --resume, or resume from a checkpoint written by 'scratchnet train'.");
             }
             var extras = model.State;
             if (extras.TryGetValue("state.order", out float[]? order))
             {
+                // The shuffled order must be a permutation of 0..n − 1 (checked against the training set when resuming).
+                var seen = new bool[order.Length];
+                foreach (float v in order)
+                {
+                    if (!(v >= 0 && v < order.Length && v == MathF.Floor(v)) || seen[(int)v])
+                    {
+                        throw new InvalidDataException($"{path}: the checkpoint's image order is not a permutation of 0..{order.Length - 1}. Start afresh without --resume.");
+                    }
+                    seen[(int)v] = true;
+                }
                 state.Order = order.Select(v => (int)v).ToArray();
             }
             int count = model.Network.Parameters.Count;

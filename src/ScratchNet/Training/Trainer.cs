@@ -111,6 +111,10 @@ public sealed class Trainer
         int[]? order = null;
         if (ResumeFrom is { } resume)
         {
+            if (resume.State.Order is { } saved && saved.Length != train.Count)
+            {
+                throw new ArgumentException($"The checkpoint shuffled {saved.Length:N0} training images but this data set gives {train.Count:N0}; resume with the --data the checkpoint was made with.");
+            }
             completed = Restore(resume.Network, resume.State, network, rng, optimizer, record);
             order = resume.State.Order;
         }

@@ -129,4 +129,51 @@ public class HostileInputTests
         var ex = Assert.Throws<InvalidDataException>(() => ModelFile.Deserialize(bytes, "alpha.safetensors"));
         Assert.Contains("non-finite alpha", ex.Message);
     }
+
+    /// <summary>A checkpoint of a fresh 784-10-10 mini-batch run, with <paramref name="change"/> applied to its state first.</summary>
+    private static string CraftedCheckpoint(Action<TrainerState> change, int orderLength = 100)
+    {
+        Network network = Network.CreateDense([784, 10, 10], "relu");
+        var options = Presets.Get("seed") with { BatchSize = 10, Epochs = 4 };
+        var state = new TrainerState
+        {
+            Completed = 1, Rng = [1, 2, 3, 4], Order = [.. Enumerable.Range(0, orderLength).Reverse()],
+        };
+        change(state);
+        string path = Path.Combine(TestData.TempDir(), "crafted.checkpoint.safetensors");
+        Checkpoint.Save(path, network, options, state);
+        return path;
+    }
+
+    public static TheoryData<string> CraftedStates() => ["zero rng", "completed 2^31-1", "order all zero", "order out of range", "negative steps"];
+
+    [Theory]
+    [MemberData(nameof(CraftedStates))]
+    public void A_crafted_checkpoint_is_refused_field_by_field(string craft)
+    {
+        // The report: order out of range crashed (IndexOutOfRange), completed 2³¹ − 1 never ended, a zero generator
+        // state hung, an all-zero order trained on one image without a word.
+        string path = CraftedCheckpoint(state =>
+        {
+            switch (craft)
+            {
+                case "zero rng": state.Rng = [0, 0, 0, 0]; break;
+                case "completed 2^31-1": state.Completed = int.MaxValue; break;
+                case "order all zero": state.Order = new int[100]; break;
+                case "order out of range": state.Order![5] = 1_000_000; break;
+                default: state.OptimizerSteps = -1; break;
+            }
+        });
+        var ex = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path));
+        Assert.Contains("Start afresh without --resume", ex.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_whose_order_does_not_fit_the_training_set_is_refused_on_resume()
+    {
+        var (network, options, state) = Checkpoint.Load(CraftedCheckpoint(_ => { }, orderLength: 100));
+        var trainer = new Trainer(options with { TrainLimit = 500, DevSize = 50 }) { ResumeFrom = (network, state) };
+        var ex = Assert.Throws<ArgumentException>(() => trainer.Train(TestData.MnistSets.Train, null));
+        Assert.Contains("shuffled 100 training images but this data set gives 500", ex.Message);
+    }
 }
