@@ -1,5 +1,7 @@
-// Line charts and the confusion heat map, drawn with ScottPlot and saved as PNG.
+// Line charts and the confusion heat map, drawn with ScottPlot and written as PNG atomically (a
+// temporary file, then a rename: a full disk leaves the old picture or none, never a truncated one).
 using ScottPlot;
+using ScratchNet.Serialization;
 using ScratchNet.Training;
 
 namespace ScratchNet.Reports;
@@ -37,7 +39,7 @@ public static class Charts
         plot.XLabel(XLabel(history));
         plot.YLabel(yLabel);
         plot.ShowLegend();
-        plot.SavePng(path, Width, Height);
+        AtomicFile.Write(path, plot.GetImageBytes(Width, Height, ImageFormat.Png));
     }
 
     private static void AddLine(Plot plot, string name, double[] xs, double[] ys)
@@ -82,7 +84,7 @@ public static class Charts
         plot.Title("Confusion matrix (test set)");
         plot.XLabel("predicted digit");
         plot.YLabel("true digit");
-        plot.SavePng(path, 640, 600);
+        AtomicFile.Write(path, plot.GetImageBytes(640, 600, ImageFormat.Png));
     }
 
     /// <summary>Dev accuracy of several runs on one plot (x: each run's progress from 0 to 1 when their units differ).</summary>
@@ -104,6 +106,6 @@ public static class Charts
         plot.XLabel(sameUnit ? XLabel(runs[0].Record.History) : "fraction of the run");
         plot.YLabel("dev accuracy (%)");
         plot.ShowLegend();
-        plot.SavePng(path, Width, Height);
+        AtomicFile.Write(path, plot.GetImageBytes(Width, Height, ImageFormat.Png));
     }
 }

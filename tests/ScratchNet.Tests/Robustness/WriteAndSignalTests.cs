@@ -39,6 +39,17 @@ public class WriteAndSignalTests
     }
 
     [Fact]
+    public void Report_pictures_are_written_atomically_like_every_other_file()
+    {
+        // A truncated confusion.png was left behind on a full disk: the charts now go through AtomicFile.
+        var ex = Assert.Throws<IOException>(() => ScratchNet.Reports.Charts.Confusion(new int[10, 10], "/proc/confusion.png"));
+        Assert.StartsWith("/proc/confusion.png: could not be written (", ex.Message);
+        string dir = TestData.TempDir();
+        ScratchNet.Reports.Charts.Confusion(new int[10, 10], Path.Combine(dir, "confusion.png"));
+        Assert.Equal(["confusion.png"], Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void A_checkpoint_that_cannot_be_written_is_reported_and_training_goes_on()
     {
         string model = Path.Combine(TestData.TempDir(), "m.safetensors");
