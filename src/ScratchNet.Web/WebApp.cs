@@ -69,8 +69,9 @@ public static class WebApp
         }
     }
 
-    public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null, EngineKind engine = EngineKind.Auto)
+    public static WebApplication Build(Model model, Dataset? test, string url, Action<WebApplicationBuilder>? configure = null, EngineKind engine = EngineKind.Auto, DecodeGate? decodeGate = null)
     {
+        DecodeGate decodes = decodeGate ?? DecodeGate.Default();   // lives as long as the app (one per process)
         CheckServable(model, "the model");
         var builder = WebApplication.CreateSlimBuilder();
         // No framework logging: `serve` prints the URL itself and reports a failure to start in one line.
@@ -217,7 +218,11 @@ public static class WebApp
             byte[] input;
             try
             {
-                input = ImageInput.FromBytes(bytes, name);
+                (input, bool ran) = await decodes.Run(() => (ImageInput.FromBytes(bytes, name, out long pixels), pixels), context.RequestAborted);
+                if (!ran)
+                {
+                    return Problem(StatusCodes.Status503ServiceUnavailable, "The server is busy decoding other images; try again in a few seconds.");
+                }
             }
             catch (InvalidDataException e)
             {
