@@ -113,6 +113,20 @@ internal static class TrainCommand
         {
             string presetName = parsed.GetValue(preset)!;
             TrainingOptions options = Presets.Get(presetName) with { Preset = presetName };
+            // Options that contradict each other, or that would be silently ignored, stop here.
+            if (Given(parsed, settings, "--layers") && Given(parsed, settings, "--hidden"))
+            {
+                throw new ArgumentException("--hidden and --layers both set the network's shape; give one (--layers 784,H,10 is --hidden H).");
+            }
+            if (parsed.GetValue(resume) is not null)
+            {
+                string[] recipe = [.. settings.Select(s => s.Option.Name).Where(n => n is not "--threads" and not "--engine" && Given(parsed, settings, n))];
+                if (recipe.Length > 0 || parsed.GetResult(preset) is { Implicit: false } || parsed.GetValue(initFrom) is not null)
+                {
+                    string named = recipe.Length > 0 ? recipe[0] : parsed.GetValue(initFrom) is not null ? "--init-from" : "--preset";
+                    throw new ArgumentException($"--resume goes on with the checkpoint's own recipe; {named} cannot change it. Remove {named}, or start afresh without --resume.");
+                }
+            }
             foreach (Setting setting in settings.Where(s => parsed.GetResult(s.Option) is { Implicit: false }))
             {
                 options = setting.Apply(parsed, options);
@@ -148,7 +162,28 @@ internal static class TrainCommand
             string outPath = parsed.GetValue(output) ?? Path.Combine("models", $"{options.Preset}.safetensors");
             string? metricsPath = parsed.GetValue(metrics);
 
+            string? reportFolder = parsed.GetValue(report);
+            // Every file the run will write is checked writable before any work.
+            AtomicFile.CheckWritable(outPath, "--out");
+            if (metricsPath is not null)
+            {
+                AtomicFile.CheckWritable(metricsPath, "--metrics-json");
+            }
+            if (reportFolder is not null)
+            {
+                AtomicFile.CheckWritable(Path.Combine(reportFolder, "index.html"), "--report");
+            }
+            string checkpointPath = parsed.GetValue(checkpoint) ?? Path.ChangeExtension(outPath, null) + ".checkpoint.safetensors";
+            if (every > 0)
+            {
+                AtomicFile.CheckWritable(checkpointPath, "--checkpoint");
+            }
             TrainTest sets = DataSource.Load(parsed.GetValue(data), parsed.GetValue(testData));
+            options.ValidateFor(sets.Train.Count, sets.Train.Features, sets.Train.Classes);
+            if (reportFolder is not null && sets.Test.Count == 0)
+            {
+                throw new ArgumentException("--report needs a test set to evaluate on: give --test-data with labelled images.");
+            }
             Dataset test = dry ? sets.Test.Take(TrainingOptions.DryRunTestImages) : sets.Test;
             EngineChoice engine = options.ChooseEngine();
             console.WriteLine($"ScratchNet train · seed {options.Seed} · preset {options.Preset}{(dry ? " (dry run)" : "")}");
@@ -160,24 +195,17 @@ internal static class TrainCommand
             console.WriteLine($"  data {sets.Train.Source} ({sets.Train.Count:N0} training, {test.Count:N0} test images)");
             console.WriteLine($"  engine {engine}");
 
-            string checkpointPath = parsed.GetValue(checkpoint) ?? Path.ChangeExtension(outPath, null) + ".checkpoint.safetensors";
             string? lastCheckpoint = null;
             var trainer = new Trainer(options) { InitialParameters = initial, ResumeFrom = resumed, CheckpointEvery = every };
             if (every > 0)
             {
                 trainer.OnCheckpoint = (network, state) =>
                 {
-                    try
+                    if (!SaveCheckpoint(checkpointPath, network, options, state, parsed.InvocationConfiguration.Error))
                     {
-                        Checkpoint.Save(checkpointPath, network, options, state);
-                        lastCheckpoint = checkpointPath;
-                    }
-                    catch (IOException e)
-                    {
-                        // A checkpoint that cannot be written costs that checkpoint, not the run.
-                        parsed.InvocationConfiguration.Error.WriteLine($"warning: checkpoint not saved: {e.Message} Training goes on.");
                         return;
                     }
+                    lastCheckpoint = checkpointPath;
                     if (!Progress.IsInteractive(console, parsed.GetValue(plain)))
                     {
                         console.WriteLine($"checkpoint saved to {checkpointPath} ({state.Completed} {(options.BatchSize == 0 ? "iterations" : "epochs")})");
@@ -239,17 +267,28 @@ internal static class TrainCommand
                 AtomicFile.WriteText(metricsPath, record.ToJson());
                 console.WriteLine($"metrics written to {metricsPath}");
             }
-            if (parsed.GetValue(report) is { } reportFolder)
+            if (reportFolder is not null)
             {
-                if (test.Count == 0)
-                {
-                    throw new ArgumentException("--report needs a test set to evaluate on: give --test-data with labelled images.");
-                }
                 ReportWriter.Write(console, new Model(result.Network, Metadata(record)), test, record, reportFolder, outPath, options.Engine);
             }
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Saves a checkpoint; one that cannot be written (a full disk) is reported on <paramref name="error"/> and costs that checkpoint, not the run.</summary>
+    internal static bool SaveCheckpoint(string path, ScratchNet.Layers.Network network, TrainingOptions options, TrainerState state, TextWriter error)
+    {
+        try
+        {
+            Checkpoint.Save(path, network, options, state);
+            return true;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"warning: checkpoint not saved: {e.Message} Training goes on.");
+            return false;
+        }
     }
 
     private static int[] ParseLayers(string text)

@@ -35,6 +35,35 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Checks, before any work, that <paramref name="path"/> can be written: its folder is created if need be
+    /// and a probe file is created and deleted there. The target itself is not touched.
+    /// </summary>
+    /// <exception cref="IOException">The folder cannot be written; the message names the target and the option.</exception>
+    public static void CheckWritable(string path, string option)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        string probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.probe.tmp");
+        try
+        {
+            if (Directory.Exists(full))
+            {
+                throw new IOException("it is a folder");
+            }
+            Directory.CreateDirectory(folder);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+            }
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(probe);
+            throw new IOException($"{option} {path}: cannot be written there ({e.Message.Replace(probe, "a test file", StringComparison.Ordinal).TrimEnd('.')}); nothing was trained. Choose a folder you can write to.", e);
+        }
+    }
+
     public static void WriteText(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>Removes ".NAME.PID.*.tmp" files beside NAME whose process is no longer running (a kill during a write leaves them).</summary>

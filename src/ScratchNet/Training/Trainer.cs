@@ -70,20 +70,13 @@ public sealed class Trainer
     /// <summary>Trains on <paramref name="trainingSet"/> (the dev set is held out of it) and evaluates on <paramref name="testSet"/> if given.</summary>
     public TrainingResult Train(Dataset trainingSet, Dataset? testSet, CancellationToken cancel = default)
     {
-        if (trainingSet.Features != options.Layers[0])
-        {
-            throw new ArgumentException($"The data has {trainingSet.Features} pixels per image but the network's input layer has {options.Layers[0]}; make the first of --layers {trainingSet.Features}.");
-        }
-        if (trainingSet.Count < 2)
-        {
-            throw new ArgumentException($"The training set has {trainingSet.Count} images; at least 2 are needed.");
-        }
+        options.ValidateFor(trainingSet.Count, trainingSet.Features, trainingSet.Classes);
         using Workers.ThreadScope threads = Workers.Use(options.Threads);
         firstLoss = double.NaN;
         var total = Stopwatch.StartNew();
         var rng = new Rng(options.Seed);
         var (train, dev) = Split(trainingSet, options, rng);
-        bool fullBatch = options.BatchSize == 0 || options.BatchSize >= train.Count;
+        bool fullBatch = options.BatchSize == 0;
         Limits.CheckActivations(options.Layers, fullBatch ? train.Count : options.BatchSize, fullBatch ? "full batch" : $"--batch-size {options.BatchSize}");
         Network network = options.CreateNetwork();
         network.Initialize(options.EffectiveInit, rng);

@@ -91,6 +91,39 @@ public sealed record TrainingOptions
     /// <summary>The network these settings describe, before initialisation.</summary>
     public Network CreateNetwork() => Network.CreateDense(Layers, Activation, dropout: Dropout, loss: Loss);
 
+    /// <summary>
+    /// Checks the settings against the data before any work: the input layer against the pixels, the
+    /// output layer against the labels, the dev split and the batch size against the number of images.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting does not fit the data; the message names it and the fix.</exception>
+    public void ValidateFor(int images, int features, int classes)
+    {
+        Validate();
+        if (Layers[0] != features)
+        {
+            throw new ArgumentException($"The data has {features} pixels per image but the network's input layer has {Layers[0]}; make the first of --layers {features}.");
+        }
+        // Digits: labels 0-9 need 10 outputs even when a small set lacks some of them.
+        int outputs = Layers[^1], needed = classes <= 10 && outputs == 10 ? 10 : classes;
+        if (outputs != needed)
+        {
+            throw new ArgumentException($"The labels run 0–{classes - 1} ({classes} classes) but the output layer has {outputs} units; make the last of --layers {Math.Max(classes, 2)}.");
+        }
+        if (images < 2)
+        {
+            throw new ArgumentException($"The training set has {images} images; at least 2 are needed.");
+        }
+        if (DevSize > images / 2)
+        {
+            throw new ArgumentException($"--dev-size {DevSize}: holds out more than half of the {images:N0} training images; use at most {images / 2:N0}.");
+        }
+        int train = TrainLimit > 0 ? Math.Min(images - DevSize, TrainLimit) : images - DevSize;
+        if (BatchSize > train)
+        {
+            throw new ArgumentException($"--batch-size {BatchSize}: more than the {train:N0} images left to train on; use 0 for full batch, or at most {train:N0}.");
+        }
+    }
+
     /// <summary>The engine that will run this run's steps, and why (throws when a forced one cannot).</summary>
     public EngineChoice ChooseEngine() => EngineChooser.Choose(CreateNetwork(), Workload, Engine);
 
@@ -123,17 +156,17 @@ public sealed record TrainingOptions
         {
             throw new ArgumentException($"--alpha {Alpha}: the learning rate must be a number in (0, 1000], e.g. 0.1.");
         }
-        if (Iterations < 0)
+        if (Iterations < 0 || (BatchSize == 0 && Iterations == 0))
         {
-            throw new ArgumentException($"--iterations {Iterations}: must be 0 or more.");
+            throw new ArgumentException($"--iterations {Iterations}: full-batch training needs at least 1 iteration.");
         }
         if (BatchSize < 0)
         {
             throw new ArgumentException($"--batch-size {BatchSize}: must be 0 (full batch) or more.");
         }
-        if (Epochs < 0)
+        if (Epochs < 0 || (BatchSize > 0 && Epochs == 0))
         {
-            throw new ArgumentException($"--epochs {Epochs}: must be 0 or more.");
+            throw new ArgumentException($"--epochs {Epochs}: training with mini-batches needs at least 1 epoch.");
         }
         if (DevSize < 0)
         {

@@ -64,6 +64,25 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("--epochs 0 --batch-size 64", "--epochs 0: training with mini-batches needs at least 1 epoch.")]
+    [InlineData("--iterations 0", "--iterations 0: full-batch training needs at least 1 iteration.")]
+    [InlineData("--dev-size 60000", "--dev-size 60000: holds out more than half of the 60,000 training images; use at most 30,000.")]
+    [InlineData("--batch-size 100000", "--batch-size 100000: more than the 59,000 images left to train on; use 0 for full batch, or at most 59,000.")]
+    [InlineData("--layers 784,10,12", "The labels run 0–9 (10 classes) but the output layer has 12 units; make the last of --layers 10.")]
+    [InlineData("--layers 784,32,10 --hidden 64", "--hidden and --layers both set the network's shape; give one (--layers 784,H,10 is --hidden H).")]
+    [InlineData("--resume ck.safetensors --epochs 4", "--resume goes on with the checkpoint's own recipe; --epochs cannot change it. Remove --epochs, or start afresh without --resume.")]
+    public void Options_that_cannot_work_together_or_with_the_data_stop_before_training(string options, string message)
+    {
+        string model = Path.Combine(TestData.TempDir(), "never.safetensors");
+        var (code, output, err) = Run(["train", .. options.Split(' '), "--out", model]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {message}", err.Trim());
+        Assert.DoesNotContain("iter ", output);
+        Assert.DoesNotContain("epoch ", output);
+        Assert.False(File.Exists(model));
+    }
+
+    [Theory]
     [InlineData("127.0.0.l")]
     [InlineData("example.invalid")]
     [InlineData("")]

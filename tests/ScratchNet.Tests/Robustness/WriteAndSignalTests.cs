@@ -50,16 +50,36 @@ public class WriteAndSignalTests
     }
 
     [Fact]
-    public void A_checkpoint_that_cannot_be_written_is_reported_and_training_goes_on()
+    public void A_checkpoint_that_cannot_be_written_mid_run_is_reported_and_training_goes_on()
     {
-        string model = Path.Combine(TestData.TempDir(), "m.safetensors");
-        var output = new StringWriter();
+        // Up front, train refuses a --checkpoint it cannot write; a write that fails later (a full disk) is a warning.
+        var network = ScratchNet.Layers.Network.CreateDense([784, 10, 10], "relu");
         var error = new StringWriter();
-        int code = CliApp.Run(["train", "--dry-run", "--checkpoint-every", "5", "--checkpoint", "/proc/ck.safetensors", "--out", model], output, error);
-        Assert.Equal(0, code);
+        bool saved = ScratchNet.Cli.Commands.TrainCommand.SaveCheckpoint("/proc/ck.safetensors", network, ScratchNet.Training.Presets.Get("seed"), new ScratchNet.Training.TrainerState { Rng = [1, 2, 3, 4] }, error);
+        Assert.False(saved);
         Assert.Contains("warning: checkpoint not saved: /proc/ck.safetensors: could not be written", error.ToString());
         Assert.Contains("Training goes on.", error.ToString());
-        Assert.True(File.Exists(model));
+    }
+
+    [Fact]
+    public void Every_file_a_run_will_write_is_checked_before_training()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        foreach (string[] args in new[]
+        {
+            new[] { "--out", "/proc/m.safetensors" },
+            new[] { "--out", Path.Combine(TestData.TempDir(), "m.safetensors"), "--metrics-json", "/proc/run.json" },
+            new[] { "--out", Path.Combine(TestData.TempDir(), "m.safetensors"), "--checkpoint-every", "5", "--checkpoint", "/proc/ck.safetensors" },
+        })
+        {
+            int code = CliApp.Run(["train", "--dry-run", .. args], output, error);
+            Assert.Equal(2, code);
+            Assert.DoesNotContain("iter     0", output.ToString());
+        }
+        Assert.Contains("--out /proc/m.safetensors: cannot be written there", error.ToString());
+        Assert.Contains("--metrics-json /proc/run.json: cannot be written there", error.ToString());
+        Assert.Contains("--checkpoint /proc/ck.safetensors: cannot be written there", error.ToString());
     }
 
     [Theory]
