@@ -37,8 +37,40 @@ public static class CliApp
             ServeCommand.Create(),
             DataCommand.Create(),
         };
+        root.SetAction(_ =>
+        {
+            // `scratchnet` alone: what it can do, and how to start.
+            output.WriteLine("ScratchNet: neural networks from scratch that recognise handwritten digits (MNIST).");
+            output.WriteLine();
+            foreach (Command command in root.Subcommands)
+            {
+                output.WriteLine($"  {command.Name,-10} {command.Description}");
+            }
+            output.WriteLine();
+            output.WriteLine("Start with 'scratchnet train' (the notes' seed network on the shipped MNIST); 'scratchnet COMMAND --help' lists a command's options.");
+            return ExitCodes.Ok;
+        });
         ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line saying what was wrong, then where the options are — not the whole help.
+            string command = string.Join(' ', parsed.CommandResult.Command == root ? ["scratchnet"] : ["scratchnet", parsed.CommandResult.Command.Name]);
+            error.WriteLine($"error: {Plain(parsed.Errors[0].Message)} See '{command} --help'.");
+            return ExitCodes.Usage;
+        }
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>A parser message in a user's words: .NET type names become what they mean.</summary>
+    private static string Plain(string message)
+    {
+        foreach (var (type, words) in new[] { ("System.Single", "a number"), ("System.Double", "a number"), ("System.Int32", "a whole number"), ("System.UInt64", "a whole number 0 or more"), ("System.Nullable`1[System.UInt64]", "a whole number 0 or more"), ("System.String", "text"), ("System.Boolean", "true or false") })
+        {
+            message = message.Replace($"'{type}'", words, StringComparison.Ordinal).Replace(type, words, StringComparison.Ordinal);
+        }
+        message = message.Replace("as expected type ", "as ", StringComparison.Ordinal).Replace(":\n\t", ": ", StringComparison.Ordinal).Replace("\n\t", ", ", StringComparison.Ordinal);
+        message = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd();
+        return message.EndsWith('.') ? message : message + ".";
     }
 
     /// <summary>Runs a command body, turning the library's user-facing exceptions into messages and exit codes.</summary>

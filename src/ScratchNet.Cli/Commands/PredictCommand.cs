@@ -30,6 +30,20 @@ internal static class PredictCommand
             EngineKind kind = Common.Engine(parsed, engine);
             EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, kind);   // a forced engine that cannot run the model is refused before any work
             string[] files = parsed.GetValue(images) ?? [];
+            // One source of images at a time: options that would be ignored are an error.
+            bool indexGiven = parsed.GetResult(index) is { Implicit: false }, csvGiven = parsed.GetValue(csv) is not null;
+            if (files.Length > 0 && (indexGiven || csvGiven))
+            {
+                throw new ArgumentException($"{(indexGiven ? "--index" : "--csv")} and image files both say which images to predict; give one.");
+            }
+            if (indexGiven && csvGiven)
+            {
+                throw new ArgumentException("--index and --csv both say which images to predict; give one.");
+            }
+            if (parsed.GetValue(show) && files.Length == 0)
+            {
+                throw new ArgumentException("--show draws the 28×28 inputs of image files; give image files (the --index image is always drawn).");
+            }
             if (files.Length > 0)
             {
                 return PredictFiles(console, loaded, files, parsed.GetValue(show), kind);

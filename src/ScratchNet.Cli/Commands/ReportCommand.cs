@@ -21,6 +21,10 @@ internal static class ReportCommand
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             string path = parsed.GetValue(model)!;
+            if (File.Exists(parsed.GetValue(output)))
+            {
+                throw new ArgumentException($"--out {parsed.GetValue(output)}: is a file; the report is a folder (index.html, pictures, metrics.csv). Give a folder.");
+            }
             Model loaded = ModelFile.Load(path);
             EngineKind kind = Common.Engine(parsed, engine);
             EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, kind);   // a forced engine that cannot run the model is refused before any work

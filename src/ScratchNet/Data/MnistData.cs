@@ -51,6 +51,10 @@ public static class MnistData
     /// <summary>Loads the four files of <paramref name="directory"/> (each raw, or gzip with .gz).</summary>
     public static TrainTest Load(string directory, bool verifyPinned)
     {
+        if (File.Exists(directory))
+        {
+            throw new InvalidDataException($"{directory}: is a file; --data takes a folder of IDX files (train-images-idx3-ubyte[.gz], …) or a .csv file in the Kaggle layout.");
+        }
         if (!Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"{directory}: folder not found. Pass --data DIR with a folder holding {TrainImages}, {TrainLabels}, {TestImages} and {TestLabels} (raw or .gz).");

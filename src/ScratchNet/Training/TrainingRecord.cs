@@ -92,7 +92,8 @@ public sealed class TrainingRecord
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not a training record written by --metrics-json ({e.Message}).", e);
+            string where = e.LineNumber is { } line ? $" (its JSON does not fit at line {line + 1})" : "";
+            throw new InvalidDataException($"{path}: not a training record written by 'scratchnet train --metrics-json'{where}.", e);
         }
     }
 }

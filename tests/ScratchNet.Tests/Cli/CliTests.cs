@@ -63,6 +63,71 @@ public class CliTests
         Assert.Contains("--engine turbo: use one of auto, layers, fused, packed", err);
     }
 
+    [Fact]
+    public void Scratchnet_alone_shows_what_it_can_do_and_exits_0()
+    {
+        var (code, output, err) = Run();
+        Assert.Equal(0, code);
+        Assert.Equal("", err);
+        foreach (string command in new[] { "train", "evaluate", "predict", "explain", "bench", "report", "compare", "serve", "data" })
+        {
+            Assert.Contains($"  {command} ", output);
+        }
+        Assert.Contains("Start with 'scratchnet train'", output);
+    }
+
+    [Theory]
+    [InlineData("train --epoch 3", "error: Unrecognized command or argument '--epoch'. See 'scratchnet train --help'.")]
+    [InlineData("train --lr --dry-run", "error: Cannot parse argument '--dry-run' for option '--alpha' as a number. See 'scratchnet train --help'.")]
+    [InlineData("train --activation softplus", "error: Argument 'softplus' not recognized. Must be one of: 'relu', 'tanh', 'sigmoid', 'leaky_relu'. See 'scratchnet train --help'.")]
+    [InlineData("predit", "error: Unrecognized command or argument 'predit'. See 'scratchnet --help'.")]
+    public void A_command_line_error_is_one_line_with_where_to_look(string args, string expected)
+    {
+        var (code, output, err) = Run(args.Split(' '));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected, err.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("predict --index 3 a.png", "--index and image files both say which images to predict; give one.")]
+    [InlineData("predict --csv t.csv a.png", "--csv and image files both say which images to predict; give one.")]
+    [InlineData("predict --index 3 --csv t.csv", "--index and --csv both say which images to predict; give one.")]
+    [InlineData("predict --show", "--show draws the 28×28 inputs of image files")]
+    public void Predict_refuses_options_it_would_ignore(string args, string expected)
+    {
+        var (code, _, err) = Run([.. args.Split(' '), "--model", DryModel.Value]);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: {expected}", err);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_model_is_named_by_what_it_seems_to_be()
+    {
+        string dir = TestData.TempDir();
+        string json = Path.Combine(dir, "seed.json"), text = Path.Combine(dir, "notes.txt");
+        File.WriteAllText(json, "{\"settings\": {}}");
+        File.WriteAllText(text, "hello, this is not a model");
+        Assert.Contains("it seems to be JSON (a --metrics-json run record?)", Run("evaluate", "--model", json).Err);
+        Assert.Contains("it seems to be a text file", Run("evaluate", "--model", text).Err);
+        string? shipped = ScratchNet.Data.MnistData.FindShippedDirectory();
+        if (shipped is not null)
+        {
+            Assert.Contains("it seems to be gzip-compressed data", Run("evaluate", "--model", Path.Combine(shipped, "t10k-labels-idx1-ubyte.gz")).Err);
+        }
+        Assert.DoesNotContain("--out", Run("evaluate", "--model", json).Err);   // never suggests writing over the file given
+    }
+
+    [Fact]
+    public void A_file_where_a_folder_belongs_is_named_as_such()
+    {
+        string file = Path.Combine(TestData.TempDir(), "README.md");
+        File.WriteAllText(file, "text");
+        Assert.Contains("is a file; --data takes a folder of IDX files", Run("train", "--dry-run", "--data", file).Err);
+        Assert.Contains("is a file; the report is a folder", Run("report", "--model", DryModel.Value, "--out", file).Err);
+        Assert.Contains("is a folder", Run("predict", "--model", DryModel.Value, Path.GetDirectoryName(file)!).Out + Run("predict", "--model", DryModel.Value, Path.GetDirectoryName(file)!).Err);
+    }
+
     [Theory]
     [InlineData("--epochs 0 --batch-size 64", "--epochs 0: training with mini-batches needs at least 1 epoch.")]
     [InlineData("--iterations 0", "--iterations 0: full-batch training needs at least 1 iteration.")]
