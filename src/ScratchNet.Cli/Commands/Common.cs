@@ -34,6 +34,10 @@ internal static class Common
 
     public static string Percent(double fraction) => (100 * fraction).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
+    /// <summary>A probability as a percentage that never rounds to a false 100.00 % or 0.00 %.</summary>
+    public static string Probability(double p) =>
+        p >= 0.99995 && p < 1 ? ">99.99%" : p > 0 && p < 0.00005 ? "<0.01%" : Percent(p);
+
     public static string Num(double value, string format = "0.####") => value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>A 28×28 (or any size) image drawn as text, two characters per pixel.</summary>

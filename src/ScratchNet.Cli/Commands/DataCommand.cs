@@ -22,6 +22,12 @@ internal static class DataCommand
             {
                 throw new ArgumentException($"--stall-timeout {seconds}: use 1..3600 seconds.");
             }
+            if (parsed.GetValue(name) == "mnist" && ScratchNet.Data.MnistData.FindShippedDirectory() is { } shipped)
+            {
+                // MNIST ships with ScratchNet: nothing to download.
+                console.WriteLine($"MNIST ships with ScratchNet in {shipped} (checksums verified on every load); nothing to fetch. Train on it with 'scratchnet train'.");
+                return ExitCodes.Ok;
+            }
             DatasetSource source = KnownDatasets.Get(parsed.GetValue(name)!);
             string root = parsed.GetValue(dataDir) ?? KnownDatasets.DefaultCacheFolder();
             using HttpClient client = DatasetFetcher.CreateClient();

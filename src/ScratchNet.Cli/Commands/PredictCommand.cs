@@ -137,7 +137,7 @@ internal static class PredictCommand
             var prediction = new Prediction(ArgMax.Of(A.Row(r)), A.Row(r).ToArray(), []);
             r++;
             var top = prediction.Top(3);
-            console.WriteLine($"{file}: {top[0].Digit} ({Common.Percent(top[0].Probability)})  then {top[1].Digit} ({Common.Percent(top[1].Probability)}), {top[2].Digit} ({Common.Percent(top[2].Probability)})");
+            console.WriteLine($"{file}: {top[0].Digit} ({Common.Probability(top[0].Probability)})  then {top[1].Digit} ({Common.Probability(top[1].Probability)}), {top[2].Digit} ({Common.Probability(top[2].Probability)})");
             if (show)
             {
                 foreach (string line in Common.DrawImage(input, DigitPreprocessor.Size, DigitPreprocessor.Size))

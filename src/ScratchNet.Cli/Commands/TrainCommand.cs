@@ -192,7 +192,8 @@ internal static class TrainCommand
             console.WriteLine(options.BatchSize == 0
                 ? $"  full batch · {options.Iterations} iterations · dev {options.DevSize:N0} images held out · threads {options.Threads}"
                 : $"  batch {options.BatchSize} · {options.Epochs} epochs · dev {options.DevSize:N0} images held out · threads {options.Threads}");
-            console.WriteLine($"  data {sets.Train.Source} ({sets.Train.Count:N0} training, {test.Count:N0} test images)");
+            int training = options.TrainLimit > 0 ? Math.Min(sets.Train.Count - options.DevSize, options.TrainLimit) : sets.Train.Count - options.DevSize;
+            console.WriteLine($"  data {sets.Train.Source} ({training:N0} images to train on, {options.DevSize:N0} held out, {test.Count:N0} test images)");
             console.WriteLine($"  engine {engine}");
 
             string? lastCheckpoint = null;

@@ -64,6 +64,33 @@ public class CliTests
     }
 
     [Fact]
+    public void The_dry_run_header_counts_the_images_it_uses()
+    {
+        var (code, output, err) = Run("train", "--dry-run", "--out", Path.Combine(TestData.TempDir(), "m.safetensors"));
+        Assert.True(code == 0, err);
+        Assert.Contains("(2,000 images to train on, 500 held out, 1,000 test images)", output);
+    }
+
+    [Fact]
+    public void Data_fetch_mnist_says_it_ships_instead_of_downloading()
+    {
+        var (code, output, _) = Run("data", "fetch", "mnist");
+        Assert.Equal(0, code);
+        Assert.Contains("MNIST ships with ScratchNet in", output);
+    }
+
+    [Theory]
+    [InlineData(1.0, "100.00%")]
+    [InlineData(0.99999, ">99.99%")]
+    [InlineData(0.000001, "<0.01%")]
+    [InlineData(0.0, "0.00%")]
+    [InlineData(0.5, "50.00%")]
+    public void Probabilities_never_round_to_a_false_100_or_0_percent(double p, string shown)
+    {
+        Assert.Equal(shown, ScratchNet.Cli.Commands.Common.Probability(p));
+    }
+
+    [Fact]
     public void Scratchnet_alone_shows_what_it_can_do_and_exits_0()
     {
         var (code, output, err) = Run();
@@ -282,7 +309,7 @@ public class CliTests
         File.WriteAllBytes(Path.Combine(dir, MnistData.TestLabels), Data.IdxReaderTests.Labels(10));
         var (code, output, err) = Run("train", "--data", dir, "--iterations", "5", "--dev-size", "10", "--out", Path.Combine(dir, "m.safetensors"));
         Assert.True(code == 0, err);
-        Assert.Contains("60 training, 10 test images", output);
+        Assert.Contains("(50 images to train on, 10 held out, 10 test images)", output);
     }
 
     [Theory]

@@ -80,7 +80,7 @@ public class CsvReaderTests
         int code = CliApp.Run(["train", "--data", train, "--test-data", test, "--iterations", "150", "--dev-size", "200", "--out", model], output, error);
         Assert.True(code == 0, error.ToString());
         string text = output.ToString();
-        Assert.Contains("(4,000 training, 1,000 test images)", text);
+        Assert.Contains("(3,800 images to train on, 200 held out, 1,000 test images)", text);
         var accuracy = System.Text.RegularExpressions.Regex.Match(text, @"test accuracy ([0-9.]+)% on 1,000 test images");
         Assert.True(accuracy.Success, text);
         Assert.True(double.Parse(accuracy.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 60, text);
