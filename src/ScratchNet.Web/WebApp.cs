@@ -107,11 +107,13 @@ public static class WebApp
             }
         });
 
-        app.MapGet("/", () => Asset("index.html", "text/html; charset=utf-8"));
-        app.MapGet("/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
-        app.MapGet("/style.css", () => Asset("style.css", "text/css; charset=utf-8"));
+        // GET and HEAD wherever GET works; another method on a known path is 405 with Allow (below).
+        string[] read = ["GET", "HEAD"];
+        app.MapMethods("/", read, () => Asset("index.html", "text/html; charset=utf-8"));
+        app.MapMethods("/app.js", read, () => Asset("app.js", "text/javascript; charset=utf-8"));
+        app.MapMethods("/style.css", read, () => Asset("style.css", "text/css; charset=utf-8"));
 
-        app.MapGet("/api/model", () =>
+        app.MapMethods("/api/model", read, () =>
         {
             Dense? first = network.DenseLayers.FirstOrDefault();
             float[][]? weights = first is { Outputs: <= MaxPictureUnits } && first.Inputs == 784
@@ -122,14 +124,14 @@ public static class WebApp
                 shape = network.Shape,
                 layers = network.Describe(),
                 preset = model.Metadata.GetValueOrDefault("preset", ""),
-                testAccuracy = model.Metadata.GetValueOrDefault("test_accuracy", ""),
+                testAccuracy = double.TryParse(model.Metadata.GetValueOrDefault("test_accuracy", ""), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double accuracy) ? accuracy : (double?)null,
                 hiddenUnits = first?.Outputs ?? 0,
                 hiddenWeights = weights,
                 hasTestImages = test is not null,
             }, Json);
         });
 
-        app.MapGet("/api/test-image", () =>
+        app.MapMethods("/api/test-image", read, () =>
         {
             if (test is null || test.Count == 0)
             {
@@ -165,6 +167,11 @@ public static class WebApp
             {
                 return Problem(StatusCodes.Status400BadRequest, e.Message);
             }
+            if (x.Max() - x.Min() < 1e-6f)
+            {
+                // The same rule as for an uploaded image: one flat value is no digit.
+                return Problem(StatusCodes.Status400BadRequest, "The drawing is blank: no ink found (every pixel has the same value). Draw one digit.");
+            }
             Prediction prediction;
             lock (gate)
             {
@@ -177,6 +184,10 @@ public static class WebApp
         {
             byte[]? bytes;
             string name = "upload";
+            if (context.Request.ContentLength > ImageDecoder.MaxBytes + (64 * 1024))
+            {
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"The image is over {ImageDecoder.MaxBytes / (1024 * 1024)} MB.");
+            }
             if (context.Request.HasFormContentType)
             {
                 IFormCollection form;
@@ -204,8 +215,8 @@ public static class WebApp
             }
             else
             {
-                string type = context.Request.ContentType ?? "";
-                if (!type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+                string type = (context.Request.ContentType ?? "").Split(';')[0].Trim();
+                if (!DecodedTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
                 {
                     return Problem(StatusCodes.Status415UnsupportedMediaType, "Send an image (Content-Type image/png, image/jpeg or image/bmp), or a multipart form with one file.");
                 }
@@ -238,9 +249,28 @@ public static class WebApp
             return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden, input = x }, Json);
         });
 
-        app.MapFallback((HttpContext context) => Problem(StatusCodes.Status404NotFound, $"No such page or API: {context.Request.Method} {context.Request.Path}."));
+        app.MapFallback((HttpContext context) =>
+        {
+            if (Allowed.TryGetValue(context.Request.Path.Value ?? "", out string? allow))
+            {
+                context.Response.Headers.Allow = allow;
+                return Problem(StatusCodes.Status405MethodNotAllowed, $"{context.Request.Method} is not allowed on {context.Request.Path}; use {allow}.");
+            }
+            return Problem(StatusCodes.Status404NotFound, $"No such page or API: {context.Request.Method} {context.Request.Path}.");
+        });
         return app;
     }
+
+    /// <summary>The methods each path answers, for 405's Allow header.</summary>
+    private static readonly Dictionary<string, string> Allowed = new()
+    {
+        ["/"] = "GET, HEAD", ["/app.js"] = "GET, HEAD", ["/style.css"] = "GET, HEAD",
+        ["/api/model"] = "GET, HEAD", ["/api/test-image"] = "GET, HEAD",
+        ["/api/predict"] = "POST", ["/api/predict-image"] = "POST",
+    };
+
+    /// <summary>The content types /api/predict-image decodes (the bytes are checked to be that format too).</summary>
+    public static readonly string[] DecodedTypes = ["image/png", "image/jpeg", "image/jpg", "image/bmp", "image/x-bmp", "image/x-ms-bmp"];
 
     private static bool IsJson(string? contentType) =>
         contentType is not null && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);

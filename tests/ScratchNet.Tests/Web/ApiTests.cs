@@ -40,6 +40,11 @@ public sealed class ApiTests : IAsyncLifetime
 
     private static string Pixels(int count, string value = "0.5") => "{\"pixels\": [" + string.Join(",", Enumerable.Repeat(value, count)) + "]}";
 
+    /// <summary>784 pixels: a vertical bar of ink (1) on an empty page (0).</summary>
+    private static float[] Bar() => [.. Enumerable.Range(0, 784).Select(i => i % 28 is >= 12 and < 16 && i / 28 is >= 4 and < 24 ? 1f : 0f)];
+
+    private static string PixelsJson(float[] pixels) => "{\"pixels\": [" + string.Join(",", pixels.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]}";
+
     private async Task<(HttpStatusCode Status, JsonObject Body)> Send(HttpRequestMessage request)
     {
         HttpResponseMessage response = await client.SendAsync(request);
@@ -54,21 +59,72 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Predict_answers_probabilities_digit_and_hidden_activations()
     {
-        var (status, body) = await Post("/api/predict", Json(Pixels(784)));
+        var (status, body) = await Post("/api/predict", Json(PixelsJson(Bar())));
         Assert.Equal(HttpStatusCode.OK, status);
         var probabilities = body["probabilities"]!.AsArray().Select(p => (double)p!).ToList();
         Assert.Equal(10, probabilities.Count);
         Assert.Equal(1.0, probabilities.Sum(), 4);
         Assert.Equal(probabilities.IndexOf(probabilities.Max()), (int)body["digit"]!);
         Assert.Equal(10, body["hidden"]!.AsArray().Count);
-        // The very numbers the model gives for these pixels (784 × 0.5), from the layer engine.
-        var X = new Matrix(1, 784);
-        X.Span.Fill(0.5f);
+        // The very numbers the model gives for these pixels, from the layer engine.
+        var X = new Matrix(1, 784, Bar());
         float[] expected = TestData.Predict(network, X).Span.ToArray();
         for (int j = 0; j < 10; j++)
         {
             Assert.Equal(expected[j], probabilities[j], 6);
         }
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0.5")]
+    public async Task A_blank_drawing_is_refused_like_a_blank_image(string value)
+    {
+        var (status, body) = await Post("/api/predict", Json(Pixels(784, value)));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("no ink found", (string)body["error"]!);
+    }
+
+    [Theory]
+    [InlineData("image/gif")]
+    [InlineData("image/webp")]
+    [InlineData("image/svg+xml")]
+    [InlineData("application/octet-stream")]
+    public async Task Content_types_it_does_not_decode_get_415(string type)
+    {
+        var content = new ByteArrayContent(DigitPng());
+        content.Headers.ContentType = new MediaTypeHeaderValue(type);
+        var (status, _) = await Post("/api/predict-image", content);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/predict", "POST")]
+    [InlineData("PUT", "/api/predict-image", "POST")]
+    [InlineData("POST", "/api/model", "GET, HEAD")]
+    public async Task A_wrong_method_on_a_known_path_is_405_with_Allow(string method, string path, string allow)
+    {
+        HttpResponseMessage response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/api/model")]
+    public async Task HEAD_works_wherever_GET_does(string path)
+    {
+        HttpResponseMessage response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_model_answers_numbers_as_JSON_numbers()
+    {
+        var (status, model) = await Send(new HttpRequestMessage(HttpMethod.Get, "/api/model"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, model["hiddenUnits"]!.GetValueKind());
+        Assert.True(model["testAccuracy"] is null || model["testAccuracy"]!.GetValueKind() == System.Text.Json.JsonValueKind.Number);
     }
 
     [Fact]
