@@ -69,4 +69,17 @@ internal static class Common
             throw new ArgumentException($"{path}: the model takes {model.Network.InputSize} inputs but the images have {features} pixels.");
         }
     }
+
+    /// <summary>
+    /// Throws when the model was trained with --data and is now given the shipped MNIST (no --data): its classes
+    /// would be scored against digits (a Fashion-MNIST model "scores" 6 %). The message says which --data to give.
+    /// </summary>
+    public static void CheckDataset(Model model, string? dataOption, string path)
+    {
+        string trainedOn = model.Metadata.GetValueOrDefault("data_option", "");
+        if (dataOption is null && trainedOn.Length > 0)
+        {
+            throw new ArgumentException($"{path} was trained on {trainedOn}, not the shipped MNIST; give --data {trainedOn} (or the matching test set) to use it.");
+        }
+    }
 }

@@ -22,6 +22,7 @@ internal static class EvaluateCommand
             EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, Common.Engine(parsed, engine));
             var test = DataSource.LoadTest(parsed.GetValue(data));
             Common.CheckInput(loaded, test.Features, path);
+            Common.CheckDataset(loaded, parsed.GetValue(data), path);
             Evaluation result = Evaluator.Evaluate(loaded.Network, test, EngineChooser.CreateInference(loaded.Network, choice));
             console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")}) · engine {choice}");
             console.WriteLine($"test accuracy {Common.Percent(result.Accuracy)} ({Correct(result):N0} of {result.Count:N0}) · loss {Common.Num(result.Loss, "0.0000")}");

@@ -54,6 +54,7 @@ internal static class PredictCommand
             }
             var test = DataSource.LoadTest(parsed.GetValue(data));
             Common.CheckInput(loaded, test.Features, path);
+            Common.CheckDataset(loaded, parsed.GetValue(data), path);
             int n = parsed.GetValue(index);
             if (n < 0 || n >= test.Count)
             {

@@ -31,6 +31,7 @@ internal static class ReportCommand
             TrainingRecord? record = parsed.GetValue(metrics) is { } metricsPath ? TrainingRecord.Load(metricsPath) : null;
             var test = DataSource.LoadTest(parsed.GetValue(data));
             Common.CheckInput(loaded, test.Features, path);
+            Common.CheckDataset(loaded, parsed.GetValue(data), path);
             console.WriteLine($"model {path} ({loaded.Network.Shape}) · engine {choice}");
             ReportWriter.Write(console, loaded, test, record, parsed.GetValue(output)!, path, kind);
             return ExitCodes.Ok;

@@ -29,6 +29,7 @@ internal static class ServeCommand
             string path = parsed.GetValue(model)!;
             Model loaded = ModelFile.Load(path);
             WebApp.CheckServable(loaded, path);
+            Common.CheckDataset(loaded, parsed.GetValue(data), path);
             EngineKind kind = Common.Engine(parsed, engine);
             EngineChooser.Choose(loaded.Network, Workload.OneImage, kind);   // a forced engine that cannot serve is refused before anything loads
             var test = DataSource.LoadTest(parsed.GetValue(data));

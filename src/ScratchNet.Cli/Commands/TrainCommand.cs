@@ -89,7 +89,7 @@ internal static class TrainCommand
         var threads = (Option<int>)settings.Single(s => s.Option.Name == "--threads").Option;
         var data = Common.DataOption();
         var testData = new Option<string?>("--test-data") { Description = "With --data FILE.csv: a labelled CSV (or IDX folder) to report test accuracy on.", HelpName = "FILE.csv|DIR" };
-        var output = new Option<string?>("--out", "--save-model") { Description = "Where to save the trained model. Default: models/PRESET.safetensors.", HelpName = "PATH" };
+        var output = new Option<string?>("--out", "--save-model") { Description = "Where to save the trained model. Default: models/PRESET.safetensors, with the shape and the data set's name added when they differ from the preset's (kept if it exists: see --force).", HelpName = "PATH" };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N epochs (full batch: every N iterations); 0 = never.", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Where checkpoints go. Default: beside --out, as NAME.checkpoint.safetensors.", HelpName = "PATH" };
         var resume = new Option<string?>("--resume") { Description = "Go on from a checkpoint with its settings, optimiser state, random state and history (same --data).", HelpName = "CHECKPOINT" };
@@ -98,6 +98,7 @@ internal static class TrainCommand
         var dryRun = new Option<bool>("--dry-run") { Description = $"A quick check: a few iterations (or one epoch) on 2,000 training images, {TrainingOptions.DryRunTestImages:N0} test images." };
         var explain = new Option<bool>("--explain") { Description = "Before training, print the notes' equations with this run's shapes and values." };
         var report = new Option<string?>("--report") { Description = "After training, write the HTML report (curves, confusion matrix, mistakes, hidden units) into this folder.", HelpName = "DIR" };
+        var force = new Option<bool>("--force") { Description = "Replace a model already at the default path (a model named with --out is replaced anyway)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of live progress bars (also when output is redirected or NO_COLOR is set)." };
 
         var command = new Command("train", "Train a network on MNIST (or --data) and report its test accuracy.") { preset };
@@ -105,7 +106,7 @@ internal static class TrainCommand
         {
             command.Options.Add(setting.Option);
         }
-        foreach (Option option in new Option[] { data, testData, output, checkpointEvery, checkpoint, resume, initFrom, metrics, dryRun, explain, report, plain })
+        foreach (Option option in new Option[] { data, testData, output, force, checkpointEvery, checkpoint, resume, initFrom, metrics, dryRun, explain, report, plain })
         {
             command.Options.Add(option);
         }
@@ -159,7 +160,12 @@ internal static class TrainCommand
                 }
             }
             options.Validate();
-            string outPath = parsed.GetValue(output) ?? Path.Combine("models", $"{options.Preset}.safetensors");
+            // The default name says what the model is; a model already there is kept unless --force.
+            string outPath = parsed.GetValue(output) ?? DefaultModelPath(options, parsed.GetValue(data));
+            if (parsed.GetValue(output) is null && File.Exists(outPath) && !parsed.GetValue(force))
+            {
+                throw new ArgumentException($"{outPath} exists (a model from an earlier run); give --force to replace it, or --out to name another file.");
+            }
             string? metricsPath = parsed.GetValue(metrics);
 
             string? reportFolder = parsed.GetValue(report);
@@ -195,6 +201,7 @@ internal static class TrainCommand
             int training = options.TrainLimit > 0 ? Math.Min(sets.Train.Count - options.DevSize, options.TrainLimit) : sets.Train.Count - options.DevSize;
             console.WriteLine($"  data {sets.Train.Source} ({training:N0} images to train on, {options.DevSize:N0} held out, {test.Count:N0} test images)");
             console.WriteLine($"  engine {engine}");
+            console.WriteLine($"  model → {outPath}{(File.Exists(outPath) ? " (replacing the file there)" : "")}");
 
             string? lastCheckpoint = null;
             var trainer = new Trainer(options) { InitialParameters = initial, ResumeFrom = resumed, CheckpointEvery = every };
@@ -261,7 +268,7 @@ internal static class TrainCommand
                 ? $"test accuracy {Common.Percent(record.TestAccuracy ?? 0)} on {test.Count:N0} test images (loss {Common.Num(record.TestLoss ?? 0, "0.0000")})"
                 : "test accuracy: no test set (give --test-data with labelled images)");
             console.WriteLine($"wall time {Common.Num(record.Seconds, "0.0")} s (training {Common.Num(record.TrainSeconds, "0.0")} s)");
-            ModelFile.Save(outPath, result.Network, Metadata(record));
+            ModelFile.Save(outPath, result.Network, Metadata(record, parsed.GetValue(data)));
             console.WriteLine($"model saved to {outPath}");
             if (metricsPath is not null)
             {
@@ -270,11 +277,30 @@ internal static class TrainCommand
             }
             if (reportFolder is not null)
             {
-                ReportWriter.Write(console, new Model(result.Network, Metadata(record)), test, record, reportFolder, outPath, options.Engine);
+                ReportWriter.Write(console, new Model(result.Network, Metadata(record, parsed.GetValue(data))), test, record, reportFolder, outPath, options.Engine);
             }
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static bool IsShipped(string data) =>
+        MnistData.FindShippedDirectory() is { } shipped && Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(shipped));
+
+    /// <summary>models/PRESET.safetensors for a preset's own recipe on the shipped data; otherwise with the shape and the data set's name added, e.g. models/seed-784-256-10-fashion-mnist.safetensors.</summary>
+    internal static string DefaultModelPath(TrainingOptions options, string? data)
+    {
+        var parts = new List<string> { options.Preset };
+        if (!options.Layers.SequenceEqual(Presets.Get(options.Preset).Layers))
+        {
+            parts.Add(string.Join('-', options.Layers));
+        }
+        if (data is not null)
+        {
+            string name = Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)));
+            parts.Add(string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? char.ToLowerInvariant(c) : '-')));
+        }
+        return Path.Combine("models", string.Join('-', parts) + ".safetensors");
     }
 
     /// <summary>Saves a checkpoint; one that cannot be written (a full disk) is reported on <paramref name="error"/> and costs that checkpoint, not the run.</summary>
@@ -313,8 +339,9 @@ internal static class TrainCommand
     private static bool Given(ParseResult parsed, List<Setting> settings, string name) =>
         parsed.GetResult(settings.Single(s => s.Option.Name == name).Option) is { Implicit: false };
 
-    private static Dictionary<string, string> Metadata(TrainingRecord record) => new()
+    private static Dictionary<string, string> Metadata(TrainingRecord record, string? dataOption) => new()
     {
+        ["data_option"] = dataOption is null || IsShipped(dataOption) ? "" : Path.GetFullPath(dataOption),
         ["preset"] = record.Settings.Preset,
         ["seed"] = record.Settings.Seed.ToString(CultureInfo.InvariantCulture),
         ["settings"] = JsonSerializer.Serialize(record.Settings, TrainingRecord.JsonOptions),

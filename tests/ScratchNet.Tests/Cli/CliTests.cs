@@ -2,6 +2,8 @@
 // for every malformed input.
 using ScratchNet.Cli;
 using ScratchNet.Data;
+using ScratchNet.Serialization;
+using ScratchNet.Training;
 
 namespace ScratchNet.Tests.Cli;
 
@@ -61,6 +63,58 @@ public class CliTests
         (code, _, err) = Run([.. args, .. model, "--engine", "turbo"]);
         Assert.Equal(1, code);
         Assert.Contains("--engine turbo: use one of auto, layers, fused, packed", err);
+    }
+
+    [Theory]
+    [InlineData(null, null, "seed.safetensors")]
+    [InlineData("784,32,10", null, "seed-784-32-10.safetensors")]
+    [InlineData(null, "/data/fashion-mnist", "seed-fashion-mnist.safetensors")]
+    [InlineData("784,64,10", "/data/Kaggle Train.csv", "seed-784-64-10-kaggle-train.safetensors")]
+    public void The_default_model_name_says_what_the_model_is(string? layers, string? data, string expected)
+    {
+        TrainingOptions options = Presets.Get("seed") with { Preset = "seed" };
+        if (layers is not null)
+        {
+            options = options with { Layers = [.. layers.Split(',').Select(int.Parse)] };
+        }
+        Assert.Equal(Path.Combine("models", expected), ScratchNet.Cli.Commands.TrainCommand.DefaultModelPath(options, data));
+    }
+
+    [Fact]
+    public void A_model_at_the_default_path_is_kept_unless_force()
+    {
+        string cwd = TestData.TempDir();
+        string cli = Path.Combine(AppContext.BaseDirectory, "ScratchNet.Cli.dll");
+        (int Code, string Err) Train(params string[] more)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [cli, "train", "--dry-run", "--plain", "--data", ScratchNet.Data.MnistData.FindShippedDirectory()!, .. more])
+            {
+                WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            process.StandardOutput.ReadToEnd();
+            string err = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, err);
+        }
+        string model = Path.Combine(cwd, "models", "seed-mnist.safetensors");
+        Assert.Equal(0, Train().Code);
+        byte[] first = File.ReadAllBytes(model);
+        var (code, err) = Train("--seed", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("seed-mnist.safetensors exists (a model from an earlier run); give --force to replace it, or --out to name another file.", err);
+        Assert.Equal(first, File.ReadAllBytes(model));
+        Assert.Equal(0, Train("--seed", "3", "--force").Code);
+        Assert.NotEqual(first, File.ReadAllBytes(model));
+    }
+
+    [Fact]
+    public void A_model_trained_on_other_data_is_not_scored_against_MNIST_without_a_word()
+    {
+        var model = new Model(ScratchNet.Layers.Network.CreateDense([784, 10, 10], "relu"), new Dictionary<string, string> { ["data_option"] = "/data/fashion-mnist" });
+        var ex = Assert.Throws<ArgumentException>(() => ScratchNet.Cli.Commands.Common.CheckDataset(model, null, "m.safetensors"));
+        Assert.Contains("m.safetensors was trained on /data/fashion-mnist, not the shipped MNIST; give --data /data/fashion-mnist", ex.Message);
+        ScratchNet.Cli.Commands.Common.CheckDataset(model, "/data/fashion-mnist", "m.safetensors");   // with --data: as the user says
     }
 
     [Fact]
