@@ -11,7 +11,7 @@ internal static class CompareCommand
     public static Command Create()
     {
         var runs = new Argument<string[]>("runs") { Description = "Run records written by train --metrics-json.", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out") { Description = "Where to save the plot of the runs' dev accuracy.", HelpName = "PNG", DefaultValueFactory = _ => "compare.png" };
+        var output = new Option<string?>("--out") { Description = "Where to save the plot of the runs' dev accuracy. Default: beside the first run's record, as NAME.compare.png.", HelpName = "PNG" };
         var command = new Command("compare", "Compare runs: a plot of their dev accuracy curves and a table of final figures.") { runs, output };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
@@ -21,7 +21,9 @@ internal static class CompareCommand
             {
                 console.WriteLine($"{name,-24} {r.Settings.Preset,-11} {string.Join('-', r.Settings.Layers) + " " + r.Settings.Activation,-18} {r.Settings.Optimizer,-9} {(r.TestAccuracy is { } t ? Common.Percent(t) : "-"),9} {(r.DevAccuracy is { } d ? Common.Percent(d) : "-"),9} {(r.TestLoss is { } l ? Common.Num(l, "0.0000") : "-"),9} {Common.Num(r.TrainSeconds, "0.0"),8}");
             }
-            string png = parsed.GetValue(output)!;
+            // Without --out the plot goes beside the first run's record, never into whatever folder the shell is in.
+            string first = parsed.GetValue(runs)![0];
+            string png = parsed.GetValue(output) ?? Path.ChangeExtension(first, null) + ".compare.png";
             string? folder = Path.GetDirectoryName(Path.GetFullPath(png));
             if (folder is not null)
             {

@@ -120,6 +120,11 @@ public partial class ReportTests
         Assert.Contains("tanh", output);
         Assert.Contains("%", output);
         Assert.Equal((Charts.Width, Charts.Height), RgbImage.ReadSize(File.ReadAllBytes(png)));
+        // Without --out: beside the first run's record, not in the current folder.
+        (compareCode, output, compareErr) = Run("compare", tanh, Trained.Value.Metrics);
+        Assert.True(compareCode == 0, compareErr);
+        Assert.True(File.Exists(Path.Combine(dir, "tanh.compare.png")));
+        Assert.Contains($"plot written to {Path.Combine(dir, "tanh.compare.png")}", output);
     }
 
     [Fact]
