@@ -41,6 +41,24 @@ internal static class ExplainCommand
                 Common.CheckInput(loaded, train.Features, path);
                 network = loaded.Network;
                 console.WriteLine($"Model {path} ({network.Shape}).");
+                // The step shown is the notes' plain gradient descent; say so when the model was trained otherwise.
+                TrainingOptions? trained = null;
+                try
+                {
+                    trained = loaded.Metadata.TryGetValue("settings", out string? json) ? System.Text.Json.JsonSerializer.Deserialize<TrainingOptions>(json, TrainingRecord.JsonOptions) : null;
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    trained = null;   // settings unreadable: explain with the notes' recipe
+                }
+                if (trained is not null && trained.Optimizer is { } optimizer)
+                {
+                    options = options with { Alpha = trained.Alpha };
+                    if (optimizer != "sgd")
+                    {
+                        console.WriteLine($"It was trained with {optimizer} (α = {Common.Num(trained.Alpha, "0.######")}); the update below is the notes' plain gradient descent with that α, to show the equations.");
+                    }
+                }
             }
             console.WriteLine($"Engine for full-batch training here: {EngineChooser.Choose(network, Workload.FullBatchTraining, Common.Engine(parsed, engine))}.");
             Matrix X = train.ToMatrix();

@@ -105,8 +105,8 @@ public static class Explainer
         {
             Dense d = dense[k - 1];
             float w = d.W.Value[0], dw = d.W.Gradient[0], bb = d.b.Value[0], db = d.b.Gradient[0];
-            lines.Add(Row($"W{k} ← W{k} − α·dW{k}", $"({d.Outputs}×{d.Inputs})", $"W{k}[0,0]: {F(w)} − {F(alpha)}·{F(dw)} = {F(w - (alpha * dw))}"));
-            lines.Add(Row($"b{k} ← b{k} − α·db{k}", $"({d.Outputs}×1)", $"b{k}[0]: {F(bb)} − {F(alpha)}·{F(db)} = {F(bb - (alpha * db))}"));
+            lines.Add(Row($"W{k} ← W{k} − α·dW{k}", $"({d.Outputs}×{d.Inputs})", $"W{k}[0,0]: {F(w)} − {F(alpha)}·{Factor(dw)} = {F(w - (alpha * dw))}"));
+            lines.Add(Row($"b{k} ← b{k} − α·db{k}", $"({d.Outputs}×1)", $"b{k}[0]: {F(bb)} − {F(alpha)}·{Factor(db)} = {F(bb - (alpha * db))}"));
         }
         return lines;
     }
@@ -148,5 +148,13 @@ public static class Explainer
         return "[" + string.Join(", ", parts) + "]";
     }
 
-    private static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    /// <summary>A value to four decimals, with a true minus sign, never "-0".</summary>
+    private static string F(double v)
+    {
+        string text = v.ToString("0.####", CultureInfo.InvariantCulture);
+        return text == "-0" ? "0" : text.Replace("-", "−", StringComparison.Ordinal);
+    }
+
+    /// <summary>A factor in a product: negative values in parentheses, as a person writes 0.1·(−0.0458).</summary>
+    private static string Factor(double v) => F(v) is var text && text.StartsWith('−') ? $"({text})" : text;
 }

@@ -118,6 +118,20 @@ public class CliTests
     }
 
     [Fact]
+    public void Explain_on_a_model_trained_otherwise_says_so_and_prints_numbers_as_a_person_writes_them()
+    {
+        string model = Path.Combine(TestData.TempDir(), "adam.safetensors");
+        Assert.Equal(0, Run("train", "--dry-run", "--optimizer", "adam", "--batch-size", "64", "--out", model).Code);
+        var (code, output, err) = Run("explain", "--model", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("It was trained with adam (α = 0.001)", output);
+        Assert.Contains("Update parameters (UP), α = 0.001", output);
+        Assert.DoesNotContain("·-", output);
+        Assert.DoesNotContain(" -0 ", output + " ");
+        Assert.DoesNotContain("= -0\n", output);
+    }
+
+    [Fact]
     public void The_dry_run_header_counts_the_images_it_uses()
     {
         var (code, output, err) = Run("train", "--dry-run", "--out", Path.Combine(TestData.TempDir(), "m.safetensors"));
