@@ -17,7 +17,7 @@ public static class Charts
 
     /// <summary>Training loss over the run.</summary>
     public static void Loss(IReadOnlyList<HistoryPoint> history, string path) =>
-        Save(history, [("train loss", history, p => p.Loss)], "Loss (cross-entropy)", "loss", path);
+        Save(history, [("train loss", history, p => p.Loss), ("dev loss", history.Where(p => p.DevLoss is not null).ToList(), p => p.DevLoss!.Value)], "Loss", "loss", path);
 
     /// <summary>Train and dev accuracy over the run, in percent.</summary>
     public static void Accuracy(IReadOnlyList<HistoryPoint> history, string path) =>

@@ -94,11 +94,11 @@ public static class ReportBuilder
     private static string Csv(List<HistoryPoint> history, IReadOnlyList<ClassScores> classes)
     {
         var csv = new StringBuilder();
-        csv.AppendLine("section,step,epoch,loss,train_accuracy,dev_accuracy,alpha,seconds");
+        csv.AppendLine("section,step,epoch,loss,train_accuracy,dev_accuracy,alpha,seconds,dev_loss");
         foreach (HistoryPoint p in history)
         {
             csv.AppendLine(string.Join(',', "history", p.Step.ToString(CultureInfo.InvariantCulture), p.Epoch.ToString(CultureInfo.InvariantCulture),
-                F(p.Loss, "R"), F(p.TrainAccuracy, "R"), p.DevAccuracy is { } d ? F(d, "R") : "", F(p.Alpha, "R"), F(p.Seconds, "R")));
+                F(p.Loss, "R"), F(p.TrainAccuracy, "R"), p.DevAccuracy is { } d ? F(d, "R") : "", F(p.Alpha, "R"), F(p.Seconds, "R"), p.DevLoss is { } l ? F(l, "R") : ""));
         }
         csv.AppendLine();
         csv.AppendLine("section,digit,precision,recall,f1,support");
@@ -140,7 +140,7 @@ public static class ReportBuilder
         }
         Row("network", model.Network.Describe());
         Row("seed", record?.Settings.Seed.ToString(CultureInfo.InvariantCulture) ?? meta.GetValueOrDefault("seed"));
-        Row("settings", record is not null ? JsonSerializer.Serialize(record.Settings, CompactJson) : meta.GetValueOrDefault("settings"));
+        Row("settings", Readable(record is not null ? JsonSerializer.Serialize(record.Settings, CompactJson) : meta.GetValueOrDefault("settings")));
         Row("training time", record is not null ? F(record.TrainSeconds, "0.0") + " s" : meta.GetValueOrDefault("train_seconds") is { Length: > 0 } s ? s + " s" : null);
         Row("machine", record?.Machine);
         Row("data", record?.Data ?? meta.GetValueOrDefault("data"));
@@ -201,5 +201,25 @@ public static class ReportBuilder
         }
         html.Append("<p class=\"muted\">Numbers: metrics.csv and report.json beside this page. Made by ScratchNet.</p></body></html>\n");
         return html.ToString();
+    }
+
+    /// <summary>Settings as "name value · name value", not one long line of JSON.</summary>
+    private static string? Readable(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return json;
+        }
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind != JsonValueKind.Object
+                ? json
+                : string.Join(" · ", document.RootElement.EnumerateObject().Select(p => $"{p.Name.Replace('_', ' ')} {(p.Value.ValueKind == JsonValueKind.Array ? string.Join('-', p.Value.EnumerateArray()) : p.Value.ToString())}"));
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
     }
 }

@@ -152,7 +152,8 @@ public sealed class Trainer
                 return true;
             }
             bool log = iteration % options.LogEvery == 0;
-            double? devAccuracy = log ? DevAccuracy(network, dev) : null;
+            Evaluation? devEvaluation = log ? DevEvaluation(network, dev) : null;
+            double? devAccuracy = devEvaluation?.Accuracy;
             if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, iteration))
             {
                 return false;
@@ -164,7 +165,7 @@ public sealed class Trainer
             double trainAccuracy = (double)step.Correct / m;
             if (log)
             {
-                Log(record, new HistoryPoint(iteration, 0, step.Loss, trainAccuracy, devAccuracy, alpha, secondsBefore + clock.Elapsed.TotalSeconds));
+                Log(record, new HistoryPoint(iteration, 0, step.Loss, trainAccuracy, devAccuracy, alpha, secondsBefore + clock.Elapsed.TotalSeconds) { DevLoss = devEvaluation?.Loss });
             }
             OnStep?.Invoke(new StepProgress(1, 1, iteration + 1, options.Iterations, step.Loss, trainAccuracy, (long)(iteration + 1) * m, secondsBefore + clock.Elapsed.TotalSeconds));
             // UP: W ← W − α·dW, b ← b − α·db
@@ -217,8 +218,9 @@ public sealed class Trainer
                 step++;
                 OnStep?.Invoke(new StepProgress(epoch, options.Epochs, (start / B) + 1, batches, lossSum / seen, (double)correct / seen, seen, secondsBefore + clock.Elapsed.TotalSeconds));
             }
-            double? devAccuracy = DevAccuracy(network, dev);
-            Log(record, new HistoryPoint(step, epoch, lossSum / seen, (double)correct / seen, devAccuracy, alpha, secondsBefore + clock.Elapsed.TotalSeconds));
+            Evaluation? devEvaluation = DevEvaluation(network, dev);
+            double? devAccuracy = devEvaluation?.Accuracy;
+            Log(record, new HistoryPoint(step, epoch, lossSum / seen, (double)correct / seen, devAccuracy, alpha, secondsBefore + clock.Elapsed.TotalSeconds) { DevLoss = devEvaluation?.Loss });
             if (devAccuracy is { } accuracy && ShouldStop(network, accuracy, epoch))
             {
                 return false;
@@ -320,8 +322,10 @@ public sealed class Trainer
         OnLog?.Invoke(point);
     }
 
-    private double? DevAccuracy(Network network, Dataset dev) =>
-        dev.Count == 0 ? null : Evaluator.Evaluate(network, dev, evaluation!).Accuracy;
+    private double? DevAccuracy(Network network, Dataset dev) => DevEvaluation(network, dev)?.Accuracy;
+
+    private Evaluation? DevEvaluation(Network network, Dataset dev) =>
+        dev.Count == 0 ? null : Evaluator.Evaluate(network, dev, evaluation!);
 
     private IInferenceEngine? evaluation;   // made in Train for the run's network
 

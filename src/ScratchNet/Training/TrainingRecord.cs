@@ -13,7 +13,12 @@ public sealed record HistoryPoint(
     [property: JsonPropertyName("train_accuracy")] double TrainAccuracy,
     [property: JsonPropertyName("dev_accuracy")] double? DevAccuracy,
     [property: JsonPropertyName("alpha")] double Alpha,
-    [property: JsonPropertyName("seconds")] double Seconds);
+    [property: JsonPropertyName("seconds")] double Seconds)
+{
+    /// <summary>The mean loss on the dev set at this point (null where the dev set was not evaluated).</summary>
+    [JsonPropertyName("dev_loss")]
+    public double? DevLoss { get; init; }
+}
 
 public sealed class TrainingRecord
 {

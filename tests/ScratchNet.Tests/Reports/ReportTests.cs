@@ -86,6 +86,13 @@ public partial class ReportTests
         var classes = evaluation.PerClass();
         string seven = csv.Split('\n').Single(l => l.StartsWith("class,7,", StringComparison.Ordinal));
         Assert.Equal(classes[7].Recall, double.Parse(seven.Split(',')[3], CultureInfo.InvariantCulture), 12);
+        // The dev loss is recorded at every logged point and plotted beside the train loss.
+        Assert.StartsWith("section,step,epoch,loss,train_accuracy,dev_accuracy,alpha,seconds,dev_loss", csv);
+        Assert.All(record.History, p => Assert.True(p.DevLoss is > 0, "a logged point without its dev loss"));
+        // Settings read as words, not as one line of JSON.
+        string page = File.ReadAllText(Path.Combine(report, "index.html"));
+        Assert.Contains("optimizer sgd &#183; ", page);
+        Assert.DoesNotContain("{&quot;preset&quot;", page);
     }
 
     [Fact]
