@@ -128,6 +128,7 @@ public static class WebApp
                 hiddenUnits = first?.Outputs ?? 0,
                 hiddenWeights = weights,
                 hasTestImages = test is not null,
+                classNames = ClassNames.Of(model.Metadata, network.OutputSize),
             }, Json);
         });
 

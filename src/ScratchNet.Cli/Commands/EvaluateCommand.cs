@@ -26,6 +26,11 @@ internal static class EvaluateCommand
             Evaluation result = Evaluator.Evaluate(loaded.Network, test, EngineChooser.CreateInference(loaded.Network, choice));
             console.WriteLine($"model {path} ({loaded.Network.Shape}, preset {loaded.Metadata.GetValueOrDefault("preset", "?")}) · engine {choice}");
             console.WriteLine($"test accuracy {Common.Percent(result.Accuracy)} ({Correct(result):N0} of {result.Count:N0}) · loss {Common.Num(result.Loss, "0.0000")}");
+            IReadOnlyList<string> names = ClassNames.Of(loaded.Metadata, loaded.Network.OutputSize);
+            if (!names.SequenceEqual(ClassNames.Of(new Dictionary<string, string>(), names.Count)))
+            {
+                console.WriteLine("classes: " + string.Join(", ", names.Select((name, c) => $"{c} {name}")));
+            }
             console.WriteLine();
             foreach (string line in ConfusionLines(result.Confusion))
             {

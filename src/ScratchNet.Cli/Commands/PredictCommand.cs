@@ -67,10 +67,11 @@ internal static class PredictCommand
             {
                 console.WriteLine(line);
             }
-            console.WriteLine($"true label {test.Labels[n]} · predicted {predicted} {(predicted == test.Labels[n] ? "(correct)" : "(wrong)")}");
+            IReadOnlyList<string> names = ClassNames.Of(loaded.Metadata, A.Cols);
+            console.WriteLine($"true label {ClassNames.Show(names, test.Labels[n])} · predicted {ClassNames.Show(names, predicted)} {(predicted == test.Labels[n] ? "(correct)" : "(wrong)")}");
             for (int j = 0; j < A.Cols; j++)
             {
-                console.WriteLine($"  {j}  {Common.Num(A[0, j], "0.0000")}  {Common.Bar(A[0, j])}");
+                console.WriteLine($"  {ClassNames.Show(names, j),-16}  {Common.Num(A[0, j], "0.0000")}  {Common.Bar(A[0, j])}");
             }
             return ExitCodes.Ok;
         }));
@@ -138,7 +139,8 @@ internal static class PredictCommand
             var prediction = new Prediction(ArgMax.Of(A.Row(r)), A.Row(r).ToArray(), []);
             r++;
             var top = prediction.Top(3);
-            console.WriteLine($"{file}: {top[0].Digit} ({Common.Probability(top[0].Probability)})  then {top[1].Digit} ({Common.Probability(top[1].Probability)}), {top[2].Digit} ({Common.Probability(top[2].Probability)})");
+            IReadOnlyList<string> names = ClassNames.Of(model.Metadata, A.Cols);
+            console.WriteLine($"{file}: {ClassNames.Show(names, top[0].Digit)} ({Common.Probability(top[0].Probability)})  then {ClassNames.Show(names, top[1].Digit)} ({Common.Probability(top[1].Probability)}), {ClassNames.Show(names, top[2].Digit)} ({Common.Probability(top[2].Probability)})");
             if (show)
             {
                 foreach (string line in Common.DrawImage(input, DigitPreprocessor.Size, DigitPreprocessor.Size))

@@ -342,6 +342,7 @@ internal static class TrainCommand
     private static Dictionary<string, string> Metadata(TrainingRecord record, string? dataOption) => new()
     {
         ["data_option"] = dataOption is null || IsShipped(dataOption) ? "" : Path.GetFullPath(dataOption),
+        ["classes"] = ClassNames.For(dataOption).Count == record.Settings.Layers[^1] ? string.Join(',', ClassNames.For(dataOption)) : "",
         ["preset"] = record.Settings.Preset,
         ["seed"] = record.Settings.Seed.ToString(CultureInfo.InvariantCulture),
         ["settings"] = JsonSerializer.Serialize(record.Settings, TrainingRecord.JsonOptions),

@@ -132,6 +132,25 @@ public class CliTests
     }
 
     [Fact]
+    public void A_model_of_named_classes_is_shown_with_its_names()
+    {
+        Assert.Same(ClassNames.FashionMnist, ClassNames.For("/usr/share/datasets/fashion-mnist"));
+        Assert.Same(ClassNames.Digits, ClassNames.For(null));
+        var network = ScratchNet.Layers.Network.CreateDense([784, 10, 10], "relu");
+        network.Initialize(ScratchNet.Layers.Initializer.He, new ScratchNet.Tensors.Rng(1));
+        string model = Path.Combine(TestData.TempDir(), "fashion.safetensors");
+        ModelFile.Save(model, network, new Dictionary<string, string> { ["classes"] = string.Join(',', ClassNames.FashionMnist) });
+        string shipped = MnistData.FindShippedDirectory()!;
+        var (code, output, err) = Run("predict", "--model", model, "--index", "0", "--data", shipped);
+        Assert.True(code == 0, err);
+        Assert.Contains("true label 7 (Sneaker)", output);
+        Assert.Contains("9 (Ankle boot)", output);
+        (code, output, err) = Run("evaluate", "--model", model, "--data", shipped);
+        Assert.True(code == 0, err);
+        Assert.Contains("classes: 0 T-shirt/top, 1 Trouser,", output);
+    }
+
+    [Fact]
     public void The_dry_run_header_counts_the_images_it_uses()
     {
         var (code, output, err) = Run("train", "--dry-run", "--out", Path.Combine(TestData.TempDir(), "m.safetensors"));
