@@ -87,7 +87,13 @@ public static class CliApp
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.Diverged;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (ArgumentException e)
+        {
+            // An option that cannot work: the message says what to do, and where the options are listed.
+            error.WriteLine($"error: {e.Message} See 'scratchnet {parsed.CommandResult.Command.Name} --help'.");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;

@@ -192,7 +192,9 @@ internal static class TrainCommand
             }
             Dataset test = dry ? sets.Test.Take(TrainingOptions.DryRunTestImages) : sets.Test;
             EngineChoice engine = options.ChooseEngine();
-            console.WriteLine($"ScratchNet train · seed {options.Seed} · preset {options.Preset}{(dry ? " (dry run)" : "")}");
+            string[] changed = [.. settings.Select(x => x.Option.Name).Where(n => n is not "--threads" and not "--engine" and not "--seed" && Given(parsed, settings, n))];
+            string changedBy = changed.Length > 0 ? $", changed by {string.Join(", ", changed)}" : "";
+            console.WriteLine($"ScratchNet train · seed {options.Seed} · preset {options.Preset}{changedBy}{(dry ? " (dry run)" : "")}");
             console.WriteLine($"  network {string.Join('-', options.Layers)}, {options.Activation}, {(options.Loss == "mse" ? "sigmoid + mse" : "softmax")}{(options.Dropout > 0 ? $", dropout {Common.Num(options.Dropout)}" : "")} · init {options.EffectiveInit}");
             console.WriteLine($"  optimizer {options.Optimizer} · α = {Common.Num(options.Alpha, "0.######")} · schedule {options.Schedule}{(options.WeightDecay > 0 ? $" · weight decay {Common.Num(options.WeightDecay)}" : "")}{(options.Patience > 0 ? $" · patience {options.Patience}" : "")}");
             console.WriteLine(options.BatchSize == 0

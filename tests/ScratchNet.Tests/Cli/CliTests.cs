@@ -156,6 +156,9 @@ public class CliTests
         var (code, output, err) = Run("train", "--dry-run", "--out", Path.Combine(TestData.TempDir(), "m.safetensors"));
         Assert.True(code == 0, err);
         Assert.Contains("(2,000 images to train on, 500 held out, 1,000 test images)", output);
+        (code, output, err) = Run("train", "--dry-run", "--layers", "784,32,10", "--optimizer", "adam", "--batch-size", "64", "--out", Path.Combine(TestData.TempDir(), "m.safetensors"));
+        Assert.True(code == 0, err);
+        Assert.StartsWith("ScratchNet train · seed 0 · preset seed, changed by --layers, --optimizer, --batch-size (dry run)", output);
     }
 
     [Fact]
@@ -255,7 +258,7 @@ public class CliTests
         string model = Path.Combine(TestData.TempDir(), "never.safetensors");
         var (code, output, err) = Run(["train", .. options.Split(' '), "--out", model]);
         Assert.Equal(2, code);
-        Assert.Equal($"error: {message}", err.Trim());
+        Assert.Equal($"error: {message} See 'scratchnet train --help'.", err.Trim());
         Assert.DoesNotContain("iter ", output);
         Assert.DoesNotContain("epoch ", output);
         Assert.False(File.Exists(model));
