@@ -264,6 +264,24 @@ public class CliTests
         Assert.False(File.Exists(model));
     }
 
+    [Fact]
+    public async Task Serve_on_a_taken_port_is_one_line_and_exit_2()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        // A hang guard: were the port free, serve would run until stopped.
+        int code = await Task.Run(() => CliApp.Run(["serve", "--model", DryModel.Value, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], output, error)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, code);
+        string[] lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith($"error: cannot listen on http://127.0.0.1:{port}:", lines[0]);
+        Assert.Contains("address already in use", lines[0]);
+        Assert.DoesNotContain("   at ", error.ToString());
+    }
+
     [Theory]
     [InlineData("127.0.0.l")]
     [InlineData("example.invalid")]

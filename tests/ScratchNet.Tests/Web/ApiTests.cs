@@ -128,6 +128,30 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_request_in_the_READMEs_API_table_is_served_and_no_other_method()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "README.md")) || !Directory.Exists(Path.Combine(root, "src")))
+        {
+            root = Path.GetDirectoryName(root)!;
+        }
+        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var rows = System.Text.RegularExpressions.Regex.Matches(readme, @"^\| `(GET|POST) (/api/[a-z-]+)`", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (Method: m.Groups[1].Value, Path: m.Groups[2].Value)).ToList();
+        Assert.Equal(["GET /api/model", "GET /api/test-image", "POST /api/predict", "POST /api/predict-image"], rows.Select(r => $"{r.Method} {r.Path}").Order().ToList());
+        foreach (var (method, path) in rows)
+        {
+            // The documented method reaches the handler (never 404 or 405); the other one is 405 with Allow naming it.
+            HttpResponseMessage answer = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            Assert.NotEqual(HttpStatusCode.NotFound, answer.StatusCode);
+            Assert.NotEqual(HttpStatusCode.MethodNotAllowed, answer.StatusCode);
+            HttpResponseMessage wrong = await client.SendAsync(new HttpRequestMessage(method == "GET" ? HttpMethod.Post : HttpMethod.Get, path));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
+            Assert.Contains(method, wrong.Content.Headers.Allow);
+        }
+    }
+
+    [Fact]
     public async Task A_request_whose_Host_names_another_site_is_refused()
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/api/model");
