@@ -64,11 +64,18 @@ public sealed class DatasetFetcher(HttpClient client, TimeSpan stallTimeout)
     /// <exception cref="FetchException">A file could be had from none of the mirrors; the message says why for each.</exception>
     public async Task<string> FetchAsync(DatasetSource source, string cacheRoot, IProgress<FetchProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (source.DebianFolder is { } debian && source.Files.All(f => Verified(Path.Combine(debian, f.Name + ".gz"), f) || Verified(Path.Combine(debian, f.Name), f)))
+        // The Debian copy, when it is there and every file verifies; a copy that is there but does not verify is said so.
+        string? debianNote = null;
+        if (source.DebianFolder is { } debian && Directory.Exists(debian))
         {
-            return debian;
+            if (source.Files.All(f => Verified(Path.Combine(debian, f.Name + ".gz"), f) || Verified(Path.Combine(debian, f.Name), f)))
+            {
+                return debian;
+            }
+            debianNote = $"{Environment.NewLine}The copy in {debian} was found but does not match the pinned sizes and SHA-256 sums (corrupt or another version); it was not used.";
         }
         string folder = Path.Combine(cacheRoot, source.Name);
+        bool created = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
         foreach (PinnedFile file in source.Files)
         {
@@ -107,8 +114,12 @@ public sealed class DatasetFetcher(HttpClient client, TimeSpan stallTimeout)
             }
             if (!done)
             {
+                if (created && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);   // leave nothing behind: not even the empty folder this call made
+                }
                 throw new FetchException($"Could not fetch {file.Name}.gz of {source.Name}:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", failures)
-                    + $"{Environment.NewLine}Check the network, or install the data another way and pass --data DIR.");
+                    + $"{Environment.NewLine}Check the network, or install the data another way and pass --data DIR.{debianNote}");
             }
         }
         return folder;

@@ -36,10 +36,12 @@ public static class ImageDecoder
         {
             throw new InvalidDataException($"{name}: the {format} data is corrupt and cannot be read.", e);
         }
-        if (info is not { } size)
+        if (info is not { } header)
         {
             throw new InvalidDataException($"{name}: the {format} header is corrupt and cannot be read.");
         }
+        // A top-down BMP records a negative height (rows stored top first); the decoder handles it.
+        var size = (Width: header.Width, Height: format == "BMP" && header.Height < 0 && header.Height > int.MinValue ? -header.Height : header.Height);
         if (size.Width < 1 || size.Height < 1 || size.Width > MaxSide || size.Height > MaxSide)
         {
             throw new InvalidDataException($"{name}: {size.Width}×{size.Height} pixels; images must be between 1×1 and {MaxSide}×{MaxSide}. Crop or shrink it.");

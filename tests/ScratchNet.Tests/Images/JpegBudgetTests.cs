@@ -62,4 +62,26 @@ public class JpegBudgetTests
         var ex = Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(ScanBomb(4096, 4096, 70, huffman: false), "bomb.jpg"));
         Assert.Contains("no Huffman tables", ex.Message);
     }
+
+    [Fact]
+    public void A_top_down_bmp_decodes_the_right_way_up()
+    {
+        // A top-down BMP stores a negative height; it was refused as "4×-2 pixels".
+        int width = 4, height = 2, row = ((width * 3) + 3) / 4 * 4;
+        var bmp = new byte[54 + (row * height)];
+        bmp[0] = (byte)'B';
+        bmp[1] = (byte)'M';
+        BitConverter.GetBytes(bmp.Length).CopyTo(bmp, 2);
+        BitConverter.GetBytes(54).CopyTo(bmp, 10);
+        BitConverter.GetBytes(40).CopyTo(bmp, 14);
+        BitConverter.GetBytes(width).CopyTo(bmp, 18);
+        BitConverter.GetBytes(-height).CopyTo(bmp, 22);
+        BitConverter.GetBytes((short)1).CopyTo(bmp, 26);
+        BitConverter.GetBytes((short)24).CopyTo(bmp, 28);
+        Array.Fill(bmp, (byte)255, 54 + row, width * 3);   // the second stored row — the bottom one — white
+        var (grey, w, h) = ImageDecoder.Decode(bmp, "top-down.bmp");
+        Assert.Equal((4, 2), (w, h));
+        Assert.Equal(0, grey[0]);        // top row black
+        Assert.Equal(255, grey[w]);      // bottom row white
+    }
 }

@@ -96,7 +96,20 @@ public sealed class FetchTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<FetchException>(() => Fetch(Source(null, mirror), cache));
         Assert.Contains($"{mirror}tiny-images.gz: ", ex.Message);
         Assert.Contains(expected, ex.Message);
-        Assert.Empty(Directory.GetFiles(Path.Combine(cache, "tiny")));
+        Assert.False(Directory.Exists(Path.Combine(cache, "tiny")), "the folder made for the download was left behind");
+    }
+
+    [Fact]
+    public async Task A_corrupt_debian_copy_is_not_used_and_the_error_says_so()
+    {
+        string debian = TestData.TempDir();
+        foreach (PinnedFile file in Files)
+        {
+            File.WriteAllBytes(Path.Combine(debian, file.Name), new byte[3]);   // present, but not the pinned bytes
+        }
+        string cache = TestData.TempDir();
+        var ex = await Assert.ThrowsAsync<FetchException>(() => Fetch(Source(debian, $"{baseUrl}/missing/"), cache));
+        Assert.Contains($"The copy in {debian} was found but does not match the pinned sizes and SHA-256 sums", ex.Message);
     }
 
     [Fact]
