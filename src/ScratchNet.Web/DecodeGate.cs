@@ -10,8 +10,8 @@ public sealed class DecodeGate(int slots, TimeSpan queueTimeout) : IDisposable
     private int inFlight;
     private int peak;
 
-    /// <summary>One decode per core; a request waits at most 10 s for its turn.</summary>
-    public static DecodeGate Default() => new(Math.Max(1, Environment.ProcessorCount), TimeSpan.FromSeconds(10));
+    /// <summary>One decode per core but one (a core stays free for drawings and the page); a request waits at most 10 s for its turn.</summary>
+    public static DecodeGate Default() => new(Math.Max(1, Environment.ProcessorCount - 1), TimeSpan.FromSeconds(10));
 
     /// <summary>Decodes of at least this many pixels are followed by a compacting collection when no other decode runs.</summary>
     public const long LargePixels = 4L << 20;
@@ -44,8 +44,8 @@ public sealed class DecodeGate(int slots, TimeSpan queueTimeout) : IDisposable
             }
             if (done.Pixels >= LargePixels && Volatile.Read(ref inFlight) == 0)
             {
-                // Give the decoder's large buffers back to the system rather than keeping the high-water mark.
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                // Give the decoder's large buffers back in the background (a blocking collection would pause every request).
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Optimized, blocking: false);
             }
             return (done.Result, true);
         }
