@@ -72,6 +72,26 @@ public static class TestData
         }
     }
 
+    /// <summary>`scratchnet serve` started as a process (through <paramref name="shell"/> when given, e.g. to set a ulimit) and the URL it printed.</summary>
+    public static async Task<(System.Diagnostics.Process Server, Uri Url)> StartServe(string model, string? shell = null)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "ScratchNet.Cli.dll");
+        var start = shell is null
+            ? new System.Diagnostics.ProcessStartInfo("dotnet", [cli, "serve", "--model", model, "--port", "0"])
+            : new System.Diagnostics.ProcessStartInfo("/bin/bash", ["-c", $"{shell} && exec dotnet '{cli}' serve --model '{model}' --port 0"]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var server = System.Diagnostics.Process.Start(start)!;
+        // "Serving M (784-10-10) on http://127.0.0.1:PORT — open it in a browser; Ctrl-C stops."
+        string? line = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        if (line is null || !line.Contains(" on http://", StringComparison.Ordinal))
+        {
+            server.Kill(entireProcessTree: true);
+            Assert.Fail($"serve printed: {line} {await server.StandardError.ReadToEndAsync()}");
+        }
+        return (server, new Uri(line.Split(" on ")[1].Split(' ')[0]));
+    }
+
     public static string TempDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "scratchnet-tests", Guid.NewGuid().ToString("N"));

@@ -120,7 +120,7 @@ public static class ModelFile
     public static Model Deserialize(ReadOnlySpan<byte> bytes, string name)
     {
         // A safetensors file has its JSON header at byte 8; anything else is named by what it seems to be.
-        if (bytes.Length > 8 && bytes[8] != (byte)'{' && WhatItSeemsToBe(bytes, name) is { } seems)
+        if (bytes.Length > 8 && bytes[8] != (byte)'{' && FileKind.Guess(bytes, name) is { } seems)
         {
             throw new InvalidDataException($"{name}: not a model file: it seems to be {seems}. Give a .safetensors model written by 'scratchnet train'.");
         }
@@ -417,34 +417,4 @@ public static class ModelFile
 
     private static InvalidDataException Bad(string name, string problem) =>
         new($"{name}: not a valid model file: {problem}. Use a model written by 'scratchnet train' (or restore a good copy of this one).");
-
-    /// <summary>What a file that is not a model seems to be, from its first bytes: JSON, gzip, PNG, text; null when it looks like nothing known.</summary>
-    private static string? WhatItSeemsToBe(ReadOnlySpan<byte> bytes, string name)
-    {
-        ReadOnlySpan<byte> start = bytes[..Math.Min(bytes.Length, 512)];
-        int first = start.IndexOfAnyExcept(" \t\r\n"u8);
-        if (start.Length >= 2 && start[0] == 0x1F && start[1] == 0x8B)
-        {
-            return "gzip-compressed data (an IDX file from data/mnist?)";
-        }
-        if (start.Length >= 4 && start[0] == 0x89 && start[1] == (byte)'P' && start[2] == (byte)'N' && start[3] == (byte)'G')
-        {
-            return "a PNG image";
-        }
-        if (first >= 0 && start[first] is (byte)'{' or (byte)'[')
-        {
-            return name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || start.IndexOf("\"settings\""u8) >= 0
-                ? "JSON (a --metrics-json run record?)"
-                : "JSON";
-        }
-        if (start.Length >= 4 && start[0] == 0 && start[1] == 0 && start[2] == 0x08)
-        {
-            return "an IDX data file";
-        }
-        if (System.Text.Unicode.Utf8.IsValid(start) && !start.ContainsAnyInRange((byte)0, (byte)8))
-        {
-            return "a text file";
-        }
-        return null;
-    }
 }

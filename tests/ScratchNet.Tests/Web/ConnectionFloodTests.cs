@@ -30,24 +30,11 @@ public class ConnectionFloodTests(ITestOutputHelper output)
         network.Initialize(Initializer.He, new Rng(1));
         string model = Path.Combine(TestData.TempDir(), "m.safetensors");
         ModelFile.Save(model, network);
-        string cli = Path.Combine(AppContext.BaseDirectory, "ScratchNet.Cli.dll");
-        var start = new ProcessStartInfo("/bin/bash", ["-c", $"ulimit -n 1024 && exec dotnet '{cli}' serve --model '{model}' --port 0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process server = Process.Start(start)!;
+        var (server, url) = await TestData.StartServe(model, shell: "ulimit -n 1024");
+        using Process running = server;
         var sockets = new List<Socket>(idle);
         try
         {
-            // "Serving M (784-10-10) on http://127.0.0.1:PORT — open it in a browser; Ctrl-C stops."
-            string? line = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            if (line is null || !line.Contains(" on http://", StringComparison.Ordinal))
-            {
-                server.Kill(entireProcessTree: true);
-                Assert.Fail($"serve printed: {line} {await server.StandardError.ReadToEndAsync()}");
-            }
-            var url = new Uri(line.Split(" on ")[1].Split(' ')[0]);
             using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };   // a hang guard
             (await client.GetAsync(new Uri("/api/model", UriKind.Relative))).Dispose();
             int refused = 0;

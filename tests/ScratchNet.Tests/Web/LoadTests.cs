@@ -40,13 +40,11 @@ public class LoadTests(ITestOutputHelper output)
         network.Initialize(Initializer.He, new Rng(1));
         string model = Path.Combine(TestData.TempDir(), "m.safetensors");
         ModelFile.Save(model, network);
-        string cli = Path.Combine(AppContext.BaseDirectory, "ScratchNet.Cli.dll");
-        using Process server = Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--model", model, "--port", "0"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var (server, url) = await TestData.StartServe(model);
+        using Process running = server;
         var sockets = new List<Socket>();
         try
         {
-            string line = (await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)))!;
-            var url = new Uri(line.Split(" on ")[1].Split(' ')[0]);
             for (int i = 0; i < idle; i++)
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
