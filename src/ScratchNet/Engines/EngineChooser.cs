@@ -91,9 +91,7 @@ public static class EngineChooser
 
     private static string? WhyNotFused(Network network, Workload workload) =>
         !IsTwoLayerSoftmax(network, FusedMaxHidden, FusedMaxOutputs) ? $"it runs Dense(≤{FusedMaxHidden}) → activation → Dense(≤{FusedMaxOutputs}) → softmax only, not {Shape(network)}"
-        : WhyNotWholeSets(workload) is { } why ? why
-        : !Simd.Has256 ? "it needs 256-bit vectors (AVX2), which this machine does not offer to .NET"
-        : null;
+        : WhyNotWholeSets(workload);
 
     private static string? WhyNotWholeSets(Workload workload) => workload switch
     {

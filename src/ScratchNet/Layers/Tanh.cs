@@ -1,5 +1,7 @@
 // tanh(z);  tanh′(z) = 1 − tanh(z)², computed from the stored output a = tanh(z).
+using System.Numerics;
 using System.Numerics.Tensors;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
 
@@ -14,7 +16,17 @@ public sealed class Tanh(int size) : Activation(size)
 
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
-        for (int i = 0; i < z.Length; i++)
+        int i = 0;
+        if (Simd.HasVector)
+        {
+            // Vector<float>: 16, 8 or 4 lanes; each lane as the scalar loop below.
+            for (; i + Vector<float>.Count <= z.Length; i += Vector<float>.Count)
+            {
+                var ai = new Vector<float>(a[i..]);
+                (new Vector<float>(da[i..]) * (Vector<float>.One - (ai * ai))).CopyTo(dz[i..]);
+            }
+        }
+        for (; i < z.Length; i++)
         {
             dz[i] = da[i] * (1f - (a[i] * a[i]));
         }

@@ -1,7 +1,7 @@
 // The one softmax of the library, A = softmax(Z) = exp(z_i − max z) / Σ_j exp(z_j − max z), with
 // the one exp (Tensors/Exponential.cs), in the three layouts the engines hold Z in:
 //   Row        one example's logits in a row (the layer engine; the oracle of the other two)
-//   Padded     one example's logits padded to whole 256-bit vectors (the fused engine)
+//   Padded     one example's logits padded to a multiple of 8 floats (the fused engine)
 //   Lanes      16 examples side by side, class o of example l at z[o·16 + l] (the packed engine)
 // Subtracting the max keeps every exp argument ≤ 0: logits of ±1000 give exact probabilities.
 // Leaves out: the loss and dZ = A − Y (the callers fuse them with the pass they are in).
@@ -39,22 +39,32 @@ public static unsafe class Softmax
     /// z[o] = exp(z[o] − max) in place for the <paramref name="classes"/> logits of one example, the
     /// lanes up to <paramref name="padded"/> (a multiple of 8) set to 0; returns Σ exp. Divide by it for A.
     /// </summary>
-    public static float ExpPadded(float* z, int classes, int padded, float max)
+    public static float ExpPadded(float* z, int classes, int padded, float max) => Simd.Widest switch
     {
-        var vmax = Vector256.Create(max);
-        Vector256<float> sum = default;
+        >= VectorWidth.Bits256 => ExpPadded<Lanes256, Vector256<float>>(z, classes, padded, max),
+        VectorWidth.Bits128 => ExpPadded<Lanes128, Vector128<float>>(z, classes, padded, max),
+        _ => ExpPadded<LanesScalar, float>(z, classes, padded, max),
+    };
+
+    /// <summary>ExpPadded at one vector width of at most 8 lanes; the sum runs in 8-lane groups at every width, so it gives the same bits at each.</summary>
+    internal static float ExpPadded<TL, TV>(float* z, int classes, int padded, float max) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV vmax = TL.Create(max);
+        float* sums = stackalloc float[8];
+        new Span<float>(sums, 8).Clear();
         for (int o = 0; o < padded; o += 8)
         {
-            Vector256<float> e = Exponential.Exp(Vector256.Load(z + o) - vmax);
-            if (o + 8 > classes)
+            for (int l = 0; l < 8; l += L)
             {
                 // Padding lanes: nothing (their z is not a logit).
-                e = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Create(o) + Vector256<int>.Indices, Vector256.Create(classes)).AsSingle(), e, default);
+                TV e = TL.KeepFirst(TL.Exp(TL.Subtract(TL.Load(z + o + l), vmax)), classes - o - l);
+                TL.Store(e, z + o + l);
+                TL.Store(TL.Add(TL.Load(sums + l), e), sums + l);
             }
-            e.Store(z + o);
-            sum += e;
         }
-        return Vector256.Sum(sum);
+        // Summed as Vector256.Sum does on x64, written out so every width and machine adds in this order.
+        return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
     }
 
     /// <summary>Per lane (example), the largest of the <paramref name="classes"/> logits z[o·16 + lane].</summary>

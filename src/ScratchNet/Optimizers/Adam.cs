@@ -2,7 +2,7 @@
 //   g = dθ + λ·θ   m ← β1·m + (1 − β1)·g   v ← β2·v + (1 − β2)·g²
 //   m̂ = m / (1 − β1ᵗ)   v̂ = v / (1 − β2ᵗ)   θ ← θ − α·m̂ / (√v̂ + ε)
 // Defaults: α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8, λ = 0. The moments apply to biases too.
-using System.Runtime.Intrinsics;
+using System.Numerics;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
 
@@ -45,21 +45,23 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
             Span<float> theta = parameters[i].Value.AsSpan(start, length), mi = ms[i].AsSpan(start, length), vi = vs[i].AsSpan(start, length);
             ReadOnlySpan<float> dTheta = parameters[i].Gradient.AsSpan(start, length);
             int k = 0;
-            if (Simd.Has256)
+            if (Simd.HasVector)
             {
-                for (; k + 8 <= length; k += 8)
+                // Vector<float>: 16, 8 or 4 lanes, whatever this machine offers; each lane as the scalar loop below.
+                int L = Vector<float>.Count;
+                for (; k + L <= length; k += L)
                 {
-                    var t = Vector256.Create(theta.Slice(k, 8));
+                    var t = new Vector<float>(theta.Slice(k, L));
                     // g = dθ + λ·θ (Adam's L2) ; θ ← θ·(1 − α·λ) (AdamW's decoupled decay)
-                    var g = Vector256.Create(dTheta.Slice(k, 8)) + (t * l2);
+                    var g = new Vector<float>(dTheta.Slice(k, L)) + (t * l2);
                     t *= decay;
-                    var mk = (Vector256.Create(mi.Slice(k, 8)) * Beta1) + (g * (1 - Beta1));
-                    var vk = (Vector256.Create(vi.Slice(k, 8)) * Beta2) + (g * g * (1 - Beta2));
+                    var mk = (new Vector<float>(mi.Slice(k, L)) * Beta1) + (g * (1 - Beta1));
+                    var vk = (new Vector<float>(vi.Slice(k, L)) * Beta2) + (g * g * (1 - Beta2));
                     // θ ← θ − α·m̂ / (√v̂ + ε), m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)
-                    t -= alpha * (mk / correction1) / (Vector256.Sqrt(vk / correction2) + Vector256.Create(Epsilon));
-                    mk.CopyTo(mi.Slice(k, 8));
-                    vk.CopyTo(vi.Slice(k, 8));
-                    t.CopyTo(theta.Slice(k, 8));
+                    t -= alpha * (mk / correction1) / (Vector.SquareRoot(vk / correction2) + new Vector<float>(Epsilon));
+                    mk.CopyTo(mi.Slice(k, L));
+                    vk.CopyTo(vi.Slice(k, L));
+                    t.CopyTo(theta.Slice(k, L));
                 }
             }
             for (; k < length; k++)

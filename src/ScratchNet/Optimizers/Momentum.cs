@@ -2,7 +2,9 @@
 //   g = dθ + λ·θ    v ← μ·v + g    θ ← θ − α·v            (heavy ball)
 //   Nesterov:       v ← μ·v + g    θ ← θ − α·(g + μ·v)
 // Defaults: μ = 0.9, λ = 0. The velocity v applies to biases exactly as to weights.
+using System.Numerics;
 using ScratchNet.Layers;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Optimizers;
 
@@ -31,7 +33,21 @@ public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weigh
         {
             Span<float> theta = parameters[i].Value.AsSpan(start, length), vi = v[i].AsSpan(start, length);
             ReadOnlySpan<float> dTheta = parameters[i].Gradient.AsSpan(start, length);
-            for (int k = 0; k < length; k++)
+            int k = 0;
+            if (Simd.HasVector)
+            {
+                // Vector<float>: 16, 8 or 4 lanes; each lane as the scalar loop below.
+                int L = Vector<float>.Count;
+                for (; k + L <= length; k += L)
+                {
+                    var t = new Vector<float>(theta.Slice(k, L));
+                    var g = new Vector<float>(dTheta.Slice(k, L)) + (WeightDecay * t);
+                    var vk = (Mu * new Vector<float>(vi.Slice(k, L))) + g;
+                    vk.CopyTo(vi.Slice(k, L));
+                    (t - (alpha * (Nesterov ? g + (Mu * vk) : vk))).CopyTo(theta.Slice(k, L));
+                }
+            }
+            for (; k < length; k++)
             {
                 float g = dTheta[k] + (WeightDecay * theta[k]);
                 vi[k] = (Mu * vi[k]) + g;

@@ -1,11 +1,13 @@
-// The one e^x of the library, in scalar and vector form with the same operations in the same order,
-// so a lane of a vector gives the same bits as the scalar version of its value:
+// The one e^x of the library, written once for every vector width (ILanes) and once in scalar form,
+// with the same operations in the same order, so a lane of a vector gives the same bits as the
+// scalar version of its value:
 //   x = n·ln 2 + r,  n = ⌊x·log₂e + ½⌋,  |r| ≤ ln 2 / 2   (ln 2 split in two parts for an exact r)
 //   e^r ≈ 1 + r + r²·P(r)   the degree-7 polynomial of Cephes' expf (relative error about 1e-7)
 //   e^x = e^r · 2ⁿ          2ⁿ built in the exponent bits
 // x is clamped to [−87.3, 88.3]: below, e^x is under float's normal range and adds nothing to a
 // softmax sum that holds e^0 = 1; above, it would overflow. Used by softmax (z − max ≤ 0), sigmoid
-// (e^−|z|) and the fast engines. Leaves out: subnormal results and arguments outside that range.
+// (e^−|z|) and the fast engines. Multiply-adds fuse where the hardware fuses (Simd.Fuses).
+// Leaves out: subnormal results and arguments outside that range.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -21,70 +23,46 @@ public static class Exponential
     public static float Exp(float x)
     {
         x = MathF.Min(MathF.Max(x, Min), Max);
-        float n = MathF.Floor(MathF.FusedMultiplyAdd(x, Log2E, 0.5f));
-        float r = MathF.FusedMultiplyAdd(n, Ln2High, x);
-        r = MathF.FusedMultiplyAdd(n, Ln2Low, r);
+        float n = MathF.Floor(Simd.MulAdd(x, Log2E, 0.5f));
+        float r = Simd.MulAdd(n, Ln2High, x);
+        r = Simd.MulAdd(n, Ln2Low, r);
         float p = P0;
-        p = MathF.FusedMultiplyAdd(p, r, P1);
-        p = MathF.FusedMultiplyAdd(p, r, P2);
-        p = MathF.FusedMultiplyAdd(p, r, P3);
-        p = MathF.FusedMultiplyAdd(p, r, P4);
-        p = MathF.FusedMultiplyAdd(p, r, P5);
-        p = MathF.FusedMultiplyAdd(p, r * r, r) + 1f;
+        p = Simd.MulAdd(p, r, P1);
+        p = Simd.MulAdd(p, r, P2);
+        p = Simd.MulAdd(p, r, P3);
+        p = Simd.MulAdd(p, r, P4);
+        p = Simd.MulAdd(p, r, P5);
+        p = Simd.MulAdd(p, r * r, r) + 1f;
         return p * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
     }
 
     /// <summary>e^x for each lane of a 512-bit vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(Min)), Vector512.Create(Max));
-        Vector512<float> n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(Log2E), Vector512.Create(0.5f)));
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(Ln2High), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(Ln2Low), r);
-        Vector512<float> p = Vector512.Create(P0);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P1));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        return p * ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
-    }
+    public static Vector512<float> Exp(Vector512<float> x) => Exp<Lanes512, Vector512<float>>(x);
 
     /// <summary>e^x for each lane of a 256-bit vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(Min)), Vector256.Create(Max));
-        Vector256<float> n = Vector256.Floor(Vector256.FusedMultiplyAdd(x, Vector256.Create(Log2E), Vector256.Create(0.5f)));
-        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(Ln2High), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(Ln2Low), r);
-        Vector256<float> p = Vector256.Create(P0);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
-        return p * ((Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23).AsSingle();
-    }
+    public static Vector256<float> Exp(Vector256<float> x) => Exp<Lanes256, Vector256<float>>(x);
 
     /// <summary>e^x for each lane of a 128-bit vector (NEON on ARM64, SSE on x64).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x)
+    public static Vector128<float> Exp(Vector128<float> x) => Exp<Lanes128, Vector128<float>>(x);
+
+    /// <summary>e^x for each lane, at any width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV Exp<TL, TV>(TV x) where TL : struct, ILanes<TV> where TV : struct
     {
-        x = Vector128.Min(Vector128.Max(x, Vector128.Create(Min)), Vector128.Create(Max));
-        Vector128<float> n = Vector128.Floor(Vector128.FusedMultiplyAdd(x, Vector128.Create(Log2E), Vector128.Create(0.5f)));
-        Vector128<float> r = Vector128.FusedMultiplyAdd(n, Vector128.Create(Ln2High), x);
-        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(Ln2Low), r);
-        Vector128<float> p = Vector128.Create(P0);
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P1));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P2));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P3));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P4));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P5));
-        p = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128<float>.One;
-        return p * ((Vector128.ConvertToInt32(n) + Vector128.Create(127)) << 23).AsSingle();
+        x = TL.Min(TL.Max(x, TL.Create(Min)), TL.Create(Max));
+        TV n = TL.Floor(TL.MulAdd(x, TL.Create(Log2E), TL.Create(0.5f)));
+        TV r = TL.MulAdd(n, TL.Create(Ln2High), x);
+        r = TL.MulAdd(n, TL.Create(Ln2Low), r);
+        TV p = TL.Create(P0);
+        p = TL.MulAdd(p, r, TL.Create(P1));
+        p = TL.MulAdd(p, r, TL.Create(P2));
+        p = TL.MulAdd(p, r, TL.Create(P3));
+        p = TL.MulAdd(p, r, TL.Create(P4));
+        p = TL.MulAdd(p, r, TL.Create(P5));
+        p = TL.Add(TL.MulAdd(p, TL.Multiply(r, r), r), TL.Create(1f));
+        return TL.Multiply(p, TL.Pow2(n));
     }
 }

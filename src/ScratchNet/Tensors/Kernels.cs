@@ -1,4 +1,5 @@
-// Fast matrix kernels: register-tiled, vectorised (Vector256 with FMA; scalar fallback), split
+// Fast matrix kernels: register-tiled, written once over ILanes and run at the machine's widest
+// vectors (512, 256 or 128 bits; scalar only where .NET is offered no vector hardware), split
 // into pieces fixed by the shapes so results do not depend on the thread count. Each output
 // element is computed by one fixed sequence of fused multiply-adds. Leaves out: sparse input.
 using System.Runtime.CompilerServices;
@@ -9,13 +10,10 @@ namespace ScratchNet.Tensors;
 /// <summary>The products the library uses, fast. Same contracts as <see cref="ReferenceKernels"/>.</summary>
 public static unsafe class Kernels
 {
-    private const int V = 8;              // floats per Vector256
     private const int RowBlock = 64;      // rows of the output per piece
     private const int SmallRowBlock = 16; // … when there are few rows (mini-batches), for more pieces
     private const int ColBlock = 64;      // columns of the output per piece (AtB) / per cache block (ABt)
     private const int KBlock = 128;       // examples per cache block in AtB
-
-    private static bool Vectorised => Simd.Has256;
 
     /// <summary>C[M,N] = A[M,K]·B[N,K]ᵀ + bias[N]. Forward: Z = X·Wᵀ + b (the notes' Z = W·X + b).</summary>
     public static void MatMulABt(Matrix A, Matrix B, float[]? bias, Matrix C)
@@ -177,24 +175,34 @@ public static unsafe class Kernels
     }
 
 
-    /// <summary>Dot product of two K-vectors: 8 lanes of fused multiply-adds, then the tail.</summary>
+    /// <summary>
+    /// Dot products run with 256-bit vectors where the machine has them (AVX2 and AVX-512 machines
+    /// give the same bits), else 128-bit, else scalar: the horizontal sum groups lanes by width.
+    /// </summary>
+    private static VectorWidth DotWidth => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+
+    /// <summary>Dot product of two K-vectors: one vector of fused multiply-adds, its lanes summed, then the tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot(float* x, float* y, int K)
+    private static float Dot(float* x, float* y, int K) => DotWidth switch
     {
-        int k = 0;
-        float sum = 0;
-        if (Vectorised && K >= V)
+        VectorWidth.Bits256 => Dot<Lanes256, Vector256<float>>(x, y, K),
+        VectorWidth.Bits128 => Dot<Lanes128, Vector128<float>>(x, y, K),
+        _ => Dot<LanesScalar, float>(x, y, K),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<TL, TV>(float* x, float* y, int K) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int k = 0, L = TL.Count;
+        TV acc = default;
+        for (; k + L <= K; k += L)
         {
-            Vector256<float> acc = Vector256<float>.Zero;
-            for (; k + V <= K; k += V)
-            {
-                acc = Vector256.FusedMultiplyAdd(Vector256.Load(x + k), Vector256.Load(y + k), acc);
-            }
-            sum = Vector256.Sum(acc);
+            acc = TL.MulAdd(TL.Load(x + k), TL.Load(y + k), acc);
         }
+        float sum = TL.Sum(acc);
         for (; k < K; k++)
         {
-            sum = MathF.FusedMultiplyAdd(x[k], y[k], sum);
+            sum = Simd.MulAdd(x[k], y[k], sum);
         }
         return sum;
     }
@@ -206,51 +214,53 @@ public static unsafe class Kernels
     /// </summary>
     private static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
     {
-        int K = lda;
-        if (!Vectorised || K < V)
+        switch (DotWidth)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                c[(long)r * ldc] = Dot(a + ((long)r * lda), b, K);
-                c[((long)r * ldc) + 1] = Dot(a + ((long)r * lda), b + ldb, K);
-            }
-            return;
+            case VectorWidth.Bits256: DotTile4x2<Lanes256, Vector256<float>>(a, lda, rows, b, ldb, c, ldc); break;
+            case VectorWidth.Bits128: DotTile4x2<Lanes128, Vector128<float>>(a, lda, rows, b, ldb, c, ldc); break;
+            default: DotTile4x2<LanesScalar, float>(a, lda, rows, b, ldb, c, ldc); break;
         }
+    }
+
+    private static void DotTile4x2<TL, TV>(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int K = lda, L = TL.Count;
         float* a0 = a;
         float* a1 = rows > 1 ? a + lda : a;
         float* a2 = rows > 2 ? a + (2L * lda) : a;
         float* a3 = rows > 3 ? a + (3L * lda) : a;
         float* b0 = b, b1 = b + ldb;
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        TV c00 = default, c01 = default, c10 = default, c11 = default;
+        TV c20 = default, c21 = default, c30 = default, c31 = default;
         int k = 0;
-        for (; k + V <= K; k += V)
+        for (; k + L <= K; k += L)
         {
-            Vector256<float> vb0 = Vector256.Load(b0 + k), vb1 = Vector256.Load(b1 + k);
-            Vector256<float> va = Vector256.Load(a0 + k);
-            c00 = Vector256.FusedMultiplyAdd(va, vb0, c00);
-            c01 = Vector256.FusedMultiplyAdd(va, vb1, c01);
-            va = Vector256.Load(a1 + k);
-            c10 = Vector256.FusedMultiplyAdd(va, vb0, c10);
-            c11 = Vector256.FusedMultiplyAdd(va, vb1, c11);
-            va = Vector256.Load(a2 + k);
-            c20 = Vector256.FusedMultiplyAdd(va, vb0, c20);
-            c21 = Vector256.FusedMultiplyAdd(va, vb1, c21);
-            va = Vector256.Load(a3 + k);
-            c30 = Vector256.FusedMultiplyAdd(va, vb0, c30);
-            c31 = Vector256.FusedMultiplyAdd(va, vb1, c31);
+            TV vb0 = TL.Load(b0 + k), vb1 = TL.Load(b1 + k);
+            TV va = TL.Load(a0 + k);
+            c00 = TL.MulAdd(va, vb0, c00);
+            c01 = TL.MulAdd(va, vb1, c01);
+            va = TL.Load(a1 + k);
+            c10 = TL.MulAdd(va, vb0, c10);
+            c11 = TL.MulAdd(va, vb1, c11);
+            va = TL.Load(a2 + k);
+            c20 = TL.MulAdd(va, vb0, c20);
+            c21 = TL.MulAdd(va, vb1, c21);
+            va = TL.Load(a3 + k);
+            c30 = TL.MulAdd(va, vb0, c30);
+            c31 = TL.MulAdd(va, vb1, c31);
         }
-        Store(c, Vector256.Sum(c00), Vector256.Sum(c01), a0, b0, b1, k, K);
-        if (rows > 1) Store(c + ldc, Vector256.Sum(c10), Vector256.Sum(c11), a1, b0, b1, k, K);
-        if (rows > 2) Store(c + (2L * ldc), Vector256.Sum(c20), Vector256.Sum(c21), a2, b0, b1, k, K);
-        if (rows > 3) Store(c + (3L * ldc), Vector256.Sum(c30), Vector256.Sum(c31), a3, b0, b1, k, K);
+        Store(c, TL.Sum(c00), TL.Sum(c01), a0, b0, b1, k, K);
+        if (rows > 1) Store(c + ldc, TL.Sum(c10), TL.Sum(c11), a1, b0, b1, k, K);
+        if (rows > 2) Store(c + (2L * ldc), TL.Sum(c20), TL.Sum(c21), a2, b0, b1, k, K);
+        if (rows > 3) Store(c + (3L * ldc), TL.Sum(c30), TL.Sum(c31), a3, b0, b1, k, K);
 
         static void Store(float* c, float s0, float s1, float* a, float* b0, float* b1, int k, int K)
         {
             for (; k < K; k++)
             {
-                s0 = MathF.FusedMultiplyAdd(a[k], b0[k], s0);
-                s1 = MathF.FusedMultiplyAdd(a[k], b1[k], s1);
+                s0 = Simd.MulAdd(a[k], b0[k], s0);
+                s1 = Simd.MulAdd(a[k], b1[k], s1);
             }
             c[0] = s0;
             c[1] = s1;
@@ -260,93 +270,25 @@ public static unsafe class Kernels
     /// <summary>
     /// Outer-product tile: for r &lt; rows (≤ 4) and n &lt; cols,
     /// c[r·ldc + n] (+)= Σ_{k0 ≤ k &lt; k1} a[r·aRow + k·aK]·b[k·ldb + n], summed in k order with fused
-    /// multiply-adds. Columns come 32 or 16 at a time in registers, the rest one at a time; either way
-    /// an element sees the same operations in the same order.
+    /// multiply-adds. Columns come two vectors at a time in registers, the widest vectors first, the
+    /// rest narrower and finally one at a time; every element sees the same operations in the same order.
     /// </summary>
     private static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
     {
-        float* a0 = a;
-        float* a1 = rows > 1 ? a + aRow : a;
-        float* a2 = rows > 2 ? a + (2L * aRow) : a;
-        float* a3 = rows > 3 ? a + (3L * aRow) : a;
         int n = 0;
         if (Simd.Has512)
         {
-            // The same tile 32 columns wide in 512-bit registers: half the loads and broadcasts per FMA.
-            for (; n + 32 <= cols; n += 32)
-            {
-                float* cr0 = c + n, cr1 = c + ldc + n, cr2 = c + (2L * ldc) + n, cr3 = c + (3L * ldc) + n;
-                Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-                Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-                if (accumulate)
-                {
-                    c00 = Vector512.Load(cr0); c01 = Vector512.Load(cr0 + 16);
-                    if (rows > 1) { c10 = Vector512.Load(cr1); c11 = Vector512.Load(cr1 + 16); }
-                    if (rows > 2) { c20 = Vector512.Load(cr2); c21 = Vector512.Load(cr2 + 16); }
-                    if (rows > 3) { c30 = Vector512.Load(cr3); c31 = Vector512.Load(cr3 + 16); }
-                }
-                for (int k = k0; k < k1; k++)
-                {
-                    float* bk = b + ((long)k * ldb) + n;
-                    Vector512<float> vb0 = Vector512.Load(bk), vb1 = Vector512.Load(bk + 16);
-                    long ak = (long)k * aK;
-                    Vector512<float> va = Vector512.Create(a0[ak]);
-                    c00 = Vector512.FusedMultiplyAdd(va, vb0, c00);
-                    c01 = Vector512.FusedMultiplyAdd(va, vb1, c01);
-                    va = Vector512.Create(a1[ak]);
-                    c10 = Vector512.FusedMultiplyAdd(va, vb0, c10);
-                    c11 = Vector512.FusedMultiplyAdd(va, vb1, c11);
-                    va = Vector512.Create(a2[ak]);
-                    c20 = Vector512.FusedMultiplyAdd(va, vb0, c20);
-                    c21 = Vector512.FusedMultiplyAdd(va, vb1, c21);
-                    va = Vector512.Create(a3[ak]);
-                    c30 = Vector512.FusedMultiplyAdd(va, vb0, c30);
-                    c31 = Vector512.FusedMultiplyAdd(va, vb1, c31);
-                }
-                c00.Store(cr0); c01.Store(cr0 + 16);
-                if (rows > 1) { c10.Store(cr1); c11.Store(cr1 + 16); }
-                if (rows > 2) { c20.Store(cr2); c21.Store(cr2 + 16); }
-                if (rows > 3) { c30.Store(cr3); c31.Store(cr3 + 16); }
-            }
+            n = OuterColumns<Lanes512, Vector512<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
         }
-        if (Vectorised)
+        if (Simd.Has256)
         {
-            for (; n + (2 * V) <= cols; n += 2 * V)
-            {
-                float* cr0 = c + n, cr1 = c + ldc + n, cr2 = c + (2L * ldc) + n, cr3 = c + (3L * ldc) + n;
-                Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
-                Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
-                if (accumulate)
-                {
-                    c00 = Vector256.Load(cr0); c01 = Vector256.Load(cr0 + V);
-                    if (rows > 1) { c10 = Vector256.Load(cr1); c11 = Vector256.Load(cr1 + V); }
-                    if (rows > 2) { c20 = Vector256.Load(cr2); c21 = Vector256.Load(cr2 + V); }
-                    if (rows > 3) { c30 = Vector256.Load(cr3); c31 = Vector256.Load(cr3 + V); }
-                }
-                for (int k = k0; k < k1; k++)
-                {
-                    float* bk = b + ((long)k * ldb) + n;
-                    Vector256<float> vb0 = Vector256.Load(bk), vb1 = Vector256.Load(bk + V);
-                    long ak = (long)k * aK;
-                    Vector256<float> va = Vector256.Create(a0[ak]);
-                    c00 = Vector256.FusedMultiplyAdd(va, vb0, c00);
-                    c01 = Vector256.FusedMultiplyAdd(va, vb1, c01);
-                    va = Vector256.Create(a1[ak]);
-                    c10 = Vector256.FusedMultiplyAdd(va, vb0, c10);
-                    c11 = Vector256.FusedMultiplyAdd(va, vb1, c11);
-                    va = Vector256.Create(a2[ak]);
-                    c20 = Vector256.FusedMultiplyAdd(va, vb0, c20);
-                    c21 = Vector256.FusedMultiplyAdd(va, vb1, c21);
-                    va = Vector256.Create(a3[ak]);
-                    c30 = Vector256.FusedMultiplyAdd(va, vb0, c30);
-                    c31 = Vector256.FusedMultiplyAdd(va, vb1, c31);
-                }
-                c00.Store(cr0); c01.Store(cr0 + V);
-                if (rows > 1) { c10.Store(cr1); c11.Store(cr1 + V); }
-                if (rows > 2) { c20.Store(cr2); c21.Store(cr2 + V); }
-                if (rows > 3) { c30.Store(cr3); c31.Store(cr3 + V); }
-            }
+            n = OuterColumns<Lanes256, Vector256<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
         }
+        if (Simd.Has128)
+        {
+            n = OuterColumns<Lanes128, Vector128<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        }
+        n = OuterColumns<LanesScalar, float>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
         for (; n < cols; n++)
         {
             for (int r = 0; r < rows; r++)
@@ -355,10 +297,57 @@ public static unsafe class Kernels
                 float sum = accumulate ? c[((long)r * ldc) + n] : 0f;
                 for (int k = k0; k < k1; k++)
                 {
-                    sum = MathF.FusedMultiplyAdd(ar[(long)k * aK], b[((long)k * ldb) + n], sum);
+                    sum = Simd.MulAdd(ar[(long)k * aK], b[((long)k * ldb) + n], sum);
                 }
                 c[((long)r * ldc) + n] = sum;
             }
         }
+    }
+
+    /// <summary>Columns n … of the tile, two vectors (4 rows × 2 vectors of accumulators) per pass; returns where it stopped.</summary>
+    private static int OuterColumns<TL, TV>(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int n, int cols, float* c, int ldc, bool accumulate)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        float* a0 = a;
+        float* a1 = rows > 1 ? a + aRow : a;
+        float* a2 = rows > 2 ? a + (2L * aRow) : a;
+        float* a3 = rows > 3 ? a + (3L * aRow) : a;
+        for (; n + (2 * L) <= cols; n += 2 * L)
+        {
+            float* cr0 = c + n, cr1 = c + ldc + n, cr2 = c + (2L * ldc) + n, cr3 = c + (3L * ldc) + n;
+            TV c00 = default, c01 = default, c10 = default, c11 = default;
+            TV c20 = default, c21 = default, c30 = default, c31 = default;
+            if (accumulate)
+            {
+                c00 = TL.Load(cr0); c01 = TL.Load(cr0 + L);
+                if (rows > 1) { c10 = TL.Load(cr1); c11 = TL.Load(cr1 + L); }
+                if (rows > 2) { c20 = TL.Load(cr2); c21 = TL.Load(cr2 + L); }
+                if (rows > 3) { c30 = TL.Load(cr3); c31 = TL.Load(cr3 + L); }
+            }
+            for (int k = k0; k < k1; k++)
+            {
+                float* bk = b + ((long)k * ldb) + n;
+                TV vb0 = TL.Load(bk), vb1 = TL.Load(bk + L);
+                long ak = (long)k * aK;
+                TV va = TL.Create(a0[ak]);
+                c00 = TL.MulAdd(va, vb0, c00);
+                c01 = TL.MulAdd(va, vb1, c01);
+                va = TL.Create(a1[ak]);
+                c10 = TL.MulAdd(va, vb0, c10);
+                c11 = TL.MulAdd(va, vb1, c11);
+                va = TL.Create(a2[ak]);
+                c20 = TL.MulAdd(va, vb0, c20);
+                c21 = TL.MulAdd(va, vb1, c21);
+                va = TL.Create(a3[ak]);
+                c30 = TL.MulAdd(va, vb0, c30);
+                c31 = TL.MulAdd(va, vb1, c31);
+            }
+            TL.Store(c00, cr0); TL.Store(c01, cr0 + L);
+            if (rows > 1) { TL.Store(c10, cr1); TL.Store(c11, cr1 + L); }
+            if (rows > 2) { TL.Store(c20, cr2); TL.Store(c21, cr2 + L); }
+            if (rows > 3) { TL.Store(c30, cr3); TL.Store(c31, cr3 + L); }
+        }
+        return n;
     }
 }

@@ -18,8 +18,6 @@ public static unsafe class SparseKernels
     private const int Strip = 64;           // output columns per work item in the weight gradient
     private const int Wide = 128;           // outputs per pass of the wide forward gather
 
-    private static bool Vectorised => Simd.Has256;
-
     /// <summary>outPad: <paramref name="outputs"/> rounded up to a multiple of 8.</summary>
     public static int Padded(int outputs) => (outputs + V - 1) / V * V;
 
@@ -66,7 +64,7 @@ public static unsafe class SparseKernels
                     for (int n0 = 0; n0 < pad;)
                     {
                         // 128 outputs per pass over the row's non-zeros where they fit, else 16 or 8.
-                        int width = Simd.Has512 && pad - n0 >= Wide ? Wide : Math.Min(2 * V, pad - n0);
+                        int width = pad - n0 >= Wide ? Wide : Math.Min(2 * V, pad - n0);
                         if (width == Wide)
                         {
                             GatherWide(pi + e0, pv + e0, e1 - e0, pw + n0, pad, acc);
@@ -87,112 +85,117 @@ public static unsafe class SparseKernels
         });
     }
 
-    /// <summary>acc[0..128) = Σ_e values[e]·w[columns[e]·ldw .. + 128): eight 16-lane accumulators stay in registers while the entries stream by once.</summary>
+    /// <summary>acc[0..128) = Σ_e values[e]·w[columns[e]·ldw .. + 128): eight accumulators stay in registers while the entries stream by once per 8 vectors of outputs.</summary>
     internal static void GatherWide(ushort* columns, float* values, int count, float* w, int ldw, float* acc)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        for (int e = 0; e < count; e++)
+        switch (Simd.Widest)
         {
-            var x = Vector512.Create(values[e]);
-            float* row = w + ((long)columns[e] * ldw);
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 16), a1);
-            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 32), a2);
-            a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 48), a3);
-            a4 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 64), a4);
-            a5 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 80), a5);
-            a6 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 96), a6);
-            a7 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 112), a7);
+            case VectorWidth.Bits512: GatherWide<Lanes512, Vector512<float>>(columns, values, count, w, ldw, acc); break;
+            case VectorWidth.Bits256: GatherWide<Lanes256, Vector256<float>>(columns, values, count, w, ldw, acc); break;
+            case VectorWidth.Bits128: GatherWide<Lanes128, Vector128<float>>(columns, values, count, w, ldw, acc); break;
+            default: GatherWide<LanesScalar, float>(columns, values, count, w, ldw, acc); break;
         }
-        a0.Store(acc);
-        a1.Store(acc + 16);
-        a2.Store(acc + 32);
-        a3.Store(acc + 48);
-        a4.Store(acc + 64);
-        a5.Store(acc + 80);
-        a6.Store(acc + 96);
-        a7.Store(acc + 112);
+    }
+
+    private static void GatherWide<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, float* acc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        for (int n = 0; n < Wide; n += 8 * L)
+        {
+            TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int e = 0; e < count; e++)
+            {
+                TV x = TL.Create(values[e]);
+                float* row = w + ((long)columns[e] * ldw) + n;
+                a0 = TL.MulAdd(x, TL.Load(row), a0);
+                a1 = TL.MulAdd(x, TL.Load(row + L), a1);
+                a2 = TL.MulAdd(x, TL.Load(row + (2 * L)), a2);
+                a3 = TL.MulAdd(x, TL.Load(row + (3 * L)), a3);
+                a4 = TL.MulAdd(x, TL.Load(row + (4 * L)), a4);
+                a5 = TL.MulAdd(x, TL.Load(row + (5 * L)), a5);
+                a6 = TL.MulAdd(x, TL.Load(row + (6 * L)), a6);
+                a7 = TL.MulAdd(x, TL.Load(row + (7 * L)), a7);
+            }
+            float* out0 = acc + n;
+            TL.Store(a0, out0);
+            TL.Store(a1, out0 + L);
+            TL.Store(a2, out0 + (2 * L));
+            TL.Store(a3, out0 + (3 * L));
+            TL.Store(a4, out0 + (4 * L));
+            TL.Store(a5, out0 + (5 * L));
+            TL.Store(a6, out0 + (6 * L));
+            TL.Store(a7, out0 + (7 * L));
+        }
     }
 
     /// <summary>
-    /// acc[0..width) = Σ_e values[e]·w[columns[e]·ldw .. + width), width 8 or 16: two entries per
-    /// step into separate accumulators (so the additions do not wait on each other), added at the end.
+    /// acc[0..width) = Σ_e values[e]·w[columns[e]·ldw .. + width), width a multiple of 8: two entries
+    /// per step into separate accumulators (so the additions do not wait on each other), added at the
+    /// end. The widest vectors take what they can, narrower ones the rest: every lane sees the same operations.
     /// </summary>
     internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
     {
-        if (Simd.Has512 && width == 2 * V)
+        int n = 0;
+        if (Simd.Has512)
         {
-            // The same per-lane operations as the two-Vector256 path below, in half the instructions.
-            Vector512<float> a = default, b = default;
+            n = Gather<Lanes512, Vector512<float>>(columns, values, count, w, ldw, n, width, acc);
+        }
+        if (Simd.Has256)
+        {
+            n = Gather<Lanes256, Vector256<float>>(columns, values, count, w, ldw, n, width, acc);
+        }
+        if (Simd.Has128)
+        {
+            n = Gather<Lanes128, Vector128<float>>(columns, values, count, w, ldw, n, width, acc);
+        }
+        Gather<LanesScalar, float>(columns, values, count, w, ldw, n, width, acc);
+    }
+
+    /// <summary>Outputs n … in passes of two vectors, then of one; returns where it stopped (fewer than a vector left).</summary>
+    private static int Gather<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, int width, float* acc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        for (; n + (2 * L) <= width; n += 2 * L)
+        {
+            TV a0 = default, a1 = default, b0 = default, b1 = default;
             int e = 0;
             for (; e + 2 <= count; e += 2)
             {
-                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(w + ((long)columns[e] * ldw)), a);
-                b = Vector512.FusedMultiplyAdd(Vector512.Create(values[e + 1]), Vector512.Load(w + ((long)columns[e + 1] * ldw)), b);
+                TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+                float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
+                a0 = TL.MulAdd(x, TL.Load(wx), a0);
+                a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+                b0 = TL.MulAdd(y, TL.Load(wy), b0);
+                b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
             }
             if (e < count)
             {
-                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(w + ((long)columns[e] * ldw)), a);
+                TV x = TL.Create(values[e]);
+                float* wx = w + ((long)columns[e] * ldw) + n;
+                a0 = TL.MulAdd(x, TL.Load(wx), a0);
+                a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
             }
-            (a + b).Store(acc);
-            return;
+            TL.Store(TL.Add(a0, b0), acc + n);
+            TL.Store(TL.Add(a1, b1), acc + n + L);
         }
-        if (Vectorised)
+        for (; n + L <= width; n += L)
         {
-            Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
-            int e = 0;
-            if (width == 2 * V)
-            {
-                for (; e + 2 <= count; e += 2)
-                {
-                    var x = Vector256.Create(values[e]);
-                    var y = Vector256.Create(values[e + 1]);
-                    float* wx = w + ((long)columns[e] * ldw), wy = w + ((long)columns[e + 1] * ldw);
-                    a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(wx), a0);
-                    a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(wx + V), a1);
-                    b0 = Vector256.FusedMultiplyAdd(y, Vector256.Load(wy), b0);
-                    b1 = Vector256.FusedMultiplyAdd(y, Vector256.Load(wy + V), b1);
-                }
-                if (e < count)
-                {
-                    var x = Vector256.Create(values[e]);
-                    float* wx = w + ((long)columns[e] * ldw);
-                    a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(wx), a0);
-                    a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(wx + V), a1);
-                }
-                (a0 + b0).Store(acc);
-                (a1 + b1).Store(acc + V);
-            }
-            else
-            {
-                for (; e + 2 <= count; e += 2)
-                {
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(values[e]), Vector256.Load(w + ((long)columns[e] * ldw)), a0);
-                    b0 = Vector256.FusedMultiplyAdd(Vector256.Create(values[e + 1]), Vector256.Load(w + ((long)columns[e + 1] * ldw)), b0);
-                }
-                if (e < count)
-                {
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(values[e]), Vector256.Load(w + ((long)columns[e] * ldw)), a0);
-                }
-                (a0 + b0).Store(acc);
-            }
-            return;
-        }
-        for (int v = 0; v < width; v++)
-        {
-            float a = 0f, b = 0f;
+            TV a = default, b = default;
             int e = 0;
             for (; e + 2 <= count; e += 2)
             {
-                a = MathF.FusedMultiplyAdd(values[e], w[((long)columns[e] * ldw) + v], a);
-                b = MathF.FusedMultiplyAdd(values[e + 1], w[((long)columns[e + 1] * ldw) + v], b);
+                a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
+                b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(w + ((long)columns[e + 1] * ldw) + n), b);
             }
             if (e < count)
             {
-                a = MathF.FusedMultiplyAdd(values[e], w[((long)columns[e] * ldw) + v], a);
+                a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
             }
-            acc[v] = a + b;
+            TL.Store(TL.Add(a, b), acc + n);
         }
+        return n;
     }
 
     /// <summary>dW[N, K] = scale·dZ[m, N]ᵀ·X[m, K]. Weight gradient of the first layer.</summary>
@@ -300,102 +303,107 @@ public static unsafe class SparseKernels
         }
     }
 
-    /// <summary>dst[0..width) += Σ_e values[e]·dz[rows[e]·width ..), width a multiple of 8; two entries per step.</summary>
+    /// <summary>
+    /// dst[0..width) += Σ_e values[e]·dz[rows[e]·width ..), width a multiple of 8. A strip of 64: one
+    /// accumulator per vector, one pass over the pixel's entries per four vectors. Narrower: two entries
+    /// per step into separate accumulators, the widest vectors first. Every lane sees the same operations at every width.
+    /// </summary>
     internal static void AccumulatePixel(byte* rows, float* values, int count, float* dz, int width, float* dst)
     {
-        if (Simd.Has512 && width == 2 * V)
+        if (width == Strip)
         {
-            // The same per-lane operations as the two-Vector256 path below, in half the instructions.
-            Vector512<float> a = default, b = default;
+            switch (Simd.Widest)
+            {
+                case VectorWidth.Bits512: AccumulateStrip<Lanes512, Vector512<float>>(rows, values, count, dz, dst); break;
+                case VectorWidth.Bits256: AccumulateStrip<Lanes256, Vector256<float>>(rows, values, count, dz, dst); break;
+                case VectorWidth.Bits128: AccumulateStrip<Lanes128, Vector128<float>>(rows, values, count, dz, dst); break;
+                default: AccumulateStrip<LanesScalar, float>(rows, values, count, dz, dst); break;
+            }
+            return;
+        }
+        int n = 0;
+        if (Simd.Has512)
+        {
+            n = AccumulatePairs<Lanes512, Vector512<float>>(rows, values, count, dz, width, n, dst);
+        }
+        if (Simd.Has256)
+        {
+            n = AccumulatePairs<Lanes256, Vector256<float>>(rows, values, count, dz, width, n, dst);
+        }
+        if (Simd.Has128)
+        {
+            n = AccumulatePairs<Lanes128, Vector128<float>>(rows, values, count, dz, width, n, dst);
+        }
+        AccumulatePairs<LanesScalar, float>(rows, values, count, dz, width, n, dst);
+    }
+
+    private static void AccumulateStrip<TL, TV>(byte* rows, float* values, int count, float* dz, float* dst)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        for (int n = 0; n < Strip; n += 4 * L)
+        {
+            TV s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int e = 0; e < count; e++)
+            {
+                TV x = TL.Create(values[e]);
+                float* row = dz + (rows[e] * Strip) + n;
+                s0 = TL.MulAdd(x, TL.Load(row), s0);
+                s1 = TL.MulAdd(x, TL.Load(row + L), s1);
+                s2 = TL.MulAdd(x, TL.Load(row + (2 * L)), s2);
+                s3 = TL.MulAdd(x, TL.Load(row + (3 * L)), s3);
+            }
+            float* d = dst + n;
+            TL.Store(TL.Add(TL.Load(d), s0), d);
+            TL.Store(TL.Add(TL.Load(d + L), s1), d + L);
+            TL.Store(TL.Add(TL.Load(d + (2 * L)), s2), d + (2 * L));
+            TL.Store(TL.Add(TL.Load(d + (3 * L)), s3), d + (3 * L));
+        }
+    }
+
+    /// <summary>Columns n … of dst in passes of two vectors, then one; returns where it stopped.</summary>
+    private static int AccumulatePairs<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        for (; n + (2 * L) <= width; n += 2 * L)
+        {
+            TV a0 = default, a1 = default, b0 = default, b1 = default;
             int e = 0;
             for (; e + 2 <= count; e += 2)
             {
-                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(dz + (rows[e] * width)), a);
-                b = Vector512.FusedMultiplyAdd(Vector512.Create(values[e + 1]), Vector512.Load(dz + (rows[e + 1] * width)), b);
+                float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
+                TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+                a0 = TL.MulAdd(x, TL.Load(dx), a0);
+                a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+                b0 = TL.MulAdd(y, TL.Load(dy), b0);
+                b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
             }
             if (e < count)
             {
-                a = Vector512.FusedMultiplyAdd(Vector512.Create(values[e]), Vector512.Load(dz + (rows[e] * width)), a);
+                float* dx = dz + (rows[e] * width) + n;
+                TV x = TL.Create(values[e]);
+                a0 = TL.MulAdd(x, TL.Load(dx), a0);
+                a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
             }
-            (Vector512.Load(dst) + (a + b)).Store(dst);
-            return;
+            TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
+            TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
         }
-        if (Simd.Has512 && width == Strip)
+        for (; n + L <= width; n += L)
         {
-            // A strip of 64: four 16-lane accumulators, one pass over the pixel's entries.
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (int e = 0; e < count; e++)
+            TV a = default, b = default;
+            int e = 0;
+            for (; e + 2 <= count; e += 2)
             {
-                var x = Vector512.Create(values[e]);
-                float* row = dz + (rows[e] * Strip);
-                s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row), s0);
-                s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 16), s1);
-                s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 32), s2);
-                s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row + 48), s3);
+                a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
+                b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(dz + (rows[e + 1] * width) + n), b);
             }
-            (Vector512.Load(dst) + s0).Store(dst);
-            (Vector512.Load(dst + 16) + s1).Store(dst + 16);
-            (Vector512.Load(dst + 32) + s2).Store(dst + 32);
-            (Vector512.Load(dst + 48) + s3).Store(dst + 48);
-            return;
+            if (e < count)
+            {
+                a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
+            }
+            TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a, b)), dst + n);
         }
-        float* acc = stackalloc float[2 * V];
-        for (int n = 0; n < width; n += 2 * V)
-        {
-            int w = Math.Min(2 * V, width - n);
-            if (Vectorised)
-            {
-                Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
-                int e = 0;
-                for (; e + 2 <= count; e += 2)
-                {
-                    float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
-                    var x = Vector256.Create(values[e]);
-                    var y = Vector256.Create(values[e + 1]);
-                    a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(dx), a0);
-                    b0 = Vector256.FusedMultiplyAdd(y, Vector256.Load(dy), b0);
-                    if (w == 2 * V)
-                    {
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(dx + V), a1);
-                        b1 = Vector256.FusedMultiplyAdd(y, Vector256.Load(dy + V), b1);
-                    }
-                }
-                if (e < count)
-                {
-                    float* dx = dz + (rows[e] * width) + n;
-                    var x = Vector256.Create(values[e]);
-                    a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(dx), a0);
-                    if (w == 2 * V)
-                    {
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(dx + V), a1);
-                    }
-                }
-                (Vector256.Load(dst + n) + (a0 + b0)).Store(dst + n);
-                if (w == 2 * V)
-                {
-                    (Vector256.Load(dst + n + V) + (a1 + b1)).Store(dst + n + V);
-                }
-                continue;
-            }
-            for (int v = 0; v < w; v++)
-            {
-                float a = 0f, b = 0f;
-                int e = 0;
-                for (; e + 2 <= count; e += 2)
-                {
-                    a = MathF.FusedMultiplyAdd(values[e], dz[(rows[e] * width) + n + v], a);
-                    b = MathF.FusedMultiplyAdd(values[e + 1], dz[(rows[e + 1] * width) + n + v], b);
-                }
-                if (e < count)
-                {
-                    a = MathF.FusedMultiplyAdd(values[e], dz[(rows[e] * width) + n + v], a);
-                }
-                acc[v] = a + b;
-            }
-            for (int v = 0; v < w; v++)
-            {
-                dst[n + v] += acc[v];
-            }
-        }
+        return n;
     }
 }

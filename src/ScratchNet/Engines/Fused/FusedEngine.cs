@@ -4,7 +4,7 @@
 // dW2 and db2 accumulated, dZ1 = W2ᵀ·dZ2 ∘ g′(Z1); then per block dW1 pixel by pixel over the block's
 // non-zeros regrouped by pixel. Pieces of rows are fixed by m and reduced in order: the same bits
 // whatever the thread count. The same math as the layer engine (tested against it). The chooser
-// gives it full-batch training and inference of byte images on machines with 256-bit vectors.
+// gives it full-batch training and inference of byte images at every vector width (Width below).
 using System.Buffers;
 using System.Runtime.Intrinsics;
 using ScratchNet.Data;
@@ -94,7 +94,12 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
             {
                 Span<float> part = partials.AsSpan(p * stride, stride);
                 part.Clear();
-                (losses[p], correct[p]) = RunPiece(X, Y, layout, firstBlock[p], firstBlock[p + 1], part, dW1Size, dW2Size);
+                (losses[p], correct[p]) = Width switch
+                {
+                    VectorWidth.Bits256 => RunPiece<Lanes256, Vector256<float>>(X, Y, layout, firstBlock[p], firstBlock[p + 1], part, dW1Size, dW2Size),
+                    VectorWidth.Bits128 => RunPiece<Lanes128, Vector128<float>>(X, Y, layout, firstBlock[p], firstBlock[p + 1], part, dW1Size, dW2Size),
+                    _ => RunPiece<LanesScalar, float>(X, Y, layout, firstBlock[p], firstBlock[p + 1], part, dW1Size, dW2Size),
+                };
             });
             Reduce(partials, pieces, stride, dW1Size, dW2Size, 1f / m);
         }
@@ -117,57 +122,73 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
             throw new ArgumentException($"Fused predict: X {X} and A {A} do not fit a {K}-{H}-{O} network.");
         }
         int m = X.Rows;
-        int[] rowStart = X.RowStartArray;
-        ushort[] index = X.IndexArray;
-        float[] value = X.ValueArray, a = A.Storage;
         const int rowsPerPiece = 512;
         Workers.For((m + rowsPerPiece - 1) / rowsPerPiece, piece =>
         {
             int r0 = piece * rowsPerPiece, r1 = Math.Min(m, r0 + rowsPerPiece);
-            float* z1 = stackalloc float[MaxWidth];
-            float* a1 = stackalloc float[MaxWidth];
-            float* z2 = stackalloc float[MaxWidth];
-            fixed (float* pw1 = W1t, pw2t = W2t, pb1 = b1p, pb2 = b2p, pv = value, pa = a)
-            fixed (ushort* pi = index)
+            switch (Width)
             {
-                var z1Span = new ReadOnlySpan<float>(z1, H);
-                var a1Span = new Span<float>(a1, H);
-                for (int i = r0; i < r1; i++)
-                {
-                    int e0 = rowStart[i], e1 = rowStart[i + 1];
-                    for (int n = 0; n < Hp; n += 16)
-                    {
-                        SparseKernels.Gather(pi + e0, pv + e0, e1 - e0, pw1 + n, Hp, Math.Min(16, Hp - n), z1 + n);
-                    }
-                    for (int h = 0; h < Hp; h += 8)
-                    {
-                        (Vector256.Load(z1 + h) + Vector256.Load(pb1 + h)).Store(z1 + h);
-                    }
-                    g.Apply(z1Span, a1Span);
-                    for (int o = 0; o < Op; o += 8)
-                    {
-                        Vector256<float> acc = Vector256.Load(pb2 + o);
-                        for (int h = 0; h < H; h++)
-                        {
-                            acc = Vector256.FusedMultiplyAdd(Vector256.Create(a1[h]), Vector256.Load(pw2t + (h * Op) + o), acc);
-                        }
-                        acc.Store(z2 + o);
-                    }
-                    // A2 = softmax(Z2)
-                    float max = z2[0];
-                    for (int o = 1; o < O; o++)
-                    {
-                        max = MathF.Max(max, z2[o]);
-                    }
-                    float inv = 1f / Softmax.ExpPadded(z2, O, Op, max);
-                    float* row = pa + ((long)i * O);
-                    for (int o = 0; o < O; o++)
-                    {
-                        row[o] = z2[o] * inv;
-                    }
-                }
+                case VectorWidth.Bits256: PredictRows<Lanes256, Vector256<float>>(X, A, r0, r1); break;
+                case VectorWidth.Bits128: PredictRows<Lanes128, Vector128<float>>(X, A, r0, r1); break;
+                default: PredictRows<LanesScalar, float>(X, A, r0, r1); break;
             }
         });
+    }
+
+    /// <summary>
+    /// The width the engine's per-image loops run at: 256-bit vectors where the machine has them, else
+    /// 128-bit, else scalar (its rows are padded to 8 floats). Every lane sees the same operations at
+    /// each width: the same bits where the hardware fuses multiply-adds.
+    /// </summary>
+    private static VectorWidth Width => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+
+    private void PredictRows<TL, TV>(SparseBatch X, Matrix A, int r0, int r1) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        int[] rowStart = X.RowStartArray;
+        float* z1 = stackalloc float[MaxWidth];
+        float* a1 = stackalloc float[MaxWidth];
+        float* z2 = stackalloc float[MaxWidth];
+        fixed (float* pw1 = W1t, pw2t = W2t, pb1 = b1p, pb2 = b2p, pv = X.ValueArray, pa = A.Storage)
+        fixed (ushort* pi = X.IndexArray)
+        {
+            var z1Span = new ReadOnlySpan<float>(z1, H);
+            var a1Span = new Span<float>(a1, H);
+            for (int i = r0; i < r1; i++)
+            {
+                int e0 = rowStart[i], e1 = rowStart[i + 1];
+                for (int n = 0; n < Hp; n += 16)
+                {
+                    SparseKernels.Gather(pi + e0, pv + e0, e1 - e0, pw1 + n, Hp, Math.Min(16, Hp - n), z1 + n);
+                }
+                for (int h = 0; h < Hp; h += L)
+                {
+                    TL.Store(TL.Add(TL.Load(z1 + h), TL.Load(pb1 + h)), z1 + h);
+                }
+                g.Apply(z1Span, a1Span);
+                for (int o = 0; o < Op; o += L)
+                {
+                    TV acc = TL.Load(pb2 + o);
+                    for (int h = 0; h < H; h++)
+                    {
+                        acc = TL.MulAdd(TL.Create(a1[h]), TL.Load(pw2t + (h * Op) + o), acc);
+                    }
+                    TL.Store(acc, z2 + o);
+                }
+                // A2 = softmax(Z2)
+                float max = z2[0];
+                for (int o = 1; o < O; o++)
+                {
+                    max = MathF.Max(max, z2[o]);
+                }
+                float inv = 1f / Softmax.ExpPadded<TL, TV>(z2, O, Op, max);
+                float* row = pa + ((long)i * O);
+                for (int o = 0; o < O; o++)
+                {
+                    row[o] = z2[o] * inv;
+                }
+            }
+        }
     }
 
     /// <summary>Copies W1, W2, b1, b2 into the transposed, padded forms the loops read.</summary>
@@ -192,8 +213,10 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
         dense2.b.Value.CopyTo(b2p, 0);
     }
 
-    private (double Loss, int Correct) RunPiece(SparseBatch X, byte[] Y, PixelMajorBlocks layout, int firstBlock, int endBlock, Span<float> part, int dW1Size, int dW2Size)
+    private (double Loss, int Correct) RunPiece<TL, TV>(SparseBatch X, byte[] Y, PixelMajorBlocks layout, int firstBlock, int endBlock, Span<float> part, int dW1Size, int dW2Size)
+        where TL : struct, ILanes<TV> where TV : struct
     {
+        int L = TL.Count;
         int[] rowStart = X.RowStartArray;
         double loss = 0;
         int correct = 0;
@@ -220,9 +243,9 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
                         {
                             SparseKernels.Gather(pi + e0, pv + e0, e1 - e0, pw1 + n, Hp, Math.Min(16, Hp - n), z1 + n);
                         }
-                        for (int h = 0; h < Hp; h += 8)
+                        for (int h = 0; h < Hp; h += L)
                         {
-                            (Vector256.Load(z1 + h) + Vector256.Load(pb1 + h)).Store(z1 + h);
+                            TL.Store(TL.Add(TL.Load(z1 + h), TL.Load(pb1 + h)), z1 + h);
                         }
                     }
                     //     A1 = g(Z1), the whole block at once (padding columns are never read back)
@@ -231,14 +254,14 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
                     {
                         float* a1 = A1 + (i * Hp), da1 = dZ1 + (i * Hp);
                         //     Z2 = W2·A1 + b2
-                        for (int o = 0; o < Op; o += 8)
+                        for (int o = 0; o < Op; o += L)
                         {
-                            Vector256<float> acc = Vector256.Load(pb2 + o);
+                            TV acc = TL.Load(pb2 + o);
                             for (int h = 0; h < H; h++)
                             {
-                                acc = Vector256.FusedMultiplyAdd(Vector256.Create(a1[h]), Vector256.Load(pw2t + (h * Op) + o), acc);
+                                acc = TL.MulAdd(TL.Create(a1[h]), TL.Load(pw2t + (h * Op) + o), acc);
                             }
-                            acc.Store(z2 + o);
+                            TL.Store(acc, z2 + o);
                         }
                         //     A2 = softmax(Z2); loss += log Σ exp(z2 − max) + max − z2[y]
                         int y = Y[r0 + i];
@@ -252,30 +275,30 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
                                 best = o;
                             }
                         }
-                        float sum = Softmax.ExpPadded(z2, O, Op, max);
+                        float sum = Softmax.ExpPadded<TL, TV>(z2, O, Op, max);
                         loss += max + Math.Log(sum) - zy;
                         correct += best == y ? 1 : 0;
                         // BP  dZ2 = A2 − Y (in place), db2 += dZ2
-                        var inv = Vector256.Create(1f / sum);
+                        TV inv = TL.Create(1f / sum);
                         z2[y] -= sum; // (e_y − sum)/sum = A2[y] − 1
-                        for (int o = 0; o < Op; o += 8)
+                        for (int o = 0; o < Op; o += L)
                         {
-                            Vector256<float> dz2 = Vector256.Load(z2 + o) * inv;
-                            dz2.Store(z2 + o);
-                            (Vector256.Load(db2 + o) + dz2).Store(db2 + o);
+                            TV dz2 = TL.Multiply(TL.Load(z2 + o), inv);
+                            TL.Store(dz2, z2 + o);
+                            TL.Store(TL.Add(TL.Load(db2 + o), dz2), db2 + o);
                         }
                         //     dW2 += dZ2·A1ᵀ;  dA1 = W2ᵀ·dZ2
-                        for (int h = 0; h < Hp; h += 8)
+                        for (int h = 0; h < Hp; h += L)
                         {
-                            Vector256<float> a = Vector256.Load(a1 + h), d = default;
+                            TV a = TL.Load(a1 + h), d = default;
                             for (int o = 0; o < O; o++)
                             {
-                                var dz = Vector256.Create(z2[o]);
+                                TV dz = TL.Create(z2[o]);
                                 float* row = dW2 + (o * Hp) + h;
-                                Vector256.FusedMultiplyAdd(dz, a, Vector256.Load(row)).Store(row);
-                                d = Vector256.FusedMultiplyAdd(dz, Vector256.Load(pw2p + (o * Hp) + h), d);
+                                TL.Store(TL.MulAdd(dz, a, TL.Load(row)), row);
+                                d = TL.MulAdd(dz, TL.Load(pw2p + (o * Hp) + h), d);
                             }
-                            d.Store(da1 + h);
+                            TL.Store(d, da1 + h);
                         }
                     }
                     //     dZ1 = dA1 ∘ g′(Z1), in place over the block; padding columns stay 0 (dA1 is 0 there)
@@ -284,9 +307,9 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
                     //     db1 += Σ dZ1
                     for (int i = 0; i < rows; i++)
                     {
-                        for (int h = 0; h < Hp; h += 8)
+                        for (int h = 0; h < Hp; h += L)
                         {
-                            (Vector256.Load(db1 + h) + Vector256.Load(dZ1 + (i * Hp) + h)).Store(db1 + h);
+                            TL.Store(TL.Add(TL.Load(db1 + h), TL.Load(dZ1 + (i * Hp) + h)), db1 + h);
                         }
                     }
                     //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros (regrouped once per batch)
