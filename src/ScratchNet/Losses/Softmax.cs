@@ -46,25 +46,52 @@ public static unsafe class Softmax
         _ => ExpPadded<LanesScalar, float>(z, classes, padded, max),
     };
 
-    /// <summary>ExpPadded at one vector width of at most 8 lanes; the sum runs in 8-lane groups at every width, so it gives the same bits at each.</summary>
+    /// <summary>
+    /// ExpPadded at one vector width of 8, 4 or 1 lanes. Lane l of each group of 8 logits adds into
+    /// sum l at every width, and the eight sums are added as Vector256.Sum adds them on x64: the same
+    /// bits at each width.
+    /// </summary>
     internal static float ExpPadded<TL, TV>(float* z, int classes, int padded, float max) where TL : struct, ILanes<TV> where TV : struct
     {
         int L = TL.Count;
         TV vmax = TL.Create(max);
-        float* sums = stackalloc float[8];
-        new Span<float>(sums, 8).Clear();
+        TV s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         for (int o = 0; o < padded; o += 8)
         {
-            for (int l = 0; l < 8; l += L)
+            s0 = TL.Add(s0, ExpAt<TL, TV>(z, o, classes, vmax));
+            if (L <= 4)
             {
-                // Padding lanes: nothing (their z is not a logit).
-                TV e = TL.KeepFirst(TL.Exp(TL.Subtract(TL.Load(z + o + l), vmax)), classes - o - l);
-                TL.Store(e, z + o + l);
-                TL.Store(TL.Add(TL.Load(sums + l), e), sums + l);
+                s1 = TL.Add(s1, ExpAt<TL, TV>(z, o + L, classes, vmax));
+            }
+            if (L == 1)
+            {
+                s2 = TL.Add(s2, ExpAt<TL, TV>(z, o + 2, classes, vmax));
+                s3 = TL.Add(s3, ExpAt<TL, TV>(z, o + 3, classes, vmax));
+                s4 = TL.Add(s4, ExpAt<TL, TV>(z, o + 4, classes, vmax));
+                s5 = TL.Add(s5, ExpAt<TL, TV>(z, o + 5, classes, vmax));
+                s6 = TL.Add(s6, ExpAt<TL, TV>(z, o + 6, classes, vmax));
+                s7 = TL.Add(s7, ExpAt<TL, TV>(z, o + 7, classes, vmax));
             }
         }
-        // Summed as Vector256.Sum does on x64, written out so every width and machine adds in this order.
-        return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+        return L switch
+        {
+            8 => TL.Sum(s0),
+            4 => TL.Sum(s0) + TL.Sum(s1),
+            _ => ((TL.Sum(s0) + TL.Sum(s1)) + (TL.Sum(s2) + TL.Sum(s3))) + ((TL.Sum(s4) + TL.Sum(s5)) + (TL.Sum(s6) + TL.Sum(s7))),
+        };
+    }
+
+    /// <summary>z[o …] = exp(z − max) for one vector in place, lanes past the classes (padding: not logits) set to 0; returns it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static TV ExpAt<TL, TV>(float* z, int o, int classes, TV max) where TL : struct, ILanes<TV> where TV : struct
+    {
+        TV e = TL.Exp(TL.Subtract(TL.Load(z + o), max));
+        if (o + TL.Count > classes)
+        {
+            e = TL.KeepFirst(e, classes - o);
+        }
+        TL.Store(e, z + o);
+        return e;
     }
 
     /// <summary>Per lane (example), the largest of the <paramref name="classes"/> logits z[o·16 + lane].</summary>

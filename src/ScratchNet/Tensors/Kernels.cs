@@ -179,7 +179,11 @@ public static unsafe class Kernels
     /// Dot products run with 256-bit vectors where the machine has them (AVX2 and AVX-512 machines
     /// give the same bits), else 128-bit, else scalar: the horizontal sum groups lanes by width.
     /// </summary>
-    private static VectorWidth DotWidth => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+    private static VectorWidth DotWidth
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+    }
 
     /// <summary>Dot product of two K-vectors: one vector of fused multiply-adds, its lanes summed, then the tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -212,6 +216,7 @@ public static unsafe class Kernels
     /// reuse row 0 and are not stored, so every stored element follows the same operations as
     /// <see cref="Dot"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
     {
         switch (DotWidth)
@@ -273,6 +278,7 @@ public static unsafe class Kernels
     /// multiply-adds. Columns come two vectors at a time in registers, the widest vectors first, the
     /// rest narrower and finally one at a time; every element sees the same operations in the same order.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
     {
         int n = 0;
@@ -280,15 +286,18 @@ public static unsafe class Kernels
         {
             n = OuterColumns<Lanes512, Vector512<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
         }
-        if (Simd.Has256)
+        if (Simd.Has256 && n < cols)
         {
             n = OuterColumns<Lanes256, Vector256<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
         }
-        if (Simd.Has128)
+        if (Simd.Has128 && n < cols)
         {
             n = OuterColumns<Lanes128, Vector128<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
         }
-        n = OuterColumns<LanesScalar, float>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        if (n < cols)
+        {
+            n = OuterColumns<LanesScalar, float>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        }
         for (; n < cols; n++)
         {
             for (int r = 0; r < rows; r++)

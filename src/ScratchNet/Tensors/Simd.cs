@@ -3,6 +3,7 @@
 // Tests and users can narrow it with DOTNET_EnableAVX512=0 (AVX2 left), DOTNET_EnableAVX2=0,
 // DOTNET_EnableAVX=0 (128-bit vectors only: what ARM64's NEON gives) or DOTNET_EnableHWIntrinsic=0.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ScratchNet.Tensors;
@@ -23,32 +24,60 @@ public enum VectorWidth
 public static class Simd
 {
     /// <summary>512-bit vectors (AVX-512 on x64).</summary>
-    public static bool Has512 => Vector512.IsHardwareAccelerated;
+    public static bool Has512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.IsHardwareAccelerated;
+    }
 
     /// <summary>256-bit vectors (AVX2 on x64).</summary>
-    public static bool Has256 => Vector256.IsHardwareAccelerated;
+    public static bool Has256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.IsHardwareAccelerated;
+    }
 
     /// <summary>128-bit vectors (SSE on x64, NEON on ARM64).</summary>
-    public static bool Has128 => Vector128.IsHardwareAccelerated;
+    public static bool Has128
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.IsHardwareAccelerated;
+    }
 
     /// <summary>Vector&lt;float&gt; in hardware, of whatever width.</summary>
-    public static bool HasVector => Vector.IsHardwareAccelerated;
+    public static bool HasVector
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector.IsHardwareAccelerated;
+    }
 
     /// <summary>The widest vectors in hardware: the width every kernel runs at.</summary>
-    public static VectorWidth Widest => Has512 ? VectorWidth.Bits512 : Has256 ? VectorWidth.Bits256 : Has128 ? VectorWidth.Bits128 : VectorWidth.Scalar;
+    public static VectorWidth Widest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Has512 ? VectorWidth.Bits512 : Has256 ? VectorWidth.Bits256 : Has128 ? VectorWidth.Bits128 : VectorWidth.Scalar;
+    }
 
     /// <summary>The widest vectors in hardware, in bits (0: none), for run records and messages.</summary>
-    public static int Width => (int)Widest;
+    public static int Width
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)Widest;
+    }
 
     /// <summary>
     /// Whether the hardware has a fused multiply-add (FMA3 on x64, every ARM64). Where it has, a·b + c
     /// is one rounding (<see cref="MulAdd(float, float, float)"/> and the lanes' MulAdd); where it has
     /// not (x64 with AVX off), two — a software fused multiply-add would cost ten times more.
     /// </summary>
-    public static bool Fuses => System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+    public static bool Fuses
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+    }
 
     /// <summary>a·b + c, fused where the hardware fuses (one rounding), else multiplied then added.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MulAdd(float a, float b, float c) => Fuses ? MathF.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
     /// <summary>The instruction-set level in words, for headers and run records: e.g. "AVX-512 (512-bit vectors, FMA)".</summary>

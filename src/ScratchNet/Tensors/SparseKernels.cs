@@ -86,6 +86,7 @@ public static unsafe class SparseKernels
     }
 
     /// <summary>acc[0..128) = Σ_e values[e]·w[columns[e]·ldw .. + 128): eight accumulators stay in registers while the entries stream by once per 8 vectors of outputs.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static void GatherWide(ushort* columns, float* values, int count, float* w, int ldw, float* acc)
     {
         switch (Simd.Widest)
@@ -134,6 +135,7 @@ public static unsafe class SparseKernels
     /// per step into separate accumulators (so the additions do not wait on each other), added at the
     /// end. The widest vectors take what they can, narrower ones the rest: every lane sees the same operations.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
     {
         int n = 0;
@@ -141,15 +143,18 @@ public static unsafe class SparseKernels
         {
             n = Gather<Lanes512, Vector512<float>>(columns, values, count, w, ldw, n, width, acc);
         }
-        if (Simd.Has256)
+        if (Simd.Has256 && n < width)
         {
             n = Gather<Lanes256, Vector256<float>>(columns, values, count, w, ldw, n, width, acc);
         }
-        if (Simd.Has128)
+        if (Simd.Has128 && n < width)
         {
             n = Gather<Lanes128, Vector128<float>>(columns, values, count, w, ldw, n, width, acc);
         }
-        Gather<LanesScalar, float>(columns, values, count, w, ldw, n, width, acc);
+        if (n < width)
+        {
+            Gather<LanesScalar, float>(columns, values, count, w, ldw, n, width, acc);
+        }
     }
 
     /// <summary>Outputs n … in passes of two vectors, then of one; returns where it stopped (fewer than a vector left).</summary>
@@ -308,6 +313,7 @@ public static unsafe class SparseKernels
     /// accumulator per vector, one pass over the pixel's entries per four vectors. Narrower: two entries
     /// per step into separate accumulators, the widest vectors first. Every lane sees the same operations at every width.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static void AccumulatePixel(byte* rows, float* values, int count, float* dz, int width, float* dst)
     {
         if (width == Strip)
@@ -326,15 +332,18 @@ public static unsafe class SparseKernels
         {
             n = AccumulatePairs<Lanes512, Vector512<float>>(rows, values, count, dz, width, n, dst);
         }
-        if (Simd.Has256)
+        if (Simd.Has256 && n < width)
         {
             n = AccumulatePairs<Lanes256, Vector256<float>>(rows, values, count, dz, width, n, dst);
         }
-        if (Simd.Has128)
+        if (Simd.Has128 && n < width)
         {
             n = AccumulatePairs<Lanes128, Vector128<float>>(rows, values, count, dz, width, n, dst);
         }
-        AccumulatePairs<LanesScalar, float>(rows, values, count, dz, width, n, dst);
+        if (n < width)
+        {
+            AccumulatePairs<LanesScalar, float>(rows, values, count, dz, width, n, dst);
+        }
     }
 
     private static void AccumulateStrip<TL, TV>(byte* rows, float* values, int count, float* dz, float* dst)

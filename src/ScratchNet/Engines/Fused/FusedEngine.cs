@@ -140,7 +140,11 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
     /// 128-bit, else scalar (its rows are padded to 8 floats). Every lane sees the same operations at
     /// each width: the same bits where the hardware fuses multiply-adds.
     /// </summary>
-    private static VectorWidth Width => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+    private static VectorWidth Width
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+    }
 
     private void PredictRows<TL, TV>(SparseBatch X, Matrix A, int r0, int r1) where TL : struct, ILanes<TV> where TV : struct
     {
