@@ -78,7 +78,14 @@ public static class Simd
 
     /// <summary>a·b + c, fused where the hardware fuses (one rounding), else multiplied then added.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MulAdd(float a, float b, float c) => Fuses ? MathF.FusedMultiplyAdd(a, b, c) : (a * b) + c;
+    public static float MulAdd(float a, float b, float c)
+    {
+        if (Fuses)
+        {
+            return MathF.FusedMultiplyAdd(a, b, c);
+        }
+        return (a * b) + c;
+    }
 
     /// <summary>The instruction-set level in words, for headers and run records: e.g. "AVX-512 (512-bit vectors, FMA)".</summary>
     public static string Level

@@ -162,46 +162,103 @@ public static unsafe class SparseKernels
         where TL : struct, ILanes<TV> where TV : struct
     {
         int L = TL.Count;
+        for (; L <= 4 && n + (4 * L) <= width; n += 4 * L)
+        {
+            GatherQuads<TL, TV>(columns, values, count, w, ldw, n, acc);
+        }
         for (; n + (2 * L) <= width; n += 2 * L)
         {
-            TV a0 = default, a1 = default, b0 = default, b1 = default;
-            int e = 0;
-            for (; e + 2 <= count; e += 2)
-            {
-                TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-                float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
-                a0 = TL.MulAdd(x, TL.Load(wx), a0);
-                a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-                b0 = TL.MulAdd(y, TL.Load(wy), b0);
-                b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
-            }
-            if (e < count)
-            {
-                TV x = TL.Create(values[e]);
-                float* wx = w + ((long)columns[e] * ldw) + n;
-                a0 = TL.MulAdd(x, TL.Load(wx), a0);
-                a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-            }
-            TL.Store(TL.Add(a0, b0), acc + n);
-            TL.Store(TL.Add(a1, b1), acc + n + L);
+            GatherPairs<TL, TV>(columns, values, count, w, ldw, n, acc);
         }
         for (; n + L <= width; n += L)
         {
-            TV a = default, b = default;
-            int e = 0;
-            for (; e + 2 <= count; e += 2)
-            {
-                a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
-                b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(w + ((long)columns[e + 1] * ldw) + n), b);
-            }
-            if (e < count)
-            {
-                a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
-            }
-            TL.Store(TL.Add(a, b), acc + n);
+            GatherOnes<TL, TV>(columns, values, count, w, ldw, n, acc);
         }
         return n;
     }
+
+    /// <summary>Four vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
+    private static void GatherQuads<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        // Narrow vectors: four per entry, so one pass over the entries covers 16 outputs at 128 bits.
+        TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+            float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
+            a0 = TL.MulAdd(x, TL.Load(wx), a0);
+            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
+            a3 = TL.MulAdd(x, TL.Load(wx + (3 * L)), a3);
+            b0 = TL.MulAdd(y, TL.Load(wy), b0);
+            b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
+            b2 = TL.MulAdd(y, TL.Load(wy + (2 * L)), b2);
+            b3 = TL.MulAdd(y, TL.Load(wy + (3 * L)), b3);
+        }
+        if (e < count)
+        {
+            TV x = TL.Create(values[e]);
+            float* wx = w + ((long)columns[e] * ldw) + n;
+            a0 = TL.MulAdd(x, TL.Load(wx), a0);
+            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
+            a3 = TL.MulAdd(x, TL.Load(wx + (3 * L)), a3);
+        }
+        TL.Store(TL.Add(a0, b0), acc + n);
+        TL.Store(TL.Add(a1, b1), acc + n + L);
+        TL.Store(TL.Add(a2, b2), acc + n + (2 * L));
+        TL.Store(TL.Add(a3, b3), acc + n + (3 * L));
+        }
+
+    /// <summary>Two vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
+    private static void GatherPairs<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a0 = default, a1 = default, b0 = default, b1 = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+            float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
+            a0 = TL.MulAdd(x, TL.Load(wx), a0);
+            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+            b0 = TL.MulAdd(y, TL.Load(wy), b0);
+            b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
+        }
+        if (e < count)
+        {
+            TV x = TL.Create(values[e]);
+            float* wx = w + ((long)columns[e] * ldw) + n;
+            a0 = TL.MulAdd(x, TL.Load(wx), a0);
+            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+        }
+        TL.Store(TL.Add(a0, b0), acc + n);
+        TL.Store(TL.Add(a1, b1), acc + n + L);
+        }
+
+    /// <summary>One vector of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
+    private static void GatherOnes<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a = default, b = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
+            b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(w + ((long)columns[e + 1] * ldw) + n), b);
+        }
+        if (e < count)
+        {
+            a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
+        }
+        TL.Store(TL.Add(a, b), acc + n);
+        }
+
 
     /// <summary>dW[N, K] = scale·dZ[m, N]ᵀ·X[m, K]. Weight gradient of the first layer.</summary>
     public static void MatMulAtB(Matrix dZ, SparseBatch X, float scale, Matrix dW)
@@ -375,44 +432,101 @@ public static unsafe class SparseKernels
         where TL : struct, ILanes<TV> where TV : struct
     {
         int L = TL.Count;
+        for (; L <= 4 && n + (4 * L) <= width; n += 4 * L)
+        {
+            AccumulateQuads<TL, TV>(rows, values, count, dz, width, n, dst);
+        }
         for (; n + (2 * L) <= width; n += 2 * L)
         {
-            TV a0 = default, a1 = default, b0 = default, b1 = default;
-            int e = 0;
-            for (; e + 2 <= count; e += 2)
-            {
-                float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
-                TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-                a0 = TL.MulAdd(x, TL.Load(dx), a0);
-                a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-                b0 = TL.MulAdd(y, TL.Load(dy), b0);
-                b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
-            }
-            if (e < count)
-            {
-                float* dx = dz + (rows[e] * width) + n;
-                TV x = TL.Create(values[e]);
-                a0 = TL.MulAdd(x, TL.Load(dx), a0);
-                a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-            }
-            TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
-            TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
+            AccumulateTwos<TL, TV>(rows, values, count, dz, width, n, dst);
         }
         for (; n + L <= width; n += L)
         {
-            TV a = default, b = default;
-            int e = 0;
-            for (; e + 2 <= count; e += 2)
-            {
-                a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
-                b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(dz + (rows[e + 1] * width) + n), b);
-            }
-            if (e < count)
-            {
-                a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
-            }
-            TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a, b)), dst + n);
+            AccumulateOnes<TL, TV>(rows, values, count, dz, width, n, dst);
         }
         return n;
     }
+
+    /// <summary>Four vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
+    private static void AccumulateQuads<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        // Narrow vectors: four per entry, so one pass over the entries covers 16 columns at 128 bits.
+        TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
+            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+            a0 = TL.MulAdd(x, TL.Load(dx), a0);
+            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
+            a3 = TL.MulAdd(x, TL.Load(dx + (3 * L)), a3);
+            b0 = TL.MulAdd(y, TL.Load(dy), b0);
+            b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
+            b2 = TL.MulAdd(y, TL.Load(dy + (2 * L)), b2);
+            b3 = TL.MulAdd(y, TL.Load(dy + (3 * L)), b3);
+        }
+        if (e < count)
+        {
+            float* dx = dz + (rows[e] * width) + n;
+            TV x = TL.Create(values[e]);
+            a0 = TL.MulAdd(x, TL.Load(dx), a0);
+            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
+            a3 = TL.MulAdd(x, TL.Load(dx + (3 * L)), a3);
+        }
+        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
+        TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
+        TL.Store(TL.Add(TL.Load(dst + n + (2 * L)), TL.Add(a2, b2)), dst + n + (2 * L));
+        TL.Store(TL.Add(TL.Load(dst + n + (3 * L)), TL.Add(a3, b3)), dst + n + (3 * L));
+        }
+
+    /// <summary>Two vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
+    private static void AccumulateTwos<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a0 = default, a1 = default, b0 = default, b1 = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
+            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+            a0 = TL.MulAdd(x, TL.Load(dx), a0);
+            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+            b0 = TL.MulAdd(y, TL.Load(dy), b0);
+            b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
+        }
+        if (e < count)
+        {
+            float* dx = dz + (rows[e] * width) + n;
+            TV x = TL.Create(values[e]);
+            a0 = TL.MulAdd(x, TL.Load(dx), a0);
+            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+        }
+        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
+        TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
+        }
+
+    /// <summary>One vector of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
+    private static void AccumulateOnes<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a = default, b = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
+            b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(dz + (rows[e + 1] * width) + n), b);
+        }
+        if (e < count)
+        {
+            a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
+        }
+        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a, b)), dst + n);
+        }
+
 }
