@@ -158,7 +158,7 @@ public static unsafe class SparseKernels
     }
 
     /// <summary>Outputs n … in passes of two vectors, then of one; returns where it stopped (fewer than a vector left).</summary>
-    private static int Gather<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, int width, float* acc)
+    internal static int Gather<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, int width, float* acc)
         where TL : struct, ILanes<TV> where TV : struct
     {
         int L = TL.Count;
@@ -428,7 +428,7 @@ public static unsafe class SparseKernels
     }
 
     /// <summary>Columns n … of dst in passes of two vectors, then one; returns where it stopped.</summary>
-    private static int AccumulatePairs<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
+    internal static int AccumulatePairs<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
         where TL : struct, ILanes<TV> where TV : struct
     {
         int L = TL.Count;
