@@ -1,6 +1,6 @@
 // The standard workloads of `scratchnet bench`, timed over several runs: (a) the seed recipe,
-// (b) an epoch of 784-128-10 with mini-batches of 64 and plain SGD, (c) inference throughput and
-// single-image latency, (d) peak memory. Every network runs on the engine the chooser picks (or the
+// (b) an epoch of 784-128-10 with mini-batches of 64 and plain SGD, (e) an epoch of the mlp preset,
+// (c) inference throughput and single-image latency, (d) peak memory. Every network runs on the engine the chooser picks (or the
 // one given), as in training and prediction. Returns numbers; printing is the caller's business.
 using System.Diagnostics;
 using ScratchNet.Data;
@@ -73,6 +73,16 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         Add(Summarise("784-128-10, batch 64, SGD: one epoch", "time per epoch", "s", epochTimes, $"{images / Median(epochTimes):N0} images/s"));
         TrainingResult five = new Trainer(mlp with { Epochs = quick ? 1 : 5 }).Train(data.Train, data.Test);
         Add(new BenchmarkResult("784-128-10, batch 64, SGD", $"test accuracy after {(quick ? 1 : 5)} epochs", "%", 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 1, ""));
+
+        // (e) One epoch of the mlp preset: 784-512-256-10, ReLU, dropout, batch 128, Adam (the layer engine's dense products).
+        TrainingOptions mlpPreset = Presets.Get("mlp") with { Epochs = 1, Threads = threads, LogEvery = int.MaxValue, TrainLimit = quick ? 5000 : 0 };
+        var mlpTimes = new List<double>();
+        for (int r = 0; r < runs; r++)
+        {
+            mlpTimes.Add(new Trainer(mlpPreset).Train(data.Train, null).Record.TrainSeconds);
+        }
+        int mlpImages = mlpPreset.TrainLimit > 0 ? Math.Min(data.Train.Count - mlpPreset.DevSize, mlpPreset.TrainLimit) : data.Train.Count - mlpPreset.DevSize;
+        Add(Summarise($"mlp preset ({string.Join('-', mlpPreset.Layers)}, batch {mlpPreset.BatchSize}, {mlpPreset.Optimizer}): one epoch", "time per epoch", "s", mlpTimes, $"{mlpImages / Median(mlpTimes):N0} images/s"));
 
         // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
         using Workers.ThreadScope scope = Workers.Use(threads);

@@ -20,7 +20,13 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Shortened workloads, to check that the command works (not for quoting)." };
         var data = Common.DataOption();
         var engine = Common.EngineOption("Which engine runs the seed recipe and inference (the mini-batch epoch always runs on layers)");
-        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, inference, memory.") { runs, threads, json, quick, data, engine };
+        var isa = new Option<string>("--isa")
+        {
+            Description = "Instruction-set levels to run at, each in a child process: all, or any of native, avx2, 128, scalar separated by commas.",
+            DefaultValueFactory = _ => "native",
+            HelpName = "LEVELS",
+        };
+        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, an mlp epoch, inference, memory.") { runs, threads, json, quick, data, engine, isa };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             int n = parsed.GetValue(runs), t = parsed.GetValue(threads);
@@ -30,12 +36,31 @@ internal static class BenchCommand
             }
             Limits.CheckThreads(t);
             EngineKind kind = Common.Engine(parsed, engine);
+            IReadOnlyList<IsaLevel> levels = IsaLevel.Parse(parsed.GetValue(isa)!);
             var seedNetwork = Presets.Get("seed").CreateNetwork();
             EngineChooser.Choose(seedNetwork, Workload.FullBatchTraining, kind);   // a forced engine that cannot run the workloads is refused before any work
             EngineChooser.Choose(seedNetwork, Workload.Inference, kind);
+            if (levels.Count > 1 || levels[0].Knob is not null)
+            {
+                string? jsonPath = parsed.GetValue(json);
+                if (jsonPath is not null)
+                {
+                    AtomicFile.CheckWritable(jsonPath, "--json");
+                }
+                List<string> childArguments = ["bench", "--runs", n.ToString(CultureInfo.InvariantCulture), "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind)];
+                if (parsed.GetValue(quick))
+                {
+                    childArguments.Add("--quick");
+                }
+                if (parsed.GetValue(data) is { } dataPath)
+                {
+                    childArguments.AddRange(["--data", Path.GetFullPath(dataPath)]);
+                }
+                return BenchLevels.Run(console, levels, childArguments, jsonPath);
+            }
             var sets = DataSource.Load(parsed.GetValue(data));
             console.WriteLine($"ScratchNet bench · {n} run(s) per workload · threads {t}{(parsed.GetValue(quick) ? " · quick (not for quoting)" : "")}");
-            console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+            console.WriteLine($"machine: {ScratchNet.Tensors.Machine.Describe}");
             console.WriteLine();
             console.WriteLine($"{"workload",-52} {"quantity",-34} {"median",14} {"min – max",26}  note");
             var suite = new BenchmarkSuite(sets, n, t, parsed.GetValue(quick), kind)
@@ -45,7 +70,7 @@ internal static class BenchCommand
             List<BenchmarkResult> results = suite.Run();
             if (parsed.GetValue(json) is { } path)
             {
-                AtomicFile.WriteText(path, JsonSerializer.Serialize(new { machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}", threads = t, runs = n, results }, TrainingRecord.JsonOptions));
+                AtomicFile.WriteText(path, JsonSerializer.Serialize(new { machine = ScratchNet.Tensors.Machine.Describe, vectorLevel = ScratchNet.Tensors.Simd.Level, threads = t, runs = n, results }, TrainingRecord.JsonOptions));
                 console.WriteLine($"results written to {path}");
             }
             return ExitCodes.Ok;

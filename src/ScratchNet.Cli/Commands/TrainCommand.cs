@@ -203,6 +203,7 @@ internal static class TrainCommand
             int training = options.TrainLimit > 0 ? Math.Min(sets.Train.Count - options.DevSize, options.TrainLimit) : sets.Train.Count - options.DevSize;
             console.WriteLine($"  data {sets.Train.Source} ({training:N0} images to train on, {options.DevSize:N0} held out, {test.Count:N0} test images)");
             console.WriteLine($"  engine {engine}");
+            console.WriteLine($"  machine {ScratchNet.Tensors.Machine.Processor} · {ScratchNet.Tensors.Simd.Level}");
             console.WriteLine($"  model → {outPath}{(File.Exists(outPath) ? " (replacing the file there)" : "")}");
 
             string? lastCheckpoint = null;

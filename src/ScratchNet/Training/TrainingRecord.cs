@@ -68,7 +68,15 @@ public sealed class TrainingRecord
     public double Seconds { get; set; }
 
     [JsonPropertyName("machine")]
-    public string Machine { get; set; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
+    public string Machine { get; set; } = Tensors.Machine.Describe;
+
+    /// <summary>The processor the run happened on, as the system names it.</summary>
+    [JsonPropertyName("processor")]
+    public string Processor { get; set; } = Tensors.Machine.Processor;
+
+    /// <summary>The vector level the kernels ran at, e.g. "AVX-512 (512-bit vectors, FMA)".</summary>
+    [JsonPropertyName("vector_level")]
+    public string VectorLevel { get; set; } = Tensors.Simd.Level;
 
     public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -1,0 +1,158 @@
+// `scratchnet bench --isa LEVELS`: the standard workloads at several instruction-set levels, each in
+// a child process of this program started with the runtime's knob for that level, then one table
+// with every level's medians side by side and their ratio to this machine's own level.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ScratchNet.Bench;
+using ScratchNet.Serialization;
+using ScratchNet.Tensors;
+using ScratchNet.Training;
+
+namespace ScratchNet.Cli.Commands;
+
+/// <summary>An instruction-set level: its name on the command line and the runtime knob that narrows the machine to it.</summary>
+internal sealed record IsaLevel(string Name, string? Knob, string Meaning)
+{
+    public static readonly IsaLevel[] All =
+    [
+        new("native", null, "this machine's widest vectors"),
+        new("avx2", "DOTNET_EnableAVX512", "AVX-512 off: 256-bit vectors"),
+        new("128", "DOTNET_EnableAVX", "AVX off: 128-bit vectors only, as ARM64's NEON (here without FMA)"),
+        new("scalar", "DOTNET_EnableHWIntrinsic", "no vector hardware"),
+    ];
+
+    /// <summary>Parses --isa: "all", or names separated by commas.</summary>
+    public static IReadOnlyList<IsaLevel> Parse(string value)
+    {
+        if (value == "all")
+        {
+            return All;
+        }
+        var levels = new List<IsaLevel>();
+        foreach (string name in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            IsaLevel level = All.FirstOrDefault(l => l.Name == name)
+                ?? throw new ArgumentException($"--isa {value}: '{name}' is not a level; use all or any of {string.Join(", ", All.Select(l => l.Name))}, separated by commas.");
+            if (!levels.Contains(level))
+            {
+                levels.Add(level);
+            }
+        }
+        return levels;
+    }
+}
+
+internal static class BenchLevels
+{
+    private sealed record LevelRun(IsaLevel Level, string VectorLevel, List<BenchmarkResult> Results);
+
+    private sealed record ChildOutput(string Machine, string VectorLevel, List<BenchmarkResult> Results);
+
+    /// <summary>Runs the bench once per level in a child process and prints one table; writes the JSON if asked.</summary>
+    public static int Run(TextWriter console, IReadOnlyList<IsaLevel> levels, IReadOnlyList<string> childArguments, string? jsonPath)
+    {
+        console.WriteLine($"ScratchNet bench at {levels.Count} instruction-set level(s) · {Machine.Processor}, {Environment.ProcessorCount} cores");
+        var runs = new List<LevelRun>();
+        string folder = Directory.CreateTempSubdirectory("scratchnet-bench-").FullName;
+        try
+        {
+            foreach (IsaLevel level in levels)
+            {
+                string json = Path.Combine(folder, level.Name + ".json");
+                console.WriteLine($"  {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
+                ChildOutput output = RunChild(level, [.. childArguments, "--json", json], json);
+                console.WriteLine($"          ran at {output.VectorLevel}");
+                runs.Add(new LevelRun(level, output.VectorLevel, output.Results));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        console.WriteLine();
+        Print(console, runs);
+        if (jsonPath is not null)
+        {
+            AtomicFile.WriteText(jsonPath, JsonSerializer.Serialize(new
+            {
+                machine = Machine.Describe,
+                processor = Machine.Processor,
+                levels = runs.Select(r => new { name = r.Level.Name, knob = r.Level.Knob, vector_level = r.VectorLevel, results = r.Results }),
+            }, TrainingRecord.JsonOptions));
+            console.WriteLine($"results written to {jsonPath}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static ChildOutput RunChild(IsaLevel level, IReadOnlyList<string> arguments, string json)
+    {
+        // This program again: the apphost, or `dotnet ScratchNet.Cli.dll` when started that way.
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("bench --isa: cannot tell which program to start again.");
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(BenchLevels).Assembly.Location);
+        }
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (IsaLevel other in IsaLevel.All.Where(l => l.Knob is not null))
+        {
+            start.Environment.Remove(other.Knob!);
+        }
+        if (level.Knob is not null)
+        {
+            start.Environment[level.Knob] = "0";
+        }
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException($"bench --isa {level.Name}: the child process did not start.");
+        Task<string> stdout = child.StandardOutput.ReadToEndAsync(), stderr = child.StandardError.ReadToEndAsync();
+        child.WaitForExit();
+        if (child.ExitCode != 0 || !File.Exists(json))
+        {
+            string why = stderr.Result.Trim() is { Length: > 0 } e ? e : stdout.Result.Trim();
+            throw new InvalidOperationException($"bench --isa {level.Name}: the run at this level failed (exit {child.ExitCode}): {why.Split('\n').LastOrDefault()}");
+        }
+        return JsonSerializer.Deserialize<ChildOutput>(File.ReadAllText(json), TrainingRecord.JsonOptions)
+            ?? throw new InvalidDataException($"bench --isa {level.Name}: the run wrote no results.");
+    }
+
+    private static void Print(TextWriter console, List<LevelRun> runs)
+    {
+        LevelRun first = runs[0];
+        string header = $"{"workload",-58} {"quantity",-26}";
+        foreach (LevelRun run in runs)
+        {
+            header += $" {run.Level.Name,14}" + (run == first ? "" : $" {"×",6}");
+        }
+        console.WriteLine(header);
+        foreach (BenchmarkResult row in first.Results)
+        {
+            string line = $"{Shorten(row.Workload, 58),-58} {Shorten(row.Quantity, 26),-26}";
+            foreach (LevelRun run in runs)
+            {
+                BenchmarkResult? same = run.Results.FirstOrDefault(r => r.Workload.Split(" (")[0] == row.Workload.Split(" (")[0] && r.Quantity == row.Quantity);
+                line += $" {(same is null ? "—" : Format(same.Median) + " " + row.Unit),14}";
+                if (run != first)
+                {
+                    line += $" {(same is null || row.Unit == "%" ? "" : Ratio(row, same)),6}";
+                }
+            }
+            console.WriteLine(line);
+        }
+        console.WriteLine($"× = how many times the time (or 1 / the rate) of {first.Level.Name} ({first.VectorLevel}); medians of each level's runs.");
+    }
+
+    /// <summary>Level ÷ first level for times, sizes and latencies; first ÷ level for rates: above 1 is slower.</summary>
+    private static string Ratio(BenchmarkResult first, BenchmarkResult level)
+    {
+        bool rate = first.Unit.EndsWith("/s", StringComparison.Ordinal);
+        double ratio = rate ? first.Median / level.Median : level.Median / first.Median;
+        return ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+    }
+
+    private static string Shorten(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+
+    private static string Format(double v) => v >= 1000 ? v.ToString("N0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);
+}
