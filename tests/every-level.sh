@@ -8,7 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 filter="FullyQualifiedName~ScratchNet.Tests.Tensors|FullyQualifiedName~ScratchNet.Tests.Engines|FullyQualifiedName~ScratchNet.Tests.Layers"
 filter+="|FullyQualifiedName~ScratchNet.Tests.Optimizers|FullyQualifiedName~SeedPresetBitsTests|FullyQualifiedName~ThreadDeterminismTests"
+failed=()
 for level in DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 DOTNET_EnableAVX=0 DOTNET_EnableHWIntrinsic=0; do
     echo "== $level"
-    env "$level" dotnet test tests/ScratchNet.Tests -c Release --no-build --filter "$filter"
+    env "$level" dotnet test tests/ScratchNet.Tests -c Release --no-build --filter "$filter" || failed+=("$level")
 done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "every-level: tests failed at ${failed[*]}" >&2
+    exit 1
+fi
+echo "every-level: the tests passed at every level"
