@@ -1,0 +1,44 @@
+// `scratchnet bench --isa`: levels are checked before any work, and a level runs in a child process
+// the runtime was told to narrow (its results name the vector level it ran at).
+using System.Text.Json;
+using ScratchNet.Tensors;
+
+namespace ScratchNet.Tests.Cli;
+
+public class BenchLevelsTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliTests.Run(args);
+
+    [Theory]
+    [InlineData("turbo")]
+    [InlineData("native,sse9")]
+    [InlineData("")]
+    public void An_unknown_level_is_refused_in_one_line_before_any_work(string isa)
+    {
+        var (code, output, err) = Run("bench", "--isa", isa, "--quick");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a level; use all or any of native, avx2, 128, scalar", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.DoesNotContain("seed recipe", output);
+    }
+
+    [Fact]
+    public void A_level_runs_in_a_child_process_narrowed_by_the_runtime_and_lands_in_one_table()
+    {
+        string json = Path.Combine(TestData.TempDir(), "levels.json");
+        var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "1", "--threads", "2", "--json", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("ran at", output);
+        Assert.Contains("seed recipe", output);
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement levels = document.RootElement.GetProperty("levels");
+        Assert.Equal(2, levels.GetArrayLength());
+        Assert.Equal(Simd.Level, levels[0].GetProperty("vector_level").GetString());
+        if (Simd.Width > 128 && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            // The child was told DOTNET_EnableAVX=0: it ran with 128-bit vectors, and its seed run says so.
+            Assert.StartsWith("SSE (128-bit vectors", levels[1].GetProperty("vector_level").GetString());
+        }
+        Assert.True(levels[1].GetProperty("results").GetArrayLength() >= 6);
+    }
+}
