@@ -5,7 +5,7 @@ import sys
 
 out = sys.argv[1]
 sn = json.load(open(os.path.join(out, "scratchnet.json")))["results"]
-peers = [json.load(open(os.path.join(out, f))) for f in ("numpy.json", "torch.json")]
+peers = [json.load(open(os.path.join(out, f))) for f in ("numpy.json", "torch.json") if os.path.exists(os.path.join(out, f))]
 
 
 def pick(workload_start, quantity_start):
@@ -32,3 +32,19 @@ for name, ours, key, higher in rows:
     print(f"{name:58} {ours:12.4g} " + " ".join(cells))
 print("accuracy: ScratchNet seed", pick("seed recipe (", "training time"), "s;",
       " ".join(f"{p['peer']}: seed {100 * p['seed_test_accuracy']:.2f} %, 784-128-10 {100 * p['mlp_test_accuracy']:.2f} %" for p in peers))
+
+
+# Each instruction-set level beside the peers (bench --isa), where that run was made.
+levels_path = os.path.join(out, "scratchnet-levels.json")
+if os.path.exists(levels_path):
+    levels = json.load(open(levels_path))["levels"]
+    print()
+    print("per instruction-set level; ratio = peer time / ScratchNet time (or ScratchNet rate / peer rate): above 1, ScratchNet is faster")
+    for name, _, key, higher in rows[:4]:
+        for level in levels:
+            sn = level["results"]
+            match = {"seed_seconds": ("seed recipe (", "training time"), "epoch_seconds": ("784-128-10, batch 64, SGD: one epoch", "time per epoch"),
+                     "inference_images_per_second": ("inference, seed network, batch", "throughput"), "latency_us": ("inference, seed network, one image", "latency")}[key]
+            ours = next((r["median"] for r in sn if r["workload"].startswith(match[0]) and r["quantity"].startswith(match[1])), float("nan"))
+            cells = " ".join(f"{p['peer']}: {(ours / p[key] if higher else p[key] / ours):5.2f}×" for p in peers)
+            print(f"{name:58} {level['name']:>7} ({level['vector_level']}): {ours:10.4g}  {cells}")

@@ -65,6 +65,20 @@ public class CliTests
         Assert.Contains("--engine turbo: use one of auto, layers, fused, packed", err);
     }
 
+    [Fact]
+    public void The_train_header_and_the_run_record_name_the_processor_and_vector_level()
+    {
+        string dir = TestData.TempDir();
+        string metrics = Path.Combine(dir, "run.json");
+        var (code, output, err) = Run("train", "--dry-run", "--out", Path.Combine(dir, "m.safetensors"), "--metrics-json", metrics, "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains($"  machine {ScratchNet.Tensors.Machine.Processor} · {ScratchNet.Tensors.Simd.Level}", output);
+        TrainingRecord record = TrainingRecord.Load(metrics);
+        Assert.Equal(ScratchNet.Tensors.Simd.Level, record.VectorLevel);
+        Assert.Equal(ScratchNet.Tensors.Machine.Processor, record.Processor);
+        Assert.Contains(ScratchNet.Tensors.Simd.Level, record.Machine);
+    }
+
     [Theory]
     [InlineData(null, null, "seed.safetensors")]
     [InlineData("784,32,10", null, "seed-784-32-10.safetensors")]
