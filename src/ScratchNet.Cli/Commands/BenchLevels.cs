@@ -22,6 +22,10 @@ internal sealed record IsaLevel(string Name, string? Knob, string Meaning)
         new("scalar", "DOTNET_EnableHWIntrinsic", "no vector hardware"),
     ];
 
+    /// <summary>The runtime's knobs that narrow the instruction set: a child drops them all before its level's is set.</summary>
+    public static readonly string[] Knobs =
+        ["DOTNET_EnableAVX512", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableAVX", "DOTNET_EnableHWIntrinsic", "DOTNET_PreferredVectorBitWidth"];
+
     /// <summary>Parses --isa: "all", or names separated by commas.</summary>
     public static IReadOnlyList<IsaLevel> Parse(string value)
     {
@@ -98,9 +102,9 @@ internal static class BenchLevels
         {
             start.ArgumentList.Add(argument);
         }
-        foreach (IsaLevel other in IsaLevel.All.Where(l => l.Knob is not null))
+        foreach (string knob in IsaLevel.Knobs)
         {
-            start.Environment.Remove(other.Knob!);
+            start.Environment.Remove(knob);   // each level starts from the machine's own, whatever this process was started with
         }
         if (level.Knob is not null)
         {
