@@ -21,10 +21,11 @@ public static unsafe class SparseKernels
     /// <summary>outPad: <paramref name="outputs"/> rounded up to a multiple of 8.</summary>
     public static int Padded(int outputs) => (outputs + V - 1) / V * V;
 
-    /// <summary>Wt [in, outPad] = Wᵀ, zero-padded, from W [out, in].</summary>
-    public static void TransposePadded(Matrix W, float[] Wt)
+    /// <summary>Wt [in, pad] = Wᵀ, zero-padded, from W [out, in]; pad defaults to <see cref="Padded"/>(out).</summary>
+    public static void TransposePadded(Matrix W, float[] Wt, int pad = 0)
     {
-        int outputs = W.Rows, inputs = W.Cols, pad = Padded(outputs);
+        int outputs = W.Rows, inputs = W.Cols;
+        pad = pad > 0 ? pad : Padded(outputs);
         if (Wt.Length < inputs * pad)
         {
             throw new ArgumentException($"Wt holds {Wt.Length} values; [{inputs}, {pad}] needs {inputs * pad}.");
@@ -166,6 +167,10 @@ public static unsafe class SparseKernels
         {
             GatherQuads<TL, TV>(columns, values, count, w, ldw, n, acc);
         }
+        for (; L <= 4 && n + (3 * L) <= width; n += 3 * L)
+        {
+            GatherTriples<TL, TV>(columns, values, count, w, ldw, n, acc);
+        }
         for (; n + (2 * L) <= width; n += 2 * L)
         {
             GatherPairs<TL, TV>(columns, values, count, w, ldw, n, acc);
@@ -212,6 +217,37 @@ public static unsafe class SparseKernels
         TL.Store(TL.Add(a2, b2), acc + n + (2 * L));
         TL.Store(TL.Add(a3, b3), acc + n + (3 * L));
         }
+
+    /// <summary>Three vectors of columns from n (12 outputs at 128 bits: a hidden layer of 10 padded to 12).</summary>
+    private static void GatherTriples<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+            float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
+            a0 = TL.MulAdd(x, TL.Load(wx), a0);
+            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
+            b0 = TL.MulAdd(y, TL.Load(wy), b0);
+            b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
+            b2 = TL.MulAdd(y, TL.Load(wy + (2 * L)), b2);
+        }
+        if (e < count)
+        {
+            TV x = TL.Create(values[e]);
+            float* wx = w + ((long)columns[e] * ldw) + n;
+            a0 = TL.MulAdd(x, TL.Load(wx), a0);
+            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
+        }
+        TL.Store(TL.Add(a0, b0), acc + n);
+        TL.Store(TL.Add(a1, b1), acc + n + L);
+        TL.Store(TL.Add(a2, b2), acc + n + (2 * L));
+    }
 
     /// <summary>Two vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
     private static void GatherPairs<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
@@ -436,6 +472,10 @@ public static unsafe class SparseKernels
         {
             AccumulateQuads<TL, TV>(rows, values, count, dz, width, n, dst);
         }
+        for (; L <= 4 && n + (3 * L) <= width; n += 3 * L)
+        {
+            AccumulateThrees<TL, TV>(rows, values, count, dz, width, n, dst);
+        }
         for (; n + (2 * L) <= width; n += 2 * L)
         {
             AccumulateTwos<TL, TV>(rows, values, count, dz, width, n, dst);
@@ -482,6 +522,37 @@ public static unsafe class SparseKernels
         TL.Store(TL.Add(TL.Load(dst + n + (2 * L)), TL.Add(a2, b2)), dst + n + (2 * L));
         TL.Store(TL.Add(TL.Load(dst + n + (3 * L)), TL.Add(a3, b3)), dst + n + (3 * L));
         }
+
+    /// <summary>Three vectors of columns from n (12 columns at 128 bits: a hidden layer of 10 padded to 12).</summary>
+    private static void AccumulateThrees<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+        int e = 0;
+        for (; e + 2 <= count; e += 2)
+        {
+            float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
+            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
+            a0 = TL.MulAdd(x, TL.Load(dx), a0);
+            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
+            b0 = TL.MulAdd(y, TL.Load(dy), b0);
+            b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
+            b2 = TL.MulAdd(y, TL.Load(dy + (2 * L)), b2);
+        }
+        if (e < count)
+        {
+            float* dx = dz + (rows[e] * width) + n;
+            TV x = TL.Create(values[e]);
+            a0 = TL.MulAdd(x, TL.Load(dx), a0);
+            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
+            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
+        }
+        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
+        TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
+        TL.Store(TL.Add(TL.Load(dst + n + (2 * L)), TL.Add(a2, b2)), dst + n + (2 * L));
+    }
 
     /// <summary>Two vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
     private static void AccumulateTwos<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)

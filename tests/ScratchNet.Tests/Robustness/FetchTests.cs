@@ -74,10 +74,14 @@ public sealed class FetchTests : IAsyncLifetime
 
     private static DatasetSource Source(string? debian, params string[] mirrors) => new("tiny", debian, mirrors, Files);
 
-    private static async Task<string> Fetch(DatasetSource source, string cache)
+    /// <summary>
+    /// Fetches with a stall timeout of <paramref name="stallSeconds"/>: short only where a test waits for
+    /// a stall (a short one elsewhere turns a slow answer on a loaded machine into a false "stalled").
+    /// </summary>
+    private static async Task<string> Fetch(DatasetSource source, string cache, double stallSeconds = 15)
     {
         using HttpClient client = DatasetFetcher.CreateClient();
-        return await new DatasetFetcher(client, TimeSpan.FromSeconds(1)).FetchAsync(source, cache);
+        return await new DatasetFetcher(client, TimeSpan.FromSeconds(stallSeconds)).FetchAsync(source, cache);
     }
 
     [Theory]
@@ -93,7 +97,7 @@ public sealed class FetchTests : IAsyncLifetime
     {
         string cache = TestData.TempDir();
         string mirror = $"{baseUrl}/{fault}/";
-        var ex = await Assert.ThrowsAsync<FetchException>(() => Fetch(Source(null, mirror), cache));
+        var ex = await Assert.ThrowsAsync<FetchException>(() => Fetch(Source(null, mirror), cache, fault == "stall" ? 1 : 15));
         Assert.Contains($"{mirror}tiny-images.gz: ", ex.Message);
         Assert.Contains(expected, ex.Message);
         Assert.False(Directory.Exists(Path.Combine(cache, "tiny")), "the folder made for the download was left behind");

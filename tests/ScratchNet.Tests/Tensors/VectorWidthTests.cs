@@ -30,7 +30,7 @@ public unsafe class VectorWidthTests
         Assert.Contains(Simd.Width switch { 512 => "512-bit", 256 => "256-bit", 128 => "128-bit", _ => "scalar" }, Simd.Level);
     }
 
-    public static TheoryData<int, int> Widths() => new() { { 8, 0 }, { 8, 1 }, { 16, 7 }, { 24, 150 }, { 32, 2 }, { 40, 33 }, { 64, 9 }, { 64, 150 }, { 128, 61 } };
+    public static TheoryData<int, int> Widths() => new() { { 8, 0 }, { 8, 1 }, { 12, 5 }, { 12, 150 }, { 16, 7 }, { 24, 150 }, { 32, 2 }, { 40, 33 }, { 64, 9 }, { 64, 150 }, { 128, 61 } };
 
     [Theory]
     [MemberData(nameof(Widths))]

@@ -33,7 +33,9 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
         dense2 = (Dense)network.Layers[2];
         K = dense1.Inputs;
         H = dense1.Outputs;
-        Hp = SparseKernels.Padded(H);
+        // Hidden rows padded to whole vectors of the width the loops run at: 8 floats at 256 bits, 4 at 128
+        // bits and in scalar (10 units: 16 or 12). Padding units are zero and never read back.
+        Hp = Width >= VectorWidth.Bits256 ? SparseKernels.Padded(H) : (H + 3) / 4 * 4;
         O = dense2.Outputs;
         Op = SparseKernels.Padded(O);
         W1t = new float[K * Hp];
@@ -199,7 +201,7 @@ internal sealed unsafe class FusedEngine : ITrainingEngine, IInferenceEngine
     public void Refresh()
     {
         var w1 = new Matrix(H, K, dense1.W.Value);
-        SparseKernels.TransposePadded(w1, W1t);
+        SparseKernels.TransposePadded(w1, W1t, Hp);
         Array.Clear(W2t);
         Array.Clear(W2p);
         for (int o = 0; o < O; o++)
