@@ -6,12 +6,13 @@
 // weights are contiguous vectors. Pieces are fixed by the shapes: thread-count independent.
 // Leaves out: the input gradient (the first layer needs none).
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace ScratchNet.Tensors;
 
-public static unsafe class SparseKernels
+public static unsafe partial class SparseKernels
 {
     private const int V = 8;
     private const int RowsPerPiece = 256;   // forward
@@ -137,164 +138,13 @@ public static unsafe class SparseKernels
     /// end. The widest vectors take what they can, narrower ones the rest: every lane sees the same operations.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc)
-    {
-        int n = 0;
-        if (Simd.Has512)
-        {
-            n = Gather<Lanes512, Vector512<float>>(columns, values, count, w, ldw, n, width, acc);
-        }
-        if (Simd.Has256 && n < width)
-        {
-            n = Gather<Lanes256, Vector256<float>>(columns, values, count, w, ldw, n, width, acc);
-        }
-        if (Simd.Has128 && n < width)
-        {
-            n = Gather<Lanes128, Vector128<float>>(columns, values, count, w, ldw, n, width, acc);
-        }
-        if (n < width)
-        {
-            Gather<LanesScalar, float>(columns, values, count, w, ldw, n, width, acc);
-        }
-    }
+    internal static void Gather(ushort* columns, float* values, int count, float* w, int ldw, int width, float* acc) =>
+        SparseSums(columns, values, count, w, ldw, width, acc, add: false);
 
-    /// <summary>Outputs n … in passes of two vectors, then of one; returns where it stopped (fewer than a vector left).</summary>
+    /// <summary>The gather at one width: outputs n … in passes of vectors; returns where it stopped (fewer than a vector left).</summary>
     internal static int Gather<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, int width, float* acc)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        for (; L <= 4 && n + (4 * L) <= width; n += 4 * L)
-        {
-            GatherQuads<TL, TV>(columns, values, count, w, ldw, n, acc);
-        }
-        for (; L <= 4 && n + (3 * L) <= width; n += 3 * L)
-        {
-            GatherTriples<TL, TV>(columns, values, count, w, ldw, n, acc);
-        }
-        for (; n + (2 * L) <= width; n += 2 * L)
-        {
-            GatherPairs<TL, TV>(columns, values, count, w, ldw, n, acc);
-        }
-        for (; n + L <= width; n += L)
-        {
-            GatherOnes<TL, TV>(columns, values, count, w, ldw, n, acc);
-        }
-        return n;
-    }
-
-    /// <summary>Four vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
-    private static void GatherQuads<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        // Narrow vectors: four per entry, so one pass over the entries covers 16 outputs at 128 bits.
-        TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-            float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
-            a0 = TL.MulAdd(x, TL.Load(wx), a0);
-            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
-            a3 = TL.MulAdd(x, TL.Load(wx + (3 * L)), a3);
-            b0 = TL.MulAdd(y, TL.Load(wy), b0);
-            b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
-            b2 = TL.MulAdd(y, TL.Load(wy + (2 * L)), b2);
-            b3 = TL.MulAdd(y, TL.Load(wy + (3 * L)), b3);
-        }
-        if (e < count)
-        {
-            TV x = TL.Create(values[e]);
-            float* wx = w + ((long)columns[e] * ldw) + n;
-            a0 = TL.MulAdd(x, TL.Load(wx), a0);
-            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
-            a3 = TL.MulAdd(x, TL.Load(wx + (3 * L)), a3);
-        }
-        TL.Store(TL.Add(a0, b0), acc + n);
-        TL.Store(TL.Add(a1, b1), acc + n + L);
-        TL.Store(TL.Add(a2, b2), acc + n + (2 * L));
-        TL.Store(TL.Add(a3, b3), acc + n + (3 * L));
-        }
-
-    /// <summary>Three vectors of columns from n (12 outputs at 128 bits: a hidden layer of 10 padded to 12).</summary>
-    private static void GatherTriples<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        TV a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-            float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
-            a0 = TL.MulAdd(x, TL.Load(wx), a0);
-            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
-            b0 = TL.MulAdd(y, TL.Load(wy), b0);
-            b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
-            b2 = TL.MulAdd(y, TL.Load(wy + (2 * L)), b2);
-        }
-        if (e < count)
-        {
-            TV x = TL.Create(values[e]);
-            float* wx = w + ((long)columns[e] * ldw) + n;
-            a0 = TL.MulAdd(x, TL.Load(wx), a0);
-            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(wx + (2 * L)), a2);
-        }
-        TL.Store(TL.Add(a0, b0), acc + n);
-        TL.Store(TL.Add(a1, b1), acc + n + L);
-        TL.Store(TL.Add(a2, b2), acc + n + (2 * L));
-    }
-
-    /// <summary>Two vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
-    private static void GatherPairs<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        TV a0 = default, a1 = default, b0 = default, b1 = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-            float* wx = w + ((long)columns[e] * ldw) + n, wy = w + ((long)columns[e + 1] * ldw) + n;
-            a0 = TL.MulAdd(x, TL.Load(wx), a0);
-            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-            b0 = TL.MulAdd(y, TL.Load(wy), b0);
-            b1 = TL.MulAdd(y, TL.Load(wy + L), b1);
-        }
-        if (e < count)
-        {
-            TV x = TL.Create(values[e]);
-            float* wx = w + ((long)columns[e] * ldw) + n;
-            a0 = TL.MulAdd(x, TL.Load(wx), a0);
-            a1 = TL.MulAdd(x, TL.Load(wx + L), a1);
-        }
-        TL.Store(TL.Add(a0, b0), acc + n);
-        TL.Store(TL.Add(a1, b1), acc + n + L);
-        }
-
-    /// <summary>One vector of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
-    private static void GatherOnes<TL, TV>(ushort* columns, float* values, int count, float* w, int ldw, int n, float* acc)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        TV a = default, b = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
-            b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(w + ((long)columns[e + 1] * ldw) + n), b);
-        }
-        if (e < count)
-        {
-            a = TL.MulAdd(TL.Create(values[e]), TL.Load(w + ((long)columns[e] * ldw) + n), a);
-        }
-        TL.Store(TL.Add(a, b), acc + n);
-        }
-
+        where TL : struct, ILanes<TV> where TV : struct =>
+        SparseSums<TL, TV, ushort>(columns, values, count, w, ldw, n, width, acc, add: false);
 
     /// <summary>dW[N, K] = scale·dZ[m, N]ᵀ·X[m, K]. Weight gradient of the first layer.</summary>
     public static void MatMulAtB(Matrix dZ, SparseBatch X, float scale, Matrix dW)
@@ -420,23 +270,7 @@ public static unsafe class SparseKernels
             }
             return;
         }
-        int n = 0;
-        if (Simd.Has512)
-        {
-            n = AccumulatePairs<Lanes512, Vector512<float>>(rows, values, count, dz, width, n, dst);
-        }
-        if (Simd.Has256 && n < width)
-        {
-            n = AccumulatePairs<Lanes256, Vector256<float>>(rows, values, count, dz, width, n, dst);
-        }
-        if (Simd.Has128 && n < width)
-        {
-            n = AccumulatePairs<Lanes128, Vector128<float>>(rows, values, count, dz, width, n, dst);
-        }
-        if (n < width)
-        {
-            AccumulatePairs<LanesScalar, float>(rows, values, count, dz, width, n, dst);
-        }
+        SparseSums(rows, values, count, dz, width, width, dst, add: true);
     }
 
     private static void AccumulateStrip<TL, TV>(byte* rows, float* values, int count, float* dz, float* dst)
@@ -463,141 +297,8 @@ public static unsafe class SparseKernels
         }
     }
 
-    /// <summary>Columns n … of dst in passes of two vectors, then one; returns where it stopped.</summary>
+    /// <summary>The pixel accumulation at one width: columns n … of dst in passes of vectors; returns where it stopped.</summary>
     internal static int AccumulatePairs<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        for (; L <= 4 && n + (4 * L) <= width; n += 4 * L)
-        {
-            AccumulateQuads<TL, TV>(rows, values, count, dz, width, n, dst);
-        }
-        for (; L <= 4 && n + (3 * L) <= width; n += 3 * L)
-        {
-            AccumulateThrees<TL, TV>(rows, values, count, dz, width, n, dst);
-        }
-        for (; n + (2 * L) <= width; n += 2 * L)
-        {
-            AccumulateTwos<TL, TV>(rows, values, count, dz, width, n, dst);
-        }
-        for (; n + L <= width; n += L)
-        {
-            AccumulateOnes<TL, TV>(rows, values, count, dz, width, n, dst);
-        }
-        return n;
-    }
-
-    /// <summary>Four vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
-    private static void AccumulateQuads<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        // Narrow vectors: four per entry, so one pass over the entries covers 16 columns at 128 bits.
-        TV a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
-            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-            a0 = TL.MulAdd(x, TL.Load(dx), a0);
-            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
-            a3 = TL.MulAdd(x, TL.Load(dx + (3 * L)), a3);
-            b0 = TL.MulAdd(y, TL.Load(dy), b0);
-            b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
-            b2 = TL.MulAdd(y, TL.Load(dy + (2 * L)), b2);
-            b3 = TL.MulAdd(y, TL.Load(dy + (3 * L)), b3);
-        }
-        if (e < count)
-        {
-            float* dx = dz + (rows[e] * width) + n;
-            TV x = TL.Create(values[e]);
-            a0 = TL.MulAdd(x, TL.Load(dx), a0);
-            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
-            a3 = TL.MulAdd(x, TL.Load(dx + (3 * L)), a3);
-        }
-        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
-        TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
-        TL.Store(TL.Add(TL.Load(dst + n + (2 * L)), TL.Add(a2, b2)), dst + n + (2 * L));
-        TL.Store(TL.Add(TL.Load(dst + n + (3 * L)), TL.Add(a3, b3)), dst + n + (3 * L));
-        }
-
-    /// <summary>Three vectors of columns from n (12 columns at 128 bits: a hidden layer of 10 padded to 12).</summary>
-    private static void AccumulateThrees<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        TV a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
-            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-            a0 = TL.MulAdd(x, TL.Load(dx), a0);
-            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
-            b0 = TL.MulAdd(y, TL.Load(dy), b0);
-            b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
-            b2 = TL.MulAdd(y, TL.Load(dy + (2 * L)), b2);
-        }
-        if (e < count)
-        {
-            float* dx = dz + (rows[e] * width) + n;
-            TV x = TL.Create(values[e]);
-            a0 = TL.MulAdd(x, TL.Load(dx), a0);
-            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-            a2 = TL.MulAdd(x, TL.Load(dx + (2 * L)), a2);
-        }
-        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
-        TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
-        TL.Store(TL.Add(TL.Load(dst + n + (2 * L)), TL.Add(a2, b2)), dst + n + (2 * L));
-    }
-
-    /// <summary>Two vectors of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
-    private static void AccumulateTwos<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        TV a0 = default, a1 = default, b0 = default, b1 = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            float* dx = dz + (rows[e] * width) + n, dy = dz + (rows[e + 1] * width) + n;
-            TV x = TL.Create(values[e]), y = TL.Create(values[e + 1]);
-            a0 = TL.MulAdd(x, TL.Load(dx), a0);
-            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-            b0 = TL.MulAdd(y, TL.Load(dy), b0);
-            b1 = TL.MulAdd(y, TL.Load(dy + L), b1);
-        }
-        if (e < count)
-        {
-            float* dx = dz + (rows[e] * width) + n;
-            TV x = TL.Create(values[e]);
-            a0 = TL.MulAdd(x, TL.Load(dx), a0);
-            a1 = TL.MulAdd(x, TL.Load(dx + L), a1);
-        }
-        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a0, b0)), dst + n);
-        TL.Store(TL.Add(TL.Load(dst + n + L), TL.Add(a1, b1)), dst + n + L);
-        }
-
-    /// <summary>One vector of columns from n (a method of its own: the JIT keeps every accumulator in a register).</summary>
-    private static void AccumulateOnes<TL, TV>(byte* rows, float* values, int count, float* dz, int width, int n, float* dst)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        int L = TL.Count;
-        TV a = default, b = default;
-        int e = 0;
-        for (; e + 2 <= count; e += 2)
-        {
-            a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
-            b = TL.MulAdd(TL.Create(values[e + 1]), TL.Load(dz + (rows[e + 1] * width) + n), b);
-        }
-        if (e < count)
-        {
-            a = TL.MulAdd(TL.Create(values[e]), TL.Load(dz + (rows[e] * width) + n), a);
-        }
-        TL.Store(TL.Add(TL.Load(dst + n), TL.Add(a, b)), dst + n);
-        }
-
+        where TL : struct, ILanes<TV> where TV : struct =>
+        SparseSums<TL, TV, byte>(rows, values, count, dz, width, n, width, dst, add: true);
 }
