@@ -31,7 +31,7 @@ internal static class ExplainCommand
             string? path = parsed.GetValue(model);
             if (path is null)
             {
-                network = Network.CreateDense(options.Layers, options.Activation);
+                network = options.CreateNetwork();
                 network.Initialize(options.EffectiveInit, rng);
                 console.WriteLine($"A fresh seed network ({network.Shape}, seed {options.Seed}), before its first update.");
             }

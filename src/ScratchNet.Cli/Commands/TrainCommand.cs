@@ -40,8 +40,8 @@ internal static class TrainCommand
         schedule.AcceptOnlyFromAmong([.. ScratchNet.Optimizers.Schedules.Names]);
         return
         [
-            Set(new Option<string>("--layers") { Description = "Layer sizes, input first, e.g. 784,256,128,10." + presetNote, HelpName = "SIZES", DefaultValueFactory = _ => string.Join(',', seed.Layers) },
-                (o, v) => o with { Layers = ParseLayers(v), Init = null }),
+            Set(new Option<string>("--layers") { Description = $"Layer sizes, input first, e.g. 784,256,128,10; or a layer list, e.g. conv32k3,bn,relu,pool,conv64k3,bn,relu,pool,dense128,relu,10 ({ScratchNet.Layers.Architecture.Syntax}; the input is the image, softmax follows the last)." + presetNote, HelpName = "LAYERS", DefaultValueFactory = _ => string.Join(',', seed.Layers) },
+                (o, v) => ScratchNet.Layers.Architecture.IsLayerList(v) ? o.WithArchitecture(v) with { Init = null } : o with { Layers = ParseLayers(v), Architecture = null, Init = null }),
             Set(new Option<int>("--hidden") { Description = "Width of the hidden layer: network 784-H-10 (the seed recipe with another width).", DefaultValueFactory = _ => seed.Layers[1] },
                 WithHidden),
             Set(activation, (o, v) => o with { Activation = v }),
@@ -73,6 +73,10 @@ internal static class TrainCommand
         if (h < 1 || h > Limits.MaxUnits)
         {
             throw new ArgumentException($"--hidden {h}: the hidden layer needs 1..{Limits.MaxUnits} units.");
+        }
+        if (options.Architecture is not null)
+        {
+            throw new ArgumentException($"--hidden sets the width of a dense network with one hidden layer; the {options.Preset} preset is the layer list {options.Architecture}. Use --layers.");
         }
         if (options.Layers.Length != 3)
         {
@@ -156,7 +160,9 @@ internal static class TrainCommand
                 initial = ScratchNet.Serialization.ModelFile.Load(initPath).Network;
                 if (!Given(parsed, settings, "--layers") && !Given(parsed, settings, "--hidden"))
                 {
-                    options = options with { Layers = [initial.InputSize, .. initial.DenseLayers.Select(d => d.Outputs)] };
+                    options = initial.HasMaps
+                        ? options.WithArchitecture(initial.Shape, initial.InputSize)
+                        : options with { Layers = [initial.InputSize, .. initial.DenseLayers.Select(d => d.Outputs)], Architecture = null };
                 }
             }
             options.Validate();
@@ -195,7 +201,7 @@ internal static class TrainCommand
             string[] changed = [.. settings.Select(x => x.Option.Name).Where(n => n is not "--threads" and not "--engine" and not "--seed" && Given(parsed, settings, n))];
             string changedBy = changed.Length > 0 ? $", changed by {string.Join(", ", changed)}" : "";
             console.WriteLine($"ScratchNet train · seed {options.Seed} · preset {options.Preset}{changedBy}{(dry ? " (dry run)" : "")}");
-            console.WriteLine($"  network {string.Join('-', options.Layers)}, {options.Activation}, {(options.Loss == "mse" ? "sigmoid + mse" : "softmax")}{(options.Dropout > 0 ? $", dropout {Common.Num(options.Dropout)}" : "")} · init {options.EffectiveInit}");
+            console.WriteLine($"  network {options.ShapeText}{(options.Architecture is null ? $", {options.Activation}" : "")}, {(options.Loss == "mse" ? "sigmoid + mse" : "softmax")}{(options.Dropout > 0 ? $", dropout {Common.Num(options.Dropout)}" : "")} · init {options.EffectiveInit}");
             console.WriteLine($"  optimizer {options.Optimizer} · α = {Common.Num(options.Alpha, "0.######")} · schedule {options.Schedule}{(options.WeightDecay > 0 ? $" · weight decay {Common.Num(options.WeightDecay)}" : "")}{(options.Patience > 0 ? $" · patience {options.Patience}" : "")}");
             console.WriteLine(options.BatchSize == 0
                 ? $"  full batch · {options.Iterations} iterations · dev {options.DevSize:N0} images held out · threads {options.Threads}"
@@ -294,9 +300,9 @@ internal static class TrainCommand
     internal static string DefaultModelPath(TrainingOptions options, string? data)
     {
         var parts = new List<string> { options.Preset };
-        if (!options.Layers.SequenceEqual(Presets.Get(options.Preset).Layers))
+        if (options.ShapeText != Presets.Get(options.Preset).ShapeText)
         {
-            parts.Add(string.Join('-', options.Layers));
+            parts.Add(options.ShapeText.Replace(',', '-'));
         }
         if (data is not null)
         {

@@ -12,6 +12,9 @@ public interface ILayer
 
     IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <summary>Values the layer keeps that are saved with it but not trained (batch norm's running statistics).</summary>
+    IReadOnlyList<Parameter> State => [];
+
     /// <summary>Output for a batch input [m, in] → [m, out]. The returned buffer is reused by the next call.</summary>
     Matrix Forward(Matrix input, bool training);
 

@@ -32,10 +32,13 @@ public static class Initializers
         _ => throw new ArgumentException($"Unknown initializer '{name}'. Use seed-uniform, xavier or he."),
     };
 
-    /// <summary>Fills W [out, in] and b [out] in order, W first, from <paramref name="rng"/>.</summary>
+    /// <summary>
+    /// Fills W [out, in] (or a convolution's [out, in, K, K]) and b [out] in order, W first, from
+    /// <paramref name="rng"/>. Fan-in is in (·K·K), fan-out out (·K·K), as in PyTorch.
+    /// </summary>
     public static void Fill(Initializer init, Parameter W, Parameter b, Rng rng)
     {
-        int outputs = W.Shape[0], inputs = W.Shape[1];
+        int inputs = W.Count / W.Shape[0], outputs = W.Count / W.Shape[1];
         switch (init)
         {
             case Initializer.SeedUniform:

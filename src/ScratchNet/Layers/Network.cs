@@ -44,8 +44,17 @@ public sealed class Network
     /// <summary>The Dense layers in order (layer l of the notes is DenseLayers[l − 1]).</summary>
     public IEnumerable<Dense> DenseLayers => Layers.OfType<Dense>();
 
-    /// <summary>Layer sizes such as 784-10-10.</summary>
-    public string Shape => string.Join('-', new[] { InputSize }.Concat(DenseLayers.Select(d => d.Outputs)));
+    /// <summary>Layer sizes such as 784-10-10, or the layer list (Layers/Architecture) of a network with maps.</summary>
+    public string Shape => HasMaps
+        ? Architecture.Text([.. Layers.Select(l => l.Spec)])
+        : string.Join('-', new[] { InputSize }.Concat(DenseLayers.Select(d => d.Outputs)));
+
+    /// <summary>True when the network has convolutions, pooling, batch norm or flattening (more than dense layers and activations).</summary>
+    public bool HasMaps => Architecture.HasMaps(Layers.Select(l => l.Spec));
+
+    /// <summary>The network a layer list describes (Layers/Architecture), before initialisation.</summary>
+    public static Network Create(IReadOnlyList<LayerSpec> specs, string loss = "cross_entropy") =>
+        new([.. specs.Select(Architecture.Create)], LossFunctions.Create(loss));
 
     /// <summary>The builder of the notes' kind of network: Dense, activation, …, Dense, with softmax cross-entropy.</summary>
     public static Network CreateDense(IReadOnlyList<int> sizes, string activation, float? alpha = null, float dropout = 0f, string loss = "cross_entropy")
@@ -70,12 +79,16 @@ public sealed class Network
         return new Network(layers, LossFunctions.Create(loss));
     }
 
-    /// <summary>Initialises every Dense layer in order from one generator, then seeds every Dropout layer from it.</summary>
+    /// <summary>Initialises every Dense and Conv2D layer in order from one generator, then seeds every Dropout layer from it.</summary>
     public void Initialize(Initializer init, Rng rng)
     {
-        foreach (Dense dense in DenseLayers)
+        foreach (ILayer layer in Layers)
         {
-            dense.Initialize(init, rng);
+            switch (layer)
+            {
+                case Dense dense: dense.Initialize(init, rng); break;
+                case Conv2D conv: conv.Initialize(init, rng); break;
+            }
         }
         SeedDropout(rng);
     }
@@ -100,6 +113,13 @@ public sealed class Network
         {
             source.Parameters[i].Value.CopyTo(Parameters[i].Value, 0);
         }
+        for (int l = 0; l < Layers.Count; l++)
+        {
+            for (int i = 0; i < Layers[l].State.Count; i++)
+            {
+                source.Layers[l].State[i].Value.CopyTo(Layers[l].State[i].Value, 0);
+            }
+        }
     }
 
     /// <summary>The layer list as text, e.g. "dense 784→10, relu, dense 10→10".</summary>
@@ -107,6 +127,11 @@ public sealed class Network
     {
         "dense" => $"dense {l.Spec.Inputs}→{l.Spec.Outputs}",
         "dropout" => $"dropout {l.Spec.Rate}",
+        "conv" => $"conv {l.Spec.Map}→{((Conv2D)l).Shape.Output} ({l.Spec.Kernel}×{l.Spec.Kernel}, stride {l.Spec.Stride}, padding {l.Spec.Padding})",
+        "maxpool" => $"maxpool {l.Spec.Map}→{((MaxPool2D)l).Output}",
+        "batchnorm" => $"batchnorm {l.Spec.Map}",
+        "gap" => $"gap {l.Spec.Map}→{l.Spec.Outputs}",
+        "flatten" => $"flatten {l.Spec.Map}→{l.Spec.Outputs}",
         _ => l.Spec.Type,
     })) + $", {Loss.Name}";
 

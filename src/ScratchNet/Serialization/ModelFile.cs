@@ -289,6 +289,10 @@ public static class ModelFile
                 {
                     throw Bad(name, $"tensor '{tensorName}' holds a non-finite value ({v}) at element {i}; the model is broken (a diverged run?)");
                 }
+                if (v < 0 && tensorName.EndsWith(".running_var", StringComparison.Ordinal))
+                {
+                    throw Bad(name, $"tensor '{tensorName}' holds a negative variance ({v}) at element {i}");
+                }
                 parameter.Value[i] = v;
             }
         }
@@ -308,13 +312,13 @@ public static class ModelFile
 
     private const int MaxStateTensors = 4096;
 
-    /// <summary>Tensor names in file order: layers.{index}.W, layers.{index}.b, …</summary>
+    /// <summary>Tensor names in file order: layers.{index}.W, layers.{index}.b, … (batch norm: gamma, beta, running_mean, running_var)</summary>
     public static List<(string Name, Parameter Parameter)> TensorList(Network network)
     {
         var list = new List<(string, Parameter)>();
         for (int i = 0; i < network.Layers.Count; i++)
         {
-            foreach (Parameter p in network.Layers[i].Parameters)
+            foreach (Parameter p in network.Layers[i].Parameters.Concat(network.Layers[i].State))
             {
                 list.Add(($"layers.{i}.{p.Name}", p));
             }
@@ -359,24 +363,21 @@ public static class ModelFile
         {
             throw Bad(name, "the layer list is empty");
         }
-        const int maxUnits = 1 << 16;
         var layers = new List<ILayer>();
         foreach (LayerSpec spec in specs)
         {
-            if (spec is null || spec.Inputs < 1 || spec.Outputs < 1 || spec.Inputs > maxUnits || spec.Outputs > maxUnits)
+            int maxSize = spec?.Map is null ? ScratchNet.Training.Limits.MaxUnits : ScratchNet.Layers.Architecture.MaxMapSize;
+            if (spec is null || spec.Inputs < 1 || spec.Outputs < 1 || spec.Inputs > maxSize || spec.Outputs > maxSize)
             {
-                throw Bad(name, $"layer {layers.Count} has sizes outside 1..{maxUnits}");
+                throw Bad(name, $"layer {layers.Count} has sizes outside 1..{maxSize}");
             }
             try
             {
-                layers.Add(spec.Type switch
-                {
-                    "dense" => new Dense(spec.Inputs, spec.Outputs),
-                    "dropout" when spec.Inputs == spec.Outputs && spec.Rate is >= 0f and < 1f => new Dropout(spec.Inputs, spec.Rate.Value),
-                    _ when spec.Alpha is { } alpha && !float.IsFinite(alpha) => throw Bad(name, $"layer {layers.Count} has a non-finite alpha ({alpha})"),
-                    _ when Activation.Names.Contains(spec.Type) && spec.Inputs == spec.Outputs => Activation.Create(spec.Type, spec.Inputs, spec.Alpha),
-                    _ => throw Bad(name, $"layer {layers.Count} has unknown type '{spec.Type}' or mismatched sizes"),
-                });
+                layers.Add(ScratchNet.Layers.Architecture.Create(spec));
+            }
+            catch (ArgumentException e)
+            {
+                throw Bad(name, $"layer {layers.Count}: {e.Message}");
             }
             catch (OutOfMemoryException)
             {

@@ -187,7 +187,7 @@ public static unsafe class Kernels
 
     /// <summary>Dot product of two K-vectors: one vector of fused multiply-adds, its lanes summed, then the tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot(float* x, float* y, int K) => DotWidth switch
+    internal static float Dot(float* x, float* y, int K) => DotWidth switch
     {
         VectorWidth.Bits256 => Dot<Lanes256, Vector256<float>>(x, y, K),
         VectorWidth.Bits128 => Dot<Lanes128, Vector128<float>>(x, y, K),
@@ -217,7 +217,7 @@ public static unsafe class Kernels
     /// <see cref="Dot"/>.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
+    internal static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
     {
         switch (DotWidth)
         {
@@ -279,7 +279,7 @@ public static unsafe class Kernels
     /// rest narrower and finally one at a time; every element sees the same operations in the same order.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
+    internal static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
     {
         int n = 0;
         if (Simd.Has512)

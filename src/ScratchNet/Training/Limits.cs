@@ -32,6 +32,15 @@ public static class Limits
         }
     }
 
+    /// <summary>Throws when the layer list <paramref name="text"/> has more than <see cref="MaxParameters"/> parameters.</summary>
+    public static void CheckParameters(string text, long parameters)
+    {
+        if (parameters > MaxParameters)
+        {
+            throw new ArgumentException($"--layers {text}: {parameters:N0} parameters; a network here has at most {MaxParameters:N0} (4 bytes each, as many for the gradients and twice that for Adam). Use fewer filters or units.");
+        }
+    }
+
     /// <summary>Throws when a step over <paramref name="rows"/> images would need more than <see cref="MaxActivationBytes"/> of activations.</summary>
     public static void CheckActivations(IReadOnlyList<int> sizes, long rows, string how)
     {

@@ -7,7 +7,7 @@ namespace ScratchNet.Training;
 
 public static class Presets
 {
-    public static IReadOnlyList<string> Names { get; } = ["seed", "seed-tuned", "mlp"];
+    public static IReadOnlyList<string> Names { get; } = ["seed", "seed-tuned", "mlp", "cnn-fast"];
 
     public static TrainingOptions Get(string name) => name switch
     {
@@ -40,6 +40,19 @@ public static class Presets
             Schedule = "cosine",
             Seed = 1,
         },
+
+        // The shortest way to 99 %: two small convolutions with batch norm, Adam, a few epochs.
+        "cnn-fast" => new TrainingOptions
+        {
+            Preset = "cnn-fast",
+            Init = Initializer.He,
+            Optimizer = "adam",
+            Alpha = 0.003f,
+            BatchSize = 64,
+            Epochs = 3,
+            Schedule = "cosine",
+            Seed = 1,
+        }.WithArchitecture("conv16k3,bn,relu,pool,conv32k3,bn,relu,pool,dense10"),
 
         _ => throw new ArgumentException($"Unknown preset '{name}'. Available: {string.Join(", ", Names)}."),
     };

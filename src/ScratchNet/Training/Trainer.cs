@@ -77,7 +77,7 @@ public sealed class Trainer
         var rng = new Rng(options.Seed);
         var (train, dev) = Split(trainingSet, options, rng);
         bool fullBatch = options.BatchSize == 0;
-        Limits.CheckActivations(options.Layers, fullBatch ? train.Count : options.BatchSize, fullBatch ? "full batch" : $"--batch-size {options.BatchSize}");
+        Limits.CheckActivations(options.ActivationSizes, fullBatch ? train.Count : options.BatchSize, fullBatch ? "full batch" : $"--batch-size {options.BatchSize}");
         Network network = options.CreateNetwork();
         network.Initialize(options.EffectiveInit, rng);
         if (InitialParameters is not null)

@@ -15,6 +15,14 @@ public sealed record TrainingOptions
     /// <summary>Layer sizes, input first: 784-10-10 for the seed network.</summary>
     public int[] Layers { get; init; } = [784, 10, 10];
 
+    /// <summary>
+    /// A layer list such as conv32k3,bn,relu,pool,dense128,relu,10 (Layers/Architecture), or null for the
+    /// dense network of <see cref="Layers"/> and <see cref="Activation"/>. When set, Layers holds only the
+    /// input and output sizes.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Architecture { get; init; }
+
     /// <summary>Hidden-layer activation: relu, tanh, sigmoid or leaky_relu.</summary>
     public string Activation { get; init; } = "relu";
 
@@ -89,7 +97,25 @@ public sealed record TrainingOptions
     public Workload Workload => BatchSize == 0 ? Workload.FullBatchTraining : Workload.MiniBatchTraining;
 
     /// <summary>The network these settings describe, before initialisation.</summary>
-    public Network CreateNetwork() => Network.CreateDense(Layers, Activation, dropout: Dropout, loss: Loss);
+    public Network CreateNetwork() => Architecture is null
+        ? Network.CreateDense(Layers, Activation, dropout: Dropout, loss: Loss)
+        : Network.Create(LayerList(), Loss);
+
+    /// <summary>The layers of <see cref="Architecture"/> for inputs of Layers[0] values (throws naming what does not parse).</summary>
+    public IReadOnlyList<LayerSpec> LayerList() =>
+        ScratchNet.Layers.Architecture.Parse(Architecture ?? throw new InvalidOperationException("No layer list is set."), Layers[0]);
+
+    /// <summary>Settings for the layer list <paramref name="text"/> on inputs of <paramref name="features"/> values: Layers becomes [input, output].</summary>
+    public TrainingOptions WithArchitecture(string text, int features = 784) =>
+        this with { Architecture = text, Layers = [features, ScratchNet.Layers.Architecture.Parse(text, features)[^1].Outputs] };
+
+    /// <summary>The network as people read it: 784-128-10, or the layer list.</summary>
+    [JsonIgnore]
+    public string ShapeText => Architecture ?? string.Join('-', Layers);
+
+    /// <summary>Values per example after every layer, input first: what a step holds per image.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<int> ActivationSizes => Architecture is null ? Layers : [Layers[0], .. LayerList().Select(s => s.Outputs)];
 
     /// <summary>
     /// Checks the settings against the data before any work: the input layer against the pixels, the
@@ -147,7 +173,23 @@ public sealed record TrainingOptions
         {
             throw new ArgumentException($"--layers {string.Join(',', Layers)}: give at least two sizes, each 1..{Limits.MaxUnits}, e.g. 784,10,10.");
         }
-        Limits.CheckLayers(Layers);
+        if (Architecture is not null)
+        {
+            IReadOnlyList<LayerSpec> specs = LayerList();
+            if (Layers.Length != 2 || Layers[1] != specs[^1].Outputs)
+            {
+                throw new ArgumentException($"--layers {Architecture}: gives {specs[^1].Outputs} outputs, but the settings say {Layers[^1]}.");
+            }
+            if (Dropout > 0)
+            {
+                throw new ArgumentException($"--dropout {Dropout} with a layer list: put dropout where you want it in --layers, e.g. dense128,relu,dropout{Dropout.ToString(System.Globalization.CultureInfo.InvariantCulture)},10.");
+            }
+            Limits.CheckParameters(Architecture, specs.Sum(ScratchNet.Layers.Architecture.ParameterCount));
+        }
+        else
+        {
+            Limits.CheckLayers(Layers);
+        }
         if (!ScratchNet.Layers.Activation.Names.Contains(Activation))
         {
             throw new ArgumentException($"--activation {Activation}: use one of {string.Join(", ", ScratchNet.Layers.Activation.Names)}.");
