@@ -6,7 +6,9 @@
 //   evaluation x̂ = (x − running_mean)/√(running_var + ε)
 // Backward (N = m·H·W values per channel): dγ = (1/m)·Σ dy·x̂, dβ = (1/m)·Σ dy,
 //   dx = γ/√(σ² + ε) · (dy − (1/N)·Σ dy − x̂·(1/N)·Σ dy·x̂).
-// Each channel is summed in order in double; channels are independent pieces (same bits on any thread count).
+// Each plane is summed in float, the planes in order in double; channels are independent pieces
+// (same bits on any thread count). A dense layer's units (planes of 1) are one piece, row by row.
+using System.Numerics;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
@@ -15,9 +17,12 @@ namespace ScratchNet.Layers;
 public sealed class BatchNorm : ILayer
 {
     private Matrix? output;  // y [m, C·H·W]
-    private Matrix? xHat;    // x̂ [m, C·H·W], kept from a training Forward for Backward
+    private Matrix? input;   // x [m, C·H·W], kept from Forward: x̂ = (x − μ)/√(σ² + ε) is linear in x, so Backward works from x (no x̂ buffer to write and read)
     private Matrix? dInput;  // [m, C·H·W]
-    private readonly float[] invStd;  // 1/√(σ² + ε) of the last training batch, per channel
+    private readonly float[] invStd;   // 1/√(σ² + ε) of the last batch, per channel
+    private readonly float[] shift;    // −μ of the last batch (or −running_mean), per channel
+    private readonly double[] mean;    // per channel: μ in Forward, Σ dy in Backward
+    private readonly double[] squares; // per channel: Σ (x − μ)² in Forward, Σ dy·x̂ in Backward
 
     public BatchNorm(MapShape shape, float epsilon = 1e-5f, float momentum = 0.1f)
     {
@@ -37,6 +42,9 @@ public sealed class BatchNorm : ILayer
         Array.Fill(gamma.Value, 1f);
         Array.Fill(RunningVar.Value, 1f);
         invStd = new float[C];
+        shift = new float[C];
+        mean = new double[C];
+        squares = new double[C];
         Parameters = [gamma, beta];
         State = [RunningMean, RunningVar];
     }
@@ -67,57 +75,54 @@ public sealed class BatchNorm : ILayer
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Shape.Size, "input");
-        int m = input.Rows, plane = Shape.Plane, size = Shape.Size;
-        Matrix y = Matrix.Ensure(ref output, m, size);
-        Matrix xh = Matrix.Ensure(ref xHat, m, size);
-        float[] x = input.Storage, yv = y.Storage, xhv = xh.Storage;
-        long N = (long)m * plane;
-        Workers.For(Shape.Channels, c =>
+        int m = input.Rows, C = Shape.Channels;
+        Matrix y = Matrix.Ensure(ref output, m, Shape.Size);
+        this.input = input;
+        float[] x = input.Storage, yv = y.Storage;
+        Workers.For(Shape.Plane == 1 ? 1 : C, piece =>
         {
-            float mean, inv;
+            int c0 = Shape.Plane == 1 ? 0 : piece, c1 = Shape.Plane == 1 ? C : piece + 1;
             if (training)
             {
-                // μ and σ² of channel c over the batch, in double
-                double sum = 0;
-                ForEachPlane(m, c, (offset) =>
+                // μ and σ² (biased) of each channel over the batch, from Σ (x − K) and Σ (x − K)² about
+                // K = the running mean (close to μ, so the subtraction loses nothing): plane sums in float, added in double
+                ChannelMoments(x, m, c0, c1);
+                long N = (long)m * Shape.Plane;
+                for (int c = c0; c < c1; c++)
                 {
-                    for (int k = 0; k < plane; k++)
-                    {
-                        sum += x[offset + k];
-                    }
-                });
-                double mu = sum / N, squares = 0;
-                ForEachPlane(m, c, (offset) =>
-                {
-                    for (int k = 0; k < plane; k++)
-                    {
-                        double d = x[offset + k] - mu;
-                        squares += d * d;
-                    }
-                });
-                double variance = squares / N;
-                mean = (float)mu;
-                inv = (float)(1 / Math.Sqrt(variance + Epsilon));
-                invStd[c] = inv;
-                RunningMean.Value[c] = (float)(((1 - Momentum) * RunningMean.Value[c]) + (Momentum * mu));
-                RunningVar.Value[c] = (float)(((1 - Momentum) * RunningVar.Value[c]) + (Momentum * (N > 1 ? squares / (N - 1) : variance)));
+                    double shifted = mean[c] / N;
+                    mean[c] = RunningMean.Value[c] + shifted;
+                    double variance = Math.Max(0, (squares[c] / N) - (shifted * shifted));
+                    squares[c] = variance * N;
+                    invStd[c] = (float)(1 / Math.Sqrt(variance + Epsilon));
+                    RunningMean.Value[c] = (float)(((1 - Momentum) * RunningMean.Value[c]) + (Momentum * mean[c]));
+                    RunningVar.Value[c] = (float)(((1 - Momentum) * RunningVar.Value[c]) + (Momentum * (N > 1 ? squares[c] / (N - 1) : variance)));
+                    shift[c] = (float)-mean[c];
+                }
             }
             else
             {
-                mean = RunningMean.Value[c];
-                inv = 1f / MathF.Sqrt(RunningVar.Value[c] + Epsilon);
-            }
-            float g = gamma.Value[c], bt = beta.Value[c];
-            // x̂ = (x − μ)/√(σ² + ε);  y = γ·x̂ + β
-            ForEachPlane(m, c, (offset) =>
-            {
-                for (int k = 0; k < plane; k++)
+                for (int c = c0; c < c1; c++)
                 {
-                    float h = (x[offset + k] - mean) * inv;
-                    xhv[offset + k] = h;
-                    yv[offset + k] = (g * h) + bt;
+                    invStd[c] = 1f / MathF.Sqrt(RunningVar.Value[c] + Epsilon);
+                    shift[c] = -RunningMean.Value[c];
                 }
-            });
+            }
+            // x̂ = (x − μ)/√(σ² + ε);  y = γ·x̂ + β
+            for (int n = 0; n < m; n++)
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int at = (n * Shape.Size) + (c * Shape.Plane);
+                    if (Shape.Plane == 1)
+                    {
+                        float h = (x[at] + shift[c]) * invStd[c];
+                        yv[at] = (gamma.Value[c] * h) + beta.Value[c];
+                        continue;
+                    }
+                    Normalize(x.AsSpan(at, Shape.Plane), shift[c], invStd[c], gamma.Value[c], beta.Value[c], yv.AsSpan(at, Shape.Plane));
+                }
+            }
         });
         return y;
     }
@@ -125,48 +130,168 @@ public sealed class BatchNorm : ILayer
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
     {
         Dense.CheckWidth(dOutput, Shape.Size, "dy");
-        Matrix xh = xHat ?? throw new InvalidOperationException("BatchNorm.Backward called before Forward.");
-        int m = dOutput.Rows, plane = Shape.Plane, size = Shape.Size;
-        Matrix dx = Matrix.Ensure(ref dInput, m, size);
-        float[] dy = dOutput.Storage, xhv = xh.Storage, dxv = dx.Storage;
-        long N = (long)m * plane;
-        Workers.For(Shape.Channels, c =>
+        Matrix xIn = input ?? throw new InvalidOperationException("BatchNorm.Backward called before Forward.");
+        int m = dOutput.Rows, C = Shape.Channels;
+        Matrix dx = Matrix.Ensure(ref dInput, m, Shape.Size);
+        float[] dy = dOutput.Storage, x = xIn.Storage, dxv = dx.Storage;
+        long N = (long)m * Shape.Plane;
+        Workers.For(Shape.Plane == 1 ? 1 : C, piece =>
         {
-            // Σ dy and Σ dy·x̂ over channel c, in double
-            double sumDy = 0, sumDyXHat = 0;
-            ForEachPlane(m, c, (offset) =>
+            int c0 = Shape.Plane == 1 ? 0 : piece, c1 = Shape.Plane == 1 ? C : piece + 1;
+            // Σ dy and Σ dy·x̂ over each channel: plane sums in float, added in double
+            // Σ dy·x̂ = (1/√(σ² + ε))·(Σ dy·x − μ·Σ dy)
+            ChannelDySums(dy, x, m, c0, c1);
+            for (int c = c0; c < c1; c++)
             {
-                for (int k = 0; k < plane; k++)
-                {
-                    sumDy += dy[offset + k];
-                    sumDyXHat += (double)dy[offset + k] * xhv[offset + k];
-                }
-            });
-            // dγ = (1/m)·Σ dy·x̂,  dβ = (1/m)·Σ dy   (gradients of the mean loss)
-            gamma.Gradient[c] = (float)(sumDyXHat / m);
-            beta.Gradient[c] = (float)(sumDy / m);
-            if (computeInputGradient)
+                squares[c] = invStd[c] * (squares[c] + (shift[c] * mean[c]));
+                // dγ = (1/m)·Σ dy·x̂,  dβ = (1/m)·Σ dy   (gradients of the mean loss)
+                gamma.Gradient[c] = (float)(squares[c] / m);
+                beta.Gradient[c] = (float)(mean[c] / m);
+            }
+            if (!computeInputGradient)
             {
-                // dx = γ/√(σ² + ε) · (dy − Σdy/N − x̂·Σ(dy·x̂)/N)
-                float scale = gamma.Value[c] * invStd[c], meanDy = (float)(sumDy / N), meanDyXHat = (float)(sumDyXHat / N);
-                ForEachPlane(m, c, (offset) =>
+                return;
+            }
+            // dx = γ/√(σ² + ε) · (dy − Σdy/N − x̂·Σ(dy·x̂)/N)
+            for (int n = 0; n < m; n++)
+            {
+                for (int c = c0; c < c1; c++)
                 {
-                    for (int k = 0; k < plane; k++)
+                    float scale = gamma.Value[c] * invStd[c], meanDy = (float)(mean[c] / N), meanDyXHat = (float)(squares[c] / N);
+                    int at = (n * Shape.Size) + (c * Shape.Plane);
+                    if (Shape.Plane == 1)
                     {
-                        dxv[offset + k] = scale * (dy[offset + k] - meanDy - (xhv[offset + k] * meanDyXHat));
+                        dxv[at] = scale * (dy[at] - meanDy - ((x[at] + shift[c]) * invStd[c] * meanDyXHat));
+                        continue;
                     }
-                });
+                    // … = scale·dy + a·x + b with a = −scale·meanDyXHat/√(σ² + ε), b = a·(−μ) − scale·meanDy
+                    float a = -scale * meanDyXHat * invStd[c];
+                    InputGradient(dy.AsSpan(at, Shape.Plane), x.AsSpan(at, Shape.Plane), scale, a, (a * shift[c]) - (scale * meanDy), dxv.AsSpan(at, Shape.Plane));
+                }
             }
         });
         return computeInputGradient ? dx : null;
     }
 
-    /// <summary>Calls <paramref name="body"/> with the offset of channel c's plane in each of the m examples, in order.</summary>
-    private void ForEachPlane(int m, int c, Action<int> body)
+    /// <summary>For channels [c0, c1): mean[c] = Σ (x − K) and squares[c] = Σ (x − K)², K = the running mean; each plane in float, the planes in order in double.</summary>
+    private void ChannelMoments(float[] x, int m, int c0, int c1)
     {
+        Array.Clear(mean, c0, c1 - c0);
+        Array.Clear(squares, c0, c1 - c0);
         for (int n = 0; n < m; n++)
         {
-            body((n * Shape.Size) + (c * Shape.Plane));
+            for (int c = c0; c < c1; c++)
+            {
+                var (sum, sumOfSquares) = Moments(x.AsSpan((n * Shape.Size) + (c * Shape.Plane), Shape.Plane), RunningMean.Value[c]);
+                mean[c] += sum;
+                squares[c] += sumOfSquares;
+            }
+        }
+    }
+
+    /// <summary>For channels [c0, c1): mean[c] = Σ dy and squares[c] = Σ dy·x; each plane in float, the planes in order in double.</summary>
+    private void ChannelDySums(float[] dy, float[] x, int m, int c0, int c1)
+    {
+        Array.Clear(mean, c0, c1 - c0);
+        Array.Clear(squares, c0, c1 - c0);
+        for (int n = 0; n < m; n++)
+        {
+            for (int c = c0; c < c1; c++)
+            {
+                int at = (n * Shape.Size) + (c * Shape.Plane);
+                var (sum, dot) = SumAndDot(dy.AsSpan(at, Shape.Plane), x.AsSpan(at, Shape.Plane));
+                mean[c] += sum;
+                squares[c] += dot;
+            }
+        }
+    }
+
+    /// <summary>Σ (x − K) and Σ (x − K)² in one pass.</summary>
+    private static (float Sum, float SumOfSquares) Moments(ReadOnlySpan<float> x, float K)
+    {
+        int i = 0;
+        float sum = 0, squares = 0;
+        if (Simd.HasVector && x.Length >= Vector<float>.Count)
+        {
+            Vector<float> s = Vector<float>.Zero, q = Vector<float>.Zero, k = new(K);
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            {
+                Vector<float> d = new Vector<float>(x[i..]) - k;
+                s += d;
+                q += d * d;
+            }
+            sum = Vector.Sum(s);
+            squares = Vector.Sum(q);
+        }
+        for (; i < x.Length; i++)
+        {
+            float d = x[i] - K;
+            sum += d;
+            squares += d * d;
+        }
+        return (sum, squares);
+    }
+
+    /// <summary>Σ a and Σ a·b in one pass.</summary>
+    private static (float Sum, float Dot) SumAndDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int i = 0;
+        float sum = 0, dot = 0;
+        if (Simd.HasVector && a.Length >= Vector<float>.Count)
+        {
+            Vector<float> s = Vector<float>.Zero, d = Vector<float>.Zero;
+            for (; i + Vector<float>.Count <= a.Length; i += Vector<float>.Count)
+            {
+                var va = new Vector<float>(a[i..]);
+                s += va;
+                d += va * new Vector<float>(b[i..]);
+            }
+            sum = Vector.Sum(s);
+            dot = Vector.Sum(d);
+        }
+        for (; i < a.Length; i++)
+        {
+            sum += a[i];
+            dot += a[i] * b[i];
+        }
+        return (sum, dot);
+    }
+
+    /// <summary>y = γ·x̂ + β with x̂ = (x + shift)·inv, in one pass.</summary>
+    private static void Normalize(ReadOnlySpan<float> x, float shift, float inv, float g, float bt, Span<float> y)
+    {
+        int i = 0;
+        if (Simd.HasVector)
+        {
+            Vector<float> vs = new(shift), vi = new(inv), vg = new(g), vb = new(bt);
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            {
+                Vector<float> h = (new Vector<float>(x[i..]) + vs) * vi;
+                ((h * vg) + vb).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float h = (x[i] + shift) * inv;
+            y[i] = (g * h) + bt;
+        }
+    }
+
+    /// <summary>dx = scale·dy + a·x + b in one pass.</summary>
+    private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float scale, float a, float b, Span<float> dx)
+    {
+        int i = 0;
+        if (Simd.HasVector)
+        {
+            Vector<float> vs = new(scale), va = new(a), vb = new(b);
+            for (; i + Vector<float>.Count <= dy.Length; i += Vector<float>.Count)
+            {
+                ((new Vector<float>(dy[i..]) * vs) + (new Vector<float>(x[i..]) * va) + vb).CopyTo(dx[i..]);
+            }
+        }
+        for (; i < dy.Length; i++)
+        {
+            dx[i] = (scale * dy[i]) + (a * x[i]) + b;
         }
     }
 }

@@ -58,7 +58,7 @@ public sealed class Conv2D : ILayer
         this.input = input;
         // Z = W ⋆ A_prev + b   (O×C×K×K) ⋆ (m×C×H×W) → (m×O×Ho×Wo)
         Matrix z = Matrix.Ensure(ref Z, input.Rows, Shape.Output.Size);
-        ConvKernels.Forward(input.Storage, W.Value, b.Value, Shape, input.Rows, z.Storage, work);
+        ConvKernels.Forward(input.Storage, W.Value, b.Value, Shape, input.Rows, z.Storage, work, keepColumns: training);
         return z;
     }
 

@@ -41,42 +41,44 @@ public sealed class MaxPool2D : ILayer
         }
         float[] x = input.Storage, y = a.Storage;
         int[] win = winners;
-        Workers.For(ConvKernels.PieceCount(m), piece =>
+        int pieces = ConvKernels.PieceCount(m), per = (m + pieces - 1) / pieces;
+        Workers.For(pieces, piece =>
         {
-            int pieces = ConvKernels.PieceCount(m), per = (m + pieces - 1) / pieces;
             for (int n = piece * per; n < Math.Min(m, (piece + 1) * per); n++)
             {
-                int inRow = n * Input.Size, outRow = n * Output.Size;
-                for (int c = 0; c < Input.Channels; c++)
-                {
-                    for (int yo = 0; yo < Output.Height; yo++)
-                    {
-                        for (int xo = 0; xo < Output.Width; xo++)
-                        {
-                            // A = max over the window; the first maximum wins a tie.
-                            int best = Input.Index(c, 2 * yo, 2 * xo);
-                            float max = x[inRow + best];
-                            Consider(Input.Index(c, 2 * yo, (2 * xo) + 1));
-                            Consider(Input.Index(c, (2 * yo) + 1, 2 * xo));
-                            Consider(Input.Index(c, (2 * yo) + 1, (2 * xo) + 1));
-                            int o = outRow + Output.Index(c, yo, xo);
-                            y[o] = max;
-                            win[o] = best;
-
-                            void Consider(int at)
-                            {
-                                if (x[inRow + at] > max)
-                                {
-                                    max = x[inRow + at];
-                                    best = at;
-                                }
-                            }
-                        }
-                    }
-                }
+                Pool(x.AsSpan(n * Input.Size, Input.Size), y.AsSpan(n * Output.Size, Output.Size), win.AsSpan(n * Output.Size, Output.Size));
             }
         });
         return a;
+    }
+
+    /// <summary>One example: A = the maximum of each 2×2 window (the first maximum on a tie) and where it was.</summary>
+    private unsafe void Pool(ReadOnlySpan<float> input, Span<float> output, Span<int> where)
+    {
+        int W = Input.Width;
+        fixed (float* x = input, y = output)
+        fixed (int* win = where)
+        {
+            for (int c = 0; c < Input.Channels; c++)
+            {
+                for (int yo = 0; yo < Output.Height; yo++)
+                {
+                    int top = Input.Index(c, 2 * yo, 0), o = Output.Index(c, yo, 0);
+                    for (int xo = 0; xo < Output.Width; xo++)
+                    {
+                        // Left against right in each row (a tie keeps the left), then the bottom row's winner
+                        // against the top's (a tie keeps the top): the first maximum in reading order wins.
+                        // Branch-free: a taken branch per value would mispredict half the time.
+                        int at = top + (2 * xo);
+                        int upper = at + (x[at + 1] > x[at] ? 1 : 0);
+                        int lower = at + W + (x[at + W + 1] > x[at + W] ? 1 : 0);
+                        int best = x[lower] > x[upper] ? lower : upper;
+                        y[o + xo] = x[best];
+                        win[o + xo] = best;
+                    }
+                }
+            }
+        }
     }
 
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)

@@ -23,13 +23,26 @@ public static unsafe class ConvKernels
     /// <summary>How many pieces m examples make: m / 4, at least 1, at most 16 — fixed by m alone.</summary>
     public static int PieceCount(int m) => Math.Clamp(m / MinExamplesPerPiece, 1, MaxPieces);
 
-    /// <summary>Z [m, O·Ho·Wo] = W [O, C, K, K] ⋆ X [m, C·H·W] + b [O].</summary>
-    public static void Forward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work)
+    /// <summary>Unrolled columns kept from a training forward pass for the weight gradient, at most (floats: 64 MB).</summary>
+    private const long MaxKeptColumns = 16L << 20;
+
+    /// <summary>
+    /// Z [m, O·Ho·Wo] = W [O, C, K, K] ⋆ X [m, C·H·W] + b [O]. With <paramref name="keepColumns"/> (training),
+    /// the unrolled columns are kept in <paramref name="work"/> for <see cref="WeightGradient"/> when they fit.
+    /// </summary>
+    public static void Forward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work, bool keepColumns = false)
     {
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         int inSize = shape.Input.Size, outSize = shape.Output.Size;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
+        long keptLength = (long)m * CKK * P;
+        bool keep = keepColumns && !shape.IsPointwise && keptLength <= MaxKeptColumns;
+        work.KeptFor = null;
+        if (keep && work.Kept.Length < keptLength)
+        {
+            work.Kept = new float[keptLength];
+        }
         Workers.For(pieces, piece =>
         {
             var (n0, n1) = Range(piece, pieces, m);
@@ -37,7 +50,7 @@ public static unsafe class ConvKernels
             {
                 for (int n = n0; n < n1; n++)
                 {
-                    float* cols = Unrolled(px + ((long)n * inSize), shape, work, piece);
+                    float* cols = Unrolled(px + ((long)n * inSize), shape, work, piece, keep ? n : -1);
                     float* z = pz + ((long)n * outSize);
                     // Z_n = W·cols_n   (O×CKK)·(CKK×P) → (O×P), four filters per tile
                     for (int o = 0; o < O; o += 4)
@@ -53,6 +66,7 @@ public static unsafe class ConvKernels
                 }
             }
         });
+        work.KeptFor = keep ? (X, m) : null;
     }
 
     /// <summary>dW [O, C, K, K] = scale·Σ_n dZ_n·cols_nᵀ and db [O] = scale·Σ dZ, from X [m, C·H·W] and dZ [m, O·Ho·Wo].</summary>
@@ -62,17 +76,18 @@ public static unsafe class ConvKernels
         int inSize = shape.Input.Size, outSize = shape.Output.Size;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
+        bool kept = work.KeptFor is var (keptX, keptM) && ReferenceEquals(keptX, X) && keptM == m;
         Workers.For(pieces, piece =>
         {
             var (n0, n1) = Range(piece, pieces, m);
             float[] partialW = work.PartialW[piece], partialB = work.PartialB[piece], product = work.Product[piece];
             Array.Clear(partialW, 0, O * CKK);
             Array.Clear(partialB, 0, O);
-            fixed (float* px = X, pdz = dZ, pprod = product)
+            fixed (float* px = X, pdz = dZ, pprod = product, pkept = work.Kept)
             {
                 for (int n = n0; n < n1; n++)
                 {
-                    float* cols = Unrolled(px + ((long)n * inSize), shape, work, piece);
+                    float* cols = kept ? pkept + ((long)n * CKK * P) : Unrolled(px + ((long)n * inSize), shape, work, piece, -1);
                     float* dz = pdz + ((long)n * outSize);
                     // dW_n = dZ_n·cols_nᵀ   (O×P)·(P×CKK) → (O×CKK): dot products along the P positions
                     for (int o = 0; o < O; o += 4)
@@ -150,16 +165,20 @@ public static unsafe class ConvKernels
         return (start, Math.Min(m, start + per));
     }
 
-    /// <summary>cols [CKK, P]: row (c, i, j) holds X[c, y·S + i − P, x·S + j − P] for every output (y, x), zero outside X. A 1×1 convolution of stride 1 reads X itself.</summary>
-    private static float* Unrolled(float* x, ConvShape shape, ConvWorkspace work, int piece)
+    /// <summary>
+    /// cols [CKK, P]: row (c, i, j) holds X[c, y·S + i − P, x·S + j − P] for every output (y, x), zero outside X.
+    /// A 1×1 convolution of stride 1 reads X itself. Into the kept columns of example <paramref name="keepAs"/> when ≥ 0.
+    /// </summary>
+    private static float* Unrolled(float* x, ConvShape shape, ConvWorkspace work, int piece, int keepAs)
     {
         if (shape.IsPointwise)
         {
             return x;
         }
-        float[] columns = work.Columns[piece];
-        fixed (float* cols = columns)
+        float[] columns = keepAs >= 0 ? work.Kept : work.Columns[piece];
+        fixed (float* start = columns)
         {
+            float* cols = start + (keepAs >= 0 ? (long)keepAs * shape.Patch * shape.Output.Plane : 0);
             MapShape input = shape.Input;
             int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding;
             float* row = cols;
@@ -257,6 +276,8 @@ public sealed class ConvWorkspace
     internal float[][] PartialW = [];
     internal float[][] PartialB = [];
     internal float[][] Product = [];
+    internal float[] Kept = [];                  // [m, CKK, P]: the columns of the last training forward pass
+    internal (float[] X, int M)? KeptFor;        // … of which input
 
     internal void Ensure(ConvShape shape, int pieces)
     {
