@@ -72,7 +72,7 @@ public sealed class MaxPool2D : ILayer
                         int at = top + (2 * xo);
                         int upper = at + (x[at + 1] > x[at] ? 1 : 0);
                         int lower = at + W + (x[at + W + 1] > x[at + W] ? 1 : 0);
-                        int best = x[lower] > x[upper] ? lower : upper;
+                        int best = upper + ((x[lower] > x[upper] ? 1 : 0) * (lower - upper));
                         y[o + xo] = x[best];
                         win[o + xo] = best;
                     }

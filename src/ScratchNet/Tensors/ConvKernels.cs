@@ -1,12 +1,13 @@
-// Fast convolution: each example's input patches are unrolled into columns (im2col), then the
-// forward pass, the weight gradient and the input gradient are the blocked products of Kernels
-// (outer-product tiles and dot tiles, at the machine's widest vectors: 512, 256 or 128 bits).
-//   forward   Z_n [O, P] = W [O, CKK] · cols_n [CKK, P] + b      (P = Ho·Wo output positions)
-//   weights   dW [O, CKK] = scale · Σ_n dZ_n [O, P] · cols_nᵀ;  db[o] = scale · Σ_n Σ_p dZ_n[o, p]
-//   input     dcols_n [CKK, P] = Wᵀ · dZ_n, then added back into dX_n where each column came from (col2im)
-// Examples are split into pieces fixed by m alone; each piece sums its examples in order and the
-// pieces' partial sums are added in piece order, so the bits do not depend on the thread count.
-// Same contracts as ReferenceConvolution. Leaves out: Winograd and FFT convolutions.
+// Fast convolution: the input patches of a group of examples are unrolled side by side into columns
+// (im2col), so the forward pass, the weight gradient and the input gradient are each one blocked
+// product of Kernels (outer-product and dot tiles at the machine's widest vectors: 512, 256 or 128 bits)
+// over G·P columns rather than G small ones:
+//   forward   Z_g [O, G·P] = W [O, CKK] · cols_g [CKK, G·P] + b        (P = Ho·Wo output positions)
+//   weights   dW [O, CKK] = scale · Σ_g dZ_g [O, G·P] · cols_gᵀ;  db[o] = scale · Σ dZ[·, o, ·]
+//   input     dcols_g [CKK, G·P] = Wᵀ · dZ_g, each column added back where it came from (col2im)
+// Examples are split into pieces fixed by m alone and each piece into groups fixed by the shapes; each
+// piece sums its groups in order and the pieces' partial sums are added in piece order, so the bits do
+// not depend on the thread count. Same contracts as ReferenceConvolution. Leaves out: Winograd, FFT.
 using System.Numerics.Tensors;
 
 namespace ScratchNet.Tensors;
@@ -20,11 +21,17 @@ public static unsafe class ConvKernels
     /// <summary>Pieces at most (the weight gradient keeps one partial sum per piece).</summary>
     private const int MaxPieces = 16;
 
-    /// <summary>How many pieces m examples make: m / 4, at least 1, at most 16 — fixed by m alone.</summary>
-    public static int PieceCount(int m) => Math.Clamp(m / MinExamplesPerPiece, 1, MaxPieces);
+    /// <summary>Floats of unrolled columns per group, at most (1 MB: they stay in the core's cache).</summary>
+    private const int GroupColumns = 1 << 18;
 
     /// <summary>Unrolled columns kept from a training forward pass for the weight gradient, at most (floats: 64 MB).</summary>
     private const long MaxKeptColumns = 16L << 20;
+
+    /// <summary>How many pieces m examples make: m / 4, at least 1, at most 16 — fixed by m alone.</summary>
+    public static int PieceCount(int m) => Math.Clamp(m / MinExamplesPerPiece, 1, MaxPieces);
+
+    /// <summary>Examples per group: as many as fit <see cref="GroupColumns"/>, at least 1 — fixed by the shape alone.</summary>
+    public static int GroupSize(ConvShape shape) => Math.Max(1, GroupColumns / Math.Max(1, shape.Patch * shape.Output.Plane));
 
     /// <summary>
     /// Z [m, O·Ho·Wo] = W [O, C, K, K] ⋆ X [m, C·H·W] + b [O]. With <paramref name="keepColumns"/> (training),
@@ -33,11 +40,10 @@ public static unsafe class ConvKernels
     public static void Forward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work, bool keepColumns = false)
     {
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
-        int inSize = shape.Input.Size, outSize = shape.Output.Size;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
         long keptLength = (long)m * CKK * P;
-        bool keep = keepColumns && !shape.IsPointwise && keptLength <= MaxKeptColumns;
+        bool keep = keepColumns && keptLength <= MaxKeptColumns;
         work.KeptFor = null;
         if (keep && work.Kept.Length < keptLength)
         {
@@ -45,23 +51,25 @@ public static unsafe class ConvKernels
         }
         Workers.For(pieces, piece =>
         {
-            var (n0, n1) = Range(piece, pieces, m);
-            fixed (float* pw = W, pz = Z, px = X)
+            fixed (float* pw = W, px = X, pz = Z, pcols = work.Columns[piece], pkept = work.Kept, pout = work.Maps[piece])
             {
-                for (int n = n0; n < n1; n++)
+                foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
-                    float* cols = Unrolled(px + ((long)n * inSize), shape, work, piece, keep ? n : -1);
-                    float* z = pz + ((long)n * outSize);
-                    // Z_n = W·cols_n   (O×CKK)·(CKK×P) → (O×P), four filters per tile
+                    int N = G * P;
+                    float* cols = keep ? pkept + ((long)n0 * CKK * P) : pcols;
+                    Unroll(px, shape, n0, G, cols);
+                    // Z_g = W·cols_g   (O×CKK)·(CKK×G·P) → (O×G·P), four filters per tile
                     for (int o = 0; o < O; o += 4)
                     {
-                        Kernels.OuterTile(pw + ((long)o * CKK), CKK, 1, Math.Min(4, O - o), cols, P, 0, CKK, P, z + ((long)o * P), P, accumulate: false);
+                        Kernels.OuterTile(pw + ((long)o * CKK), CKK, 1, Math.Min(4, O - o), cols, N, 0, CKK, N, pout + ((long)o * N), N, accumulate: false);
                     }
-                    // + b, one value per filter over its whole plane
-                    for (int o = 0; o < O; o++)
+                    // Z[n, o, ·] = Z_g[o, example n's columns] + b[o]
+                    for (int g = 0; g < G; g++)
                     {
-                        var plane = new Span<float>(z + ((long)o * P), P);
-                        TensorPrimitives.Add(plane, b[o], plane);
+                        for (int o = 0; o < O; o++)
+                        {
+                            TensorPrimitives.Add(new ReadOnlySpan<float>(pout + ((long)o * N) + ((long)g * P), P), b[o], new Span<float>(pz + (((long)(n0 + g) * O) + o) * P, P));
+                        }
                     }
                 }
             }
@@ -73,43 +81,46 @@ public static unsafe class ConvKernels
     public static void WeightGradient(float[] X, float[] dZ, ConvShape shape, int m, float scale, float[] dW, float[] db, ConvWorkspace work)
     {
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
-        int inSize = shape.Input.Size, outSize = shape.Output.Size;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
         bool kept = work.KeptFor is var (keptX, keptM) && ReferenceEquals(keptX, X) && keptM == m;
         Workers.For(pieces, piece =>
         {
-            var (n0, n1) = Range(piece, pieces, m);
             float[] partialW = work.PartialW[piece], partialB = work.PartialB[piece], product = work.Product[piece];
             Array.Clear(partialW, 0, O * CKK);
             Array.Clear(partialB, 0, O);
-            fixed (float* px = X, pdz = dZ, pprod = product, pkept = work.Kept)
+            fixed (float* px = X, pdz = dZ, pprod = product, pcols = work.Columns[piece], pkept = work.Kept, pdout = work.Maps[piece])
             {
-                for (int n = n0; n < n1; n++)
+                foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
-                    float* cols = kept ? pkept + ((long)n * CKK * P) : Unrolled(px + ((long)n * inSize), shape, work, piece, -1);
-                    float* dz = pdz + ((long)n * outSize);
-                    // dW_n = dZ_n·cols_nᵀ   (O×P)·(P×CKK) → (O×CKK): dot products along the P positions
+                    int N = G * P;
+                    float* cols = kept ? pkept + ((long)n0 * CKK * P) : pcols;
+                    if (!kept)
+                    {
+                        Unroll(px, shape, n0, G, cols);
+                    }
+                    Gather(pdz, shape, n0, G, pdout);
+                    // dW_g = dZ_g·cols_gᵀ   (O×G·P)·(G·P×CKK) → (O×CKK): dot products along the G·P columns
                     for (int o = 0; o < O; o += 4)
                     {
                         int rows = Math.Min(4, O - o);
                         int k = 0;
                         for (; k + 2 <= CKK; k += 2)
                         {
-                            Kernels.DotTile4x2(dz + ((long)o * P), P, rows, cols + ((long)k * P), P, pprod + ((long)o * CKK) + k, CKK);
+                            Kernels.DotTile4x2(pdout + ((long)o * N), N, rows, cols + ((long)k * N), N, pprod + ((long)o * CKK) + k, CKK);
                         }
                         for (; k < CKK; k++)
                         {
                             for (int r = 0; r < rows; r++)
                             {
-                                pprod[((long)(o + r) * CKK) + k] = Kernels.Dot(dz + ((long)(o + r) * P), cols + ((long)k * P), P);
+                                pprod[((long)(o + r) * CKK) + k] = Kernels.Dot(pdout + ((long)(o + r) * N), cols + ((long)k * N), N);
                             }
                         }
                     }
                     TensorPrimitives.Add(partialW.AsSpan(0, O * CKK), product.AsSpan(0, O * CKK), partialW.AsSpan(0, O * CKK));
                     for (int o = 0; o < O; o++)
                     {
-                        partialB[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(dz + ((long)o * P), P));
+                        partialB[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdout + ((long)o * N), N));
                     }
                 }
             }
@@ -131,63 +142,70 @@ public static unsafe class ConvKernels
     public static void InputGradient(float[] dZ, float[] W, ConvShape shape, int m, float[] dX, ConvWorkspace work)
     {
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
-        int inSize = shape.Input.Size, outSize = shape.Output.Size;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
         Workers.For(pieces, piece =>
         {
-            var (n0, n1) = Range(piece, pieces, m);
-            fixed (float* pw = W, pdz = dZ, pdx = dX, pcols = work.Columns[piece])
+            fixed (float* pw = W, pdz = dZ, pdx = dX, pdcols = work.Columns[piece], pdout = work.Maps[piece])
             {
-                for (int n = n0; n < n1; n++)
+                foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
-                    float* dx = pdx + ((long)n * inSize);
-                    float* dcols = shape.IsPointwise ? dx : pcols;
-                    // dcols_n = Wᵀ·dZ_n   (CKK×O)·(O×P) → (CKK×P), four patch rows per tile
+                    int N = G * P;
+                    Gather(pdz, shape, n0, G, pdout);
+                    // dcols_g = Wᵀ·dZ_g   (CKK×O)·(O×G·P) → (CKK×G·P), four patch rows per tile
                     for (int k = 0; k < CKK; k += 4)
                     {
-                        Kernels.OuterTile(pw + k, 1, CKK, Math.Min(4, CKK - k), pdz + ((long)n * outSize), P, 0, O, P, dcols + ((long)k * P), P, accumulate: false);
+                        Kernels.OuterTile(pw + k, 1, CKK, Math.Min(4, CKK - k), pdout, N, 0, O, N, pdcols + ((long)k * N), N, accumulate: false);
                     }
-                    if (!shape.IsPointwise)
-                    {
-                        Fold(dcols, shape, dx);
-                    }
+                    Fold(pdcols, shape, n0, G, pdx);
                 }
             }
         });
     }
 
-    /// <summary>Examples [n0, n1) of a piece.</summary>
-    private static (int Start, int End) Range(int piece, int pieces, int m)
+    /// <summary>The groups (first example, count) of a piece, in order.</summary>
+    private static IEnumerable<(int Start, int Count)> Groups(int piece, int pieces, int m, ConvShape shape)
     {
         int per = (m + pieces - 1) / pieces;
-        int start = Math.Min(m, piece * per);
-        return (start, Math.Min(m, start + per));
+        int start = Math.Min(m, piece * per), end = Math.Min(m, start + per), group = GroupSize(shape);
+        for (int n = start; n < end; n += group)
+        {
+            yield return (n, Math.Min(group, end - n));
+        }
+    }
+
+    /// <summary>dZ_g [O, G·P]: example n0 + g's plane o at columns g·P … of row o.</summary>
+    private static void Gather(float* dZ, ConvShape shape, int n0, int G, float* dout)
+    {
+        int O = shape.Filters, P = shape.Output.Plane, N = G * P;
+        for (int g = 0; g < G; g++)
+        {
+            for (int o = 0; o < O; o++)
+            {
+                new ReadOnlySpan<float>(dZ + ((((long)(n0 + g) * O) + o) * P), P).CopyTo(new Span<float>(dout + ((long)o * N) + ((long)g * P), P));
+            }
+        }
     }
 
     /// <summary>
-    /// cols [CKK, P]: row (c, i, j) holds X[c, y·S + i − P, x·S + j − P] for every output (y, x), zero outside X.
-    /// A 1×1 convolution of stride 1 reads X itself. Into the kept columns of example <paramref name="keepAs"/> when ≥ 0.
+    /// cols [CKK, G·P]: row (c, i, j), columns g·P + y·Wo + x, hold X[n0 + g, c, y·S + i − P, x·S + j − P]
+    /// (zero outside X).
     /// </summary>
-    private static float* Unrolled(float* x, ConvShape shape, ConvWorkspace work, int piece, int keepAs)
+    private static void Unroll(float* X, ConvShape shape, int n0, int G, float* cols)
     {
-        if (shape.IsPointwise)
+        MapShape input = shape.Input;
+        int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding;
+        long N = (long)G * Ho * Wo;
+        for (int g = 0; g < G; g++)
         {
-            return x;
-        }
-        float[] columns = keepAs >= 0 ? work.Kept : work.Columns[piece];
-        fixed (float* start = columns)
-        {
-            float* cols = start + (keepAs >= 0 ? (long)keepAs * shape.Patch * shape.Output.Plane : 0);
-            MapShape input = shape.Input;
-            int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding;
-            float* row = cols;
+            float* x = X + ((long)(n0 + g) * input.Size);
+            float* row = cols + ((long)g * Ho * Wo);
             for (int c = 0; c < input.Channels; c++)
             {
                 float* plane = x + ((long)c * input.Plane);
                 for (int i = 0; i < K; i++)
                 {
-                    for (int j = 0; j < K; j++, row += Ho * Wo)
+                    for (int j = 0; j < K; j++, row += N)
                     {
                         // Output columns x with 0 ≤ x·S + j − pad < W
                         int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
@@ -202,10 +220,13 @@ public static unsafe class ConvKernels
                                 continue;
                             }
                             float* src = plane + ((long)u * input.Width) + j - pad;
-                            new Span<float>(dst, xFirst).Clear();
+                            for (int xo = 0; xo < xFirst; xo++)
+                            {
+                                dst[xo] = 0f;
+                            }
                             if (S == 1)
                             {
-                                new ReadOnlySpan<float>(src + xFirst, xEnd - xFirst).CopyTo(new Span<float>(dst + xFirst, xEnd - xFirst));
+                                Buffer.MemoryCopy(src + xFirst, dst + xFirst, (xEnd - xFirst) * 4L, (xEnd - xFirst) * 4L);
                             }
                             else
                             {
@@ -214,50 +235,57 @@ public static unsafe class ConvKernels
                                     dst[xo] = src[xo * S];
                                 }
                             }
-                            new Span<float>(dst + xEnd, Wo - xEnd).Clear();
+                            for (int xo = xEnd; xo < Wo; xo++)
+                            {
+                                dst[xo] = 0f;
+                            }
                         }
                     }
                 }
             }
-            return cols;
         }
     }
 
-    /// <summary>dX = Σ of every column entry added back where Unrolled took it from (col2im), rows in order.</summary>
-    private static void Fold(float* dcols, ConvShape shape, float* dx)
+    /// <summary>dX of examples n0 … n0 + G − 1 = Σ of every column entry added back where Unroll took it from (col2im), rows in order.</summary>
+    private static void Fold(float* dcols, ConvShape shape, int n0, int G, float* dX)
     {
         MapShape input = shape.Input;
         int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding;
-        new Span<float>(dx, input.Size).Clear();
-        float* row = dcols;
-        for (int c = 0; c < input.Channels; c++)
+        long N = (long)G * Ho * Wo;
+        for (int g = 0; g < G; g++)
         {
-            float* plane = dx + ((long)c * input.Plane);
-            for (int i = 0; i < K; i++)
+            float* dx = dX + ((long)(n0 + g) * input.Size);
+            new Span<float>(dx, input.Size).Clear();
+            float* row = dcols + ((long)g * Ho * Wo);
+            for (int c = 0; c < input.Channels; c++)
             {
-                for (int j = 0; j < K; j++, row += Ho * Wo)
+                float* plane = dx + ((long)c * input.Plane);
+                for (int i = 0; i < K; i++)
                 {
-                    int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
-                    int xEnd = Math.Max(xFirst, Math.Min(Wo, CeilDiv(input.Width + pad - j, S)));
-                    for (int y = 0; y < Ho; y++)
+                    for (int j = 0; j < K; j++, row += N)
                     {
-                        int u = (y * S) + i - pad;
-                        if (u < 0 || u >= input.Height)
+                        int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
+                        int xEnd = Math.Max(xFirst, Math.Min(Wo, CeilDiv(input.Width + pad - j, S)));
+                        for (int y = 0; y < Ho; y++)
                         {
-                            continue;
-                        }
-                        float* src = row + ((long)y * Wo);
-                        float* dst = plane + ((long)u * input.Width) + j - pad;
-                        if (S == 1)
-                        {
-                            var into = new Span<float>(dst + xFirst, xEnd - xFirst);
-                            TensorPrimitives.Add(into, new ReadOnlySpan<float>(src + xFirst, xEnd - xFirst), into);
-                        }
-                        else
-                        {
-                            for (int xo = xFirst; xo < xEnd; xo++)
+                            int u = (y * S) + i - pad;
+                            if (u < 0 || u >= input.Height)
                             {
-                                dst[xo * S] += src[xo];
+                                continue;
+                            }
+                            float* src = row + ((long)y * Wo);
+                            float* dst = plane + ((long)u * input.Width) + j - pad;
+                            if (S == 1)
+                            {
+                                var into = new Span<float>(dst + xFirst, xEnd - xFirst);
+                                TensorPrimitives.Add(into, new ReadOnlySpan<float>(src + xFirst, xEnd - xFirst), into);
+                            }
+                            else
+                            {
+                                for (int xo = xFirst; xo < xEnd; xo++)
+                                {
+                                    dst[xo * S] += src[xo];
+                                }
                             }
                         }
                     }
@@ -272,18 +300,20 @@ public static unsafe class ConvKernels
 /// <summary>A convolution layer's scratch buffers, per piece: grown once, reused every step (no allocation per step).</summary>
 public sealed class ConvWorkspace
 {
-    internal float[][] Columns = [];
-    internal float[][] PartialW = [];
-    internal float[][] PartialB = [];
-    internal float[][] Product = [];
-    internal float[] Kept = [];                  // [m, CKK, P]: the columns of the last training forward pass
+    internal float[][] Columns = [];             // [CKK, G·P]: a group's unrolled columns (or their gradient)
+    internal float[][] Maps = [];                // [O, G·P]: a group's output maps (or their gradient) side by side
+    internal float[][] PartialW = [];            // [O, CKK]: a piece's weight gradient
+    internal float[][] PartialB = [];            // [O]
+    internal float[][] Product = [];             // [O, CKK]: a group's
+    internal float[] Kept = [];                  // [m, CKK, P]: the columns of the last training forward pass, group by group
     internal (float[] X, int M)? KeptFor;        // … of which input
 
     internal void Ensure(ConvShape shape, int pieces)
     {
-        int columns = shape.IsPointwise ? 0 : shape.Patch * shape.Output.Plane;
+        int group = ConvKernels.GroupSize(shape);
         int weights = shape.Filters * shape.Patch;
-        Grow(ref Columns, pieces, columns);
+        Grow(ref Columns, pieces, group * shape.Patch * shape.Output.Plane);
+        Grow(ref Maps, pieces, group * shape.Output.Size);
         Grow(ref PartialW, pieces, weights);
         Grow(ref PartialB, pieces, shape.Filters);
         Grow(ref Product, pieces, weights);

@@ -41,18 +41,20 @@ public static class Presets
             Seed = 1,
         },
 
-        // The shortest way to 99 %: two small convolutions with batch norm, Adam, a few epochs.
+        // The shortest way to 99 %: two small convolutions (8 and 16 filters of 3×3), each pooled before
+        // batch norm and ReLU (max-pooling commutes with ReLU: the same net on a quarter of the values),
+        // a 64-unit dense layer, Adam with cosine decay over 3 epochs of mini-batches of 32.
         "cnn-fast" => new TrainingOptions
         {
             Preset = "cnn-fast",
             Init = Initializer.He,
             Optimizer = "adam",
             Alpha = 0.003f,
-            BatchSize = 64,
+            BatchSize = 32,
             Epochs = 3,
             Schedule = "cosine",
             Seed = 1,
-        }.WithArchitecture("conv16k3,bn,relu,pool,conv32k3,bn,relu,pool,dense10"),
+        }.WithArchitecture("conv8k3,pool,bn,relu,conv16k3,pool,bn,relu,dense64,relu,10"),
 
         _ => throw new ArgumentException($"Unknown preset '{name}'. Available: {string.Join(", ", Names)}."),
     };
