@@ -13,6 +13,9 @@ namespace ScratchNet.Cli.Commands;
 
 internal static class ExplainCommand
 {
+    /// <summary>Examples in the step explained for a network with maps.</summary>
+    private const int ExplainBatch = 64;
+
     public static Command Create()
     {
         var model = Common.ModelOption(required: false);
@@ -20,7 +23,8 @@ internal static class ExplainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the fresh network and the dev split.", DefaultValueFactory = _ => Presets.Get("seed").Seed };
         var data = Common.DataOption();
         var engine = Common.EngineOption("Which engine full-batch training of this network would run on (the explanation itself is computed layer by layer)");
-        var command = new Command("explain", "Print the forward pass, backward pass and update with this run's shapes and values.") { model, seed, data, engine };
+        var layers = new Option<string>("--layers") { Description = $"Explain a fresh network of this layer list instead, e.g. conv8k3,pool,bn,relu,dense64,relu,10 ({Architecture.Syntax}).", HelpName = "LAYERS" };
+        var command = new Command("explain", "Print the forward pass, backward pass and update with this run's shapes and values.") { model, seed, data, engine, layers };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             TrainingOptions options = Presets.Get("seed") with { Seed = parsed.GetValue(seed) };
@@ -29,11 +33,21 @@ internal static class ExplainCommand
             var (train, _) = Trainer.Split(sets.Train, options, rng);
             Network network;
             string? path = parsed.GetValue(model);
+            string? list = parsed.GetValue(layers);
+            if (list is not null && path is not null)
+            {
+                throw new ArgumentException("--layers and --model both name the network; give one.");
+            }
+            if (list is not null)
+            {
+                options = (Architecture.IsLayerList(list) ? options.WithArchitecture(list, train.Features) : options with { Layers = [.. list.Split(',').Select(t => int.TryParse(t, out int n) ? n : throw new ArgumentException($"--layers {list}: '{t}' is not a size or a layer."))] }) with { Init = null };
+                options.ValidateFor(sets.Train.Count, sets.Train.Features, sets.Train.Classes);
+            }
             if (path is null)
             {
                 network = options.CreateNetwork();
                 network.Initialize(options.EffectiveInit, rng);
-                console.WriteLine($"A fresh seed network ({network.Shape}, seed {options.Seed}), before its first update.");
+                console.WriteLine($"A fresh {(list is null ? "seed " : "")}network ({network.Shape}, seed {options.Seed}), before its first update.");
             }
             else
             {
@@ -61,8 +75,13 @@ internal static class ExplainCommand
                 }
             }
             console.WriteLine($"Engine for full-batch training here: {EngineChooser.Choose(network, Workload.FullBatchTraining, Common.Engine(parsed, engine))}.");
-            Matrix X = train.ToMatrix();
-            foreach (string line in Explainer.Explain(network, X, train.Labels, options.Alpha))
+            // A network with maps is explained on a mini-batch (a full batch of maps is gigabytes of activations).
+            Dataset shown = network.HasMaps ? train.Take(ExplainBatch) : train;
+            Matrix X = shown.ToMatrix();
+            IReadOnlyList<string> lines = network.HasMaps
+                ? Explainer.ExplainLayers(network, X, shown.Labels, options.Alpha)
+                : Explainer.Explain(network, X, shown.Labels, options.Alpha);
+            foreach (string line in lines)
             {
                 console.WriteLine(line);
             }

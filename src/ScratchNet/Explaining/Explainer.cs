@@ -7,7 +7,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Explaining;
 
-public static class Explainer
+public static partial class Explainer
 {
     /// <summary>
     /// Explains one gradient-descent step of <paramref name="network"/> on X [m, in] with labels
