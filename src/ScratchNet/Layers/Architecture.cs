@@ -178,13 +178,13 @@ public static partial class Architecture
             size = spec.Outputs;
         }
         LayerSpec last = specs[^1];
-        if (map is not null)
-        {
-            throw new ArgumentException($"--layers {text}: ends with {map} maps; finish with the class scores, e.g. ',10' (a dense layer) or ',gap' after a convolution with one filter per class.");
-        }
         if (last.Type is "dropout" or "batchnorm" || Activation.Names.Contains(last.Type))
         {
             throw new ArgumentException($"--layers {text}: ends with '{items[^1].Trim()}'; the last layer gives the class scores and softmax follows it: end with a dense layer such as 10.");
+        }
+        if (map is not null)
+        {
+            throw new ArgumentException($"--layers {text}: ends with {map} maps; finish with the class scores, e.g. ',10' (a dense layer) or ',gap' after a convolution with one filter per class.");
         }
         return specs;
     }
