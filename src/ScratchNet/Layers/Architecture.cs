@@ -50,9 +50,10 @@ public static partial class Architecture
             {
                 throw new ArgumentException($"--layers {text}: item {position} is empty; separate items with single commas.");
             }
-            if (position == 1 && int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out _) && items.Length > 1 && IsLayerList(text))
+            if (position == 1 && int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out _) && items.Length > 1)
             {
-                throw new ArgumentException($"{Where()}: the input comes from the data; start with the first layer (e.g. conv32k3 or dense128), or give only sizes like 784,128,10.");
+                int bad = Array.FindIndex(items, t => !int.TryParse(t.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out _));
+                throw new ArgumentException($"--layers {text}: item {bad + 1} '{items[bad].Trim()}' is not a positive whole number; write sizes like 784,256,10, or a layer list without the input size (it comes from the data), e.g. conv32k3,pool,dense128,10.");
             }
             MapShape Maps(string what)
             {

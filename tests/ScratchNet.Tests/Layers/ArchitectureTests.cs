@@ -47,7 +47,7 @@ public class ArchitectureTests
     [InlineData("conv8k3s3,10", "item 1 'conv8k3s3'", "stride 1 or 2")]
     [InlineData("conv8k3,pool,relu", "ends with 'relu'", "end with a dense layer")]
     [InlineData("conv8k3,pool", "ends with 8×14×14 maps", "finish with the class scores")]
-    [InlineData("784,conv8k3,10", "item 1 '784'", "the input comes from the data")]
+    [InlineData("784,conv8k3,10", "item 2 'conv8k3' is not a positive whole number", "it comes from the data")]
     [InlineData("conv8k3,,10", "item 2 is empty", "single commas")]
     [InlineData("bn,10", "item 1 'bn'", "after a convolution or a dense layer")]
     [InlineData("conv8k3,dropout1.5,10", "item 2 'dropout1.5'", "[0, 1)")]
