@@ -1,6 +1,8 @@
 // Pictures of what the network sees and learned: MNIST digits and each hidden unit's incoming
-// weights as 28×28 images (blue negative, white zero, red positive), upscaled, in a grid.
+// weights as 28×28 images, a convolution's filters and feature maps (blue negative, white zero,
+// red positive), upscaled, in a grid.
 using ScratchNet.Layers;
+using ScratchNet.Tensors;
 
 namespace ScratchNet.Reports;
 
@@ -33,14 +35,43 @@ public static class Pictures
     public static RgbImage Weights(Dense layer, int rows, int cols, int units, int scale, int perRow)
     {
         units = Math.Min(units, layer.Outputs);
-        const int gap = 4;
-        int gridRows = (units + perRow - 1) / perRow;
-        int tileW = cols * scale, tileH = rows * scale;
-        var image = new RgbImage((Math.Min(units, perRow) * (tileW + gap)) + gap, (gridRows * (tileH + gap)) + gap);
-        image.Fill(Background);
-        for (int u = 0; u < units; u++)
+        return Tiles([.. Enumerable.Range(0, units).Select(u => new ReadOnlyMemory<float>(layer.W.Value, u * layer.Inputs, layer.Inputs))], rows, cols, scale, perRow);
+    }
+
+    /// <summary>The first convolution's filters as seen by its first input channel, one K×K tile each.</summary>
+    public static RgbImage Filters(Conv2D conv, int scale, int perRow)
+    {
+        ConvShape s = conv.Shape;
+        int perFilter = s.Patch, kk = s.Kernel * s.Kernel;
+        return Tiles([.. Enumerable.Range(0, s.Filters).Select(o => new ReadOnlyMemory<float>(conv.W.Value, o * perFilter, kk))], s.Kernel, s.Kernel, scale, perRow);
+    }
+
+    /// <summary>Feature maps of <paramref name="examples"/> examples: one row per example, one tile per channel.</summary>
+    public static RgbImage FeatureMaps(MapShape map, Matrix values, int examples, int scale)
+    {
+        var tiles = new List<ReadOnlyMemory<float>>();
+        for (int n = 0; n < Math.Min(examples, values.Rows); n++)
         {
-            ReadOnlySpan<float> w = layer.W.Value.AsSpan(u * layer.Inputs, layer.Inputs);
+            for (int c = 0; c < map.Channels; c++)
+            {
+                tiles.Add(new ReadOnlyMemory<float>(values.Storage, (n * map.Size) + (c * map.Plane), map.Plane));
+            }
+        }
+        return Tiles(tiles, map.Height, map.Width, scale, map.Channels);
+    }
+
+    /// <summary>Tiles of rows × cols values in a grid, each coloured against its own largest magnitude (blue negative, white zero, red positive).</summary>
+    public static RgbImage Tiles(IReadOnlyList<ReadOnlyMemory<float>> tiles, int rows, int cols, int scale, int perRow)
+    {
+        const int gap = 4;
+        int count = tiles.Count;
+        int gridRows = (count + perRow - 1) / perRow;
+        int tileW = cols * scale, tileH = rows * scale;
+        var image = new RgbImage((Math.Min(count, perRow) * (tileW + gap)) + gap, (gridRows * (tileH + gap)) + gap);
+        image.Fill(Background);
+        for (int u = 0; u < count; u++)
+        {
+            ReadOnlySpan<float> w = tiles[u].Span;
             float max = 1e-12f;
             foreach (float v in w)
             {

@@ -34,6 +34,9 @@ public static class ReportBuilder
     private static readonly JsonSerializerOptions CompactJson = new(TrainingRecord.JsonOptions) { WriteIndented = false };
     public const int MaxUnits = 64;
 
+    /// <summary>Test digits whose feature maps a report of a convolutional network shows.</summary>
+    public const int FeatureMapDigits = 4;
+
     /// <summary>Writes the report for <paramref name="model"/> into <paramref name="folder"/>; <paramref name="record"/> (the run's history) may be null.</summary>
     public static ReportSummary Build(Model model, Dataset test, TrainingRecord? record, string folder, string modelName, EngineKind engine = EngineKind.Auto)
     {
@@ -65,12 +68,24 @@ public static class ReportBuilder
             Png($"mistake-{k + 1:00}.png", Pictures.Digit(test.Image(mistakes[k].Index), test.ImageRows, test.ImageCols, 3));
         }
 
-        Dense? first = network.DenseLayers.FirstOrDefault();
+        Dense? first = network.Layers[0] as Dense;
         int units = 0;
         if (first is not null && first.Inputs == test.Features)
         {
             units = Math.Min(MaxUnits, first.Outputs);
             Png("weights.png", Pictures.Weights(first, test.ImageRows, test.ImageCols, units, 4, Math.Min(units, 8)));
+        }
+
+        // A convolutional network: its first filters, and what they make of a few test digits.
+        Conv2D? conv = network.Layers.OfType<Conv2D>().FirstOrDefault();
+        if (conv is not null && network.FirstFeatureMaps(test.Take(FeatureMapDigits).ToMatrix()) is var (map, maps))
+        {
+            Png("filters.png", Pictures.Filters(conv, 12, Math.Min(conv.Shape.Filters, 16)));
+            Png("feature-maps.png", Pictures.FeatureMaps(map, maps, FeatureMapDigits, Math.Max(1, 56 / Math.Max(map.Height, map.Width))));
+            for (int k = 0; k < FeatureMapDigits; k++)
+            {
+                Png($"digit-{k + 1}.png", Pictures.Digit(test.Image(k), test.ImageRows, test.ImageCols, 2));
+            }
         }
 
         var classes = evaluation.PerClass();
@@ -193,9 +208,21 @@ public static class ReportBuilder
         }
         html.Append("</div>");
 
+        if (model.Network.Layers.OfType<Conv2D>().FirstOrDefault() is { } conv)
+        {
+            ScratchNet.Tensors.ConvShape shape = conv.Shape;
+            html.Append($"<h2>What the first convolution looks for</h2><p class=\"muted\">Its {shape.Filters} filters of {shape.Kernel}×{shape.Kernel}{(shape.Input.Channels > 1 ? " (first input channel)" : "")}: red weights push a feature map up where the image is inked, blue pull it down.</p>");
+            html.Append("<img src=\"filters.png\" alt=\"first-layer filters\">");
+            html.Append($"<h2>Feature maps</h2><p class=\"muted\">What those filters make of the first {FeatureMapDigits} test digits (after the layer's batch norm and activation, if any): one row per digit, one map per filter.</p><div class=\"mistakes\">");
+            for (int k = 0; k < FeatureMapDigits; k++)
+            {
+                html.Append($"<figure><img src=\"digit-{k + 1}.png\" width=\"56\" height=\"56\" alt=\"test image {k}\"><figcaption>#{k}</figcaption></figure>");
+            }
+            html.Append("</div><img src=\"feature-maps.png\" alt=\"feature maps\">");
+        }
         if (units > 0)
         {
-            Dense first = model.Network.DenseLayers.First();
+            Dense first = (Dense)model.Network.Layers[0];
             html.Append($"<h2>What the hidden units look for</h2><p class=\"muted\">Incoming weights of {(units == first.Outputs ? $"all {units}" : $"the first {units} of {first.Outputs}")} first-layer units as {test.ImageRows}×{test.ImageCols} pictures: red pixels push a unit up, blue pull it down.</p>");
             html.Append("<img src=\"weights.png\" alt=\"hidden unit weights\">");
         }

@@ -19,7 +19,7 @@ internal static class CompareCommand
             console.WriteLine($"{"run",-24} {"preset",-11} {"network",-18} {"optimizer",-9} {"test acc",9} {"dev acc",9} {"test loss",9} {"seconds",8}");
             foreach (var (name, r) in loaded)
             {
-                console.WriteLine($"{name,-24} {r.Settings.Preset,-11} {string.Join('-', r.Settings.Layers) + " " + r.Settings.Activation,-18} {r.Settings.Optimizer,-9} {(r.TestAccuracy is { } t ? Common.Percent(t) : "-"),9} {(r.DevAccuracy is { } d ? Common.Percent(d) : "-"),9} {(r.TestLoss is { } l ? Common.Num(l, "0.0000") : "-"),9} {Common.Num(r.TrainSeconds, "0.0"),8}");
+                console.WriteLine($"{name,-24} {r.Settings.Preset,-11} {(r.Settings.Architecture is null ? string.Join('-', r.Settings.Layers) + " " + r.Settings.Activation : r.Settings.Architecture),-18} {r.Settings.Optimizer,-9} {(r.TestAccuracy is { } t ? Common.Percent(t) : "-"),9} {(r.DevAccuracy is { } d ? Common.Percent(d) : "-"),9} {(r.TestLoss is { } l ? Common.Num(l, "0.0000") : "-"),9} {Common.Num(r.TrainSeconds, "0.0"),8}");
             }
             // Without --out the plot goes beside the first run's record, never into whatever folder the shell is in.
             string first = parsed.GetValue(runs)![0];

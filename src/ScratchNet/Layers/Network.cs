@@ -18,6 +18,7 @@ public sealed class Network
         Layers = layers;
         Loss = loss;
         Parameters = [.. layers.SelectMany(l => l.Parameters)];
+        Values = [.. Parameters, .. layers.SelectMany(l => l.State)];
         InputSize = layers[0].Spec.Inputs;
         OutputSize = layers[^1].Spec.Outputs;
         for (int i = 1; i < layers.Count; i++)
@@ -35,6 +36,9 @@ public sealed class Network
 
     /// <summary>Every trainable parameter, layer by layer, W before b.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Every tensor the model keeps: the parameters, then each layer's untrained state (batch norm's running statistics).</summary>
+    public IReadOnlyList<Parameter> Values { get; }
 
     public int InputSize { get; }
 
@@ -134,6 +138,30 @@ public sealed class Network
         "flatten" => $"flatten {l.Spec.Map}→{l.Spec.Outputs}",
         _ => l.Spec.Type,
     })) + $", {Loss.Name}";
+
+    /// <summary>
+    /// What the first convolution sees in X [m, in]: its output maps after the batch norm and activation
+    /// that directly follow it (evaluation mode), with their shape; null for a network without convolutions.
+    /// </summary>
+    public (MapShape Map, Matrix Values)? FirstFeatureMaps(Matrix X)
+    {
+        int first = Layers.ToList().FindIndex(l => l is Conv2D);
+        if (first < 0)
+        {
+            return null;
+        }
+        Matrix current = X;
+        int last = first;
+        while (last + 1 < Layers.Count && Layers[last + 1] is BatchNorm or Activation)
+        {
+            last++;
+        }
+        for (int i = 0; i <= last; i++)
+        {
+            current = Layers[i].Forward(current, training: false);
+        }
+        return (((Conv2D)Layers[first]).Shape.Output, current.Clone());
+    }
 
     /// <summary>Z of the last layer for a batch X [m, in].</summary>
     public Matrix Forward(Matrix X, bool training)

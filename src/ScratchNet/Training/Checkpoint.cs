@@ -116,7 +116,7 @@ public static class Checkpoint
             }
             if (extras.ContainsKey("state.best.0"))
             {
-                state.Best = Enumerable.Range(0, count).Select(i => extras.TryGetValue($"state.best.{i}", out float[]? a) && a.Length == model.Network.Parameters[i].Count
+                state.Best = Enumerable.Range(0, model.Network.Values.Count).Select(i => extras.TryGetValue($"state.best.{i}", out float[]? a) && a.Length == model.Network.Values[i].Count
                     ? a : throw new InvalidDataException($"{path}: the kept best model does not fit the network.")).ToArray();
             }
             return (model.Network, options, state);

@@ -121,7 +121,7 @@ public sealed class Trainer
             // Early stopping keeps the model with the best dev accuracy.
             for (int i = 0; i < best.Length; i++)
             {
-                best[i].CopyTo(network.Parameters[i].Value, 0);
+                best[i].CopyTo(network.Values[i].Value, 0);
             }
             record.BestEpoch = bestEpoch;
         }
@@ -306,10 +306,10 @@ public sealed class Trainer
             bestAccuracy = devAccuracy;
             bestEpoch = epoch;
             sinceBest = 0;
-            best ??= network.Parameters.Select(p => new float[p.Count]).ToArray();
+            best ??= network.Values.Select(p => new float[p.Count]).ToArray();
             for (int i = 0; i < best.Length; i++)
             {
-                network.Parameters[i].Value.CopyTo(best[i], 0);
+                network.Values[i].Value.CopyTo(best[i], 0);
             }
             return false;
         }

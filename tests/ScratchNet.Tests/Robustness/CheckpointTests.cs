@@ -55,6 +55,12 @@ public class CheckpointTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_convolutional_network_with_batch_norm_resumes_bit_identically()
+    {
+        ResumeGivesTheSameBits(Presets.Get("cnn-fast") with { Epochs = 3, TrainLimit = 1500, DevSize = 300, Patience = 2 }, 1);
+    }
+
+    [Fact]
     public void Full_batch_resumes_bit_identically()
     {
         ResumeGivesTheSameBits(Presets.Get("seed") with { Iterations = 40, TrainLimit = 3000, DevSize = 300 }, 20);
