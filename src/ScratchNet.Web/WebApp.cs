@@ -1,6 +1,6 @@
 // The drawing page and its JSON API, on ASP.NET Core minimal APIs: serves one page (HTML, CSS and
 // JavaScript embedded in this assembly: no build step, no CDN, works offline) and answers
-//   POST /api/predict        {"pixels": [784 numbers in 0..1]}  → digit, probabilities, hidden activations
+//   POST /api/predict        {"pixels": [784 numbers in 0..1]}  → digit, probabilities, hidden activations, feature maps
 //   POST /api/predict-image  an image file (body or multipart)   → the same, and the 28×28 input
 //   GET  /api/model          the loaded model, and its hidden units' weights when there are few
 //   GET  /api/test-image     a random MNIST test image and its label
@@ -115,9 +115,14 @@ public static class WebApp
 
         app.MapMethods("/api/model", read, () =>
         {
-            Dense? first = network.DenseLayers.FirstOrDefault();
+            Dense? first = network.Layers[0] as Dense;
             float[][]? weights = first is { Outputs: <= MaxPictureUnits } && first.Inputs == 784
                 ? Enumerable.Range(0, first.Outputs).Select(u => first.W.Value.AsSpan(u * first.Inputs, first.Inputs).ToArray()).ToArray()
+                : null;
+            // A convolutional network: the first convolution's filters (first input channel), K×K each.
+            Conv2D? conv = network.Layers.OfType<Conv2D>().FirstOrDefault();
+            float[][]? filters = conv is { Shape.Filters: <= MaxPictureUnits }
+                ? Enumerable.Range(0, conv.Shape.Filters).Select(o => conv.W.Value.AsSpan(o * conv.Shape.Patch, conv.Shape.Kernel * conv.Shape.Kernel).ToArray()).ToArray()
                 : null;
             return Results.Json(new
             {
@@ -125,8 +130,10 @@ public static class WebApp
                 layers = network.Describe(),
                 preset = model.Metadata.GetValueOrDefault("preset", ""),
                 testAccuracy = double.TryParse(model.Metadata.GetValueOrDefault("test_accuracy", ""), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double accuracy) ? accuracy : (double?)null,
-                hiddenUnits = first?.Outputs ?? 0,
+                hiddenUnits = network.DenseLayers.FirstOrDefault()?.Outputs ?? 0,
                 hiddenWeights = weights,
+                filters,
+                kernel = conv?.Shape.Kernel,
                 hasTestImages = test is not null,
                 classNames = ClassNames.Of(model.Metadata, network.OutputSize),
             }, Json);
@@ -178,7 +185,7 @@ public static class WebApp
             {
                 prediction = predictor.Predict(x);
             }
-            return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden }, Json);
+            return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden, maps = prediction.Maps }, Json);
         });
 
         app.MapPost("/api/predict-image", async (HttpContext context) =>
@@ -247,7 +254,7 @@ public static class WebApp
             }
             var x = new float[input.Length];
             Dataset.ToFloats(input, x);
-            return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden, input = x }, Json);
+            return Results.Json(new { digit = prediction.Digit, probabilities = prediction.Probabilities, hidden = prediction.Hidden, maps = prediction.Maps, input = x }, Json);
         });
 
         app.MapFallback((HttpContext context) =>

@@ -100,6 +100,7 @@ function show(result) {
     document.getElementById("prob-" + d).textContent = (100 * p).toFixed(1) + "%";
   });
   if (result.input) drawSmall(seen, result.input, v => [v * 255, v * 255, v * 255]);
+  if (result.maps) showMaps(result.maps);
   const hidden = document.getElementById("hidden");
   hidden.replaceChildren();
   const max = Math.max(1e-6, ...result.hidden.map(Math.abs));
@@ -113,12 +114,12 @@ function show(result) {
   });
 }
 
-// Draws a 28×28 array onto a canvas, scaled up without smoothing.
-function drawSmall(canvas, values, color) {
+// Draws a width × height array (28×28 unless given) onto a canvas, scaled up without smoothing.
+function drawSmall(canvas, values, color, width = 28, height = 28) {
   const small = document.createElement("canvas");
-  small.width = 28; small.height = 28;
+  small.width = width; small.height = height;
   const sctx = small.getContext("2d");
-  const image = sctx.createImageData(28, 28);
+  const image = sctx.createImageData(width, height);
   values.forEach((v, i) => {
     const [r, g, b] = color(v);
     image.data[4 * i] = r; image.data[4 * i + 1] = g; image.data[4 * i + 2] = b; image.data[4 * i + 3] = 255;
@@ -129,12 +130,47 @@ function drawSmall(canvas, values, color) {
   c.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
 
+// Blue negative, white zero, red positive, against the largest magnitude.
+function diverging(max) {
+  return v => {
+    const t = v / max, fade = 255 * (1 - Math.min(1, Math.abs(t)));
+    return t >= 0 ? [255, fade, fade] : [fade, fade, 255];
+  };
+}
+
+// The first convolution's feature maps for the drawing: one small picture per filter.
+function showMaps(maps) {
+  document.getElementById("maps-section").hidden = false;
+  const holder = document.getElementById("maps");
+  holder.replaceChildren();
+  const plane = maps.height * maps.width;
+  for (let c = 0; c < maps.channels; c++) {
+    const values = maps.values.slice(c * plane, (c + 1) * plane);
+    const canvas = document.createElement("canvas");
+    canvas.width = 56; canvas.height = 56;
+    canvas.title = "filter " + c;
+    drawSmall(canvas, values, diverging(Math.max(1e-9, ...values.map(Math.abs))), maps.width, maps.height);
+    holder.appendChild(canvas);
+  }
+}
+
 async function loadModel() {
   const model = await (await fetch("api/model")).json();
   document.getElementById("model-info").textContent =
     "model " + model.shape + (model.preset ? " · preset " + model.preset : "") +
     (model.testAccuracy ? " · test accuracy " + (100 * Number(model.testAccuracy)).toFixed(2) + " %" : "");
   document.getElementById("test-image").disabled = !model.hasTestImages;
+  if (model.filters) {
+    document.getElementById("filters-section").hidden = false;
+    const holder = document.getElementById("filters");
+    model.filters.forEach((w, i) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 42; canvas.height = 42;
+      canvas.title = "filter " + i;
+      drawSmall(canvas, w, diverging(Math.max(1e-9, ...w.map(Math.abs))), model.kernel, model.kernel);
+      holder.appendChild(canvas);
+    });
+  }
   if (model.hiddenWeights) {
     document.getElementById("units-section").hidden = false;
     const units = document.getElementById("units");

@@ -1,5 +1,5 @@
-// One image at a time through a network: the ten probabilities, the predicted digit, and the first
-// hidden layer's activations (for pictures of what happens inside). One image runs on the layer
+// One image at a time through a network: the ten probabilities, the predicted digit, the first
+// hidden layer's activations and the first feature maps (for pictures of what happens inside). One image runs on the layer
 // engine (the chooser's answer for Workload.OneImage). Not thread-safe: the layers reuse their
 // buffers, so callers that share a predictor serialise their calls.
 using ScratchNet.Data;
@@ -9,12 +9,16 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Inference;
 
-public sealed record Prediction(int Digit, float[] Probabilities, float[] Hidden)
+/// <summary>The digit, the probabilities, the first dense hidden layer's activations, and (for a convolutional network) the first feature maps.</summary>
+public sealed record Prediction(int Digit, float[] Probabilities, float[] Hidden, FeatureMaps? Maps = null)
 {
     /// <summary>The three most probable digits, most probable first.</summary>
     public IReadOnlyList<(int Digit, float Probability)> Top(int count = 3) =>
         Probabilities.Select((p, d) => (d, p)).OrderByDescending(t => t.p).ThenBy(t => t.d).Take(count).ToList();
 }
+
+/// <summary>Channels × Height × Width values: what a convolution's filters made of one image (NCHW, one plane per filter).</summary>
+public sealed record FeatureMaps(int Channels, int Height, int Width, float[] Values);
 
 public sealed class Predictor
 {
@@ -60,21 +64,44 @@ public sealed class Predictor
     /// <summary>Predicts one image with a predictor made for this call (for occasional use; keep a Predictor for many).</summary>
     public static Prediction Predict(Network network, ReadOnlySpan<byte> pixels) => new Predictor(network).Predict(pixels);
 
-    /// <summary>FP layer by layer (the layer engine's forward pass), keeping the first activation's output.</summary>
+    /// <summary>
+    /// FP layer by layer (the layer engine's forward pass), keeping the first activation's output on
+    /// flat vectors (a dense hidden layer) and the first convolution's maps after the batch norm and
+    /// activation that directly follow it.
+    /// </summary>
     private Prediction Run()
     {
         Matrix current = x;
         float[]? hidden = null;
-        foreach (ILayer layer in network.Layers)
+        FeatureMaps? maps = null;
+        MapShape? pending = null;   // the first convolution's output, until its batch norm and activation are done
+        bool flat = network.Layers[0].Spec.Map is null;
+        for (int i = 0; i < network.Layers.Count; i++)
         {
+            ILayer layer = network.Layers[i];
             current = layer.Forward(current, training: false);
-            if (hidden is null && layer is Activation)
+            if (layer is Conv2D conv && maps is null && pending is null)
+            {
+                pending = conv.Shape.Output;
+            }
+            if (pending is { } map && (i + 1 == network.Layers.Count || network.Layers[i + 1] is not (BatchNorm or Activation)))
+            {
+                maps = new FeatureMaps(map.Channels, map.Height, map.Width, current.Span.ToArray());
+                pending = null;
+            }
+            flat = layer switch
+            {
+                Dense or Flatten or GlobalAveragePool => true,
+                Conv2D or MaxPool2D => false,
+                _ => flat,
+            };
+            if (hidden is null && flat && layer is Activation)
             {
                 hidden = current.Span.ToArray();
             }
         }
         network.Loss.Output(current, A);
         float[] probabilities = A.Span.ToArray();
-        return new Prediction(ArgMax.Of(probabilities), probabilities, hidden ?? []);
+        return new Prediction(ArgMax.Of(probabilities), probabilities, hidden ?? [], maps);
     }
 }
