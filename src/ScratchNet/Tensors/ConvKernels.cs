@@ -207,6 +207,11 @@ public static unsafe class ConvKernels
                 {
                     for (int j = 0; j < K; j++, row += N)
                     {
+                        if (SamePlane(shape))
+                        {
+                            ShiftedPlane(plane, input.Height, input.Width, i - pad, j - pad, row);
+                            continue;
+                        }
                         // Output columns x with 0 ≤ x·S + j − pad < W
                         int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
                         int xEnd = Math.Max(xFirst, Math.Min(Wo, CeilDiv(input.Width + pad - j, S)));
@@ -264,6 +269,11 @@ public static unsafe class ConvKernels
                 {
                     for (int j = 0; j < K; j++, row += N)
                     {
+                        if (SamePlane(shape))
+                        {
+                            AddShiftedPlane(row, input.Height, input.Width, i - pad, j - pad, plane);
+                            continue;
+                        }
                         int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
                         int xEnd = Math.Max(xFirst, Math.Min(Wo, CeilDiv(input.Width + pad - j, S)));
                         for (int y = 0; y < Ho; y++)
@@ -290,6 +300,59 @@ public static unsafe class ConvKernels
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>Stride 1 and 'same' padding: every unrolled row is the input plane shifted, so whole planes move at once.</summary>
+    private static bool SamePlane(ConvShape shape) => shape.Stride == 1 && shape.OutHeight == shape.Input.Height && shape.OutWidth == shape.Input.Width;
+
+    /// <summary>
+    /// dst [H, W] = src shifted: dst[y, x] = src[y + dy, x + dx], zero where that is outside src. One copy
+    /// of the rows that stay inside (the planes have the same width), then the columns that wrapped are zeroed.
+    /// </summary>
+    private static void ShiftedPlane(float* src, int H, int W, int dy, int dx, float* dst)
+    {
+        int y0 = Math.Max(0, -dy), y1 = Math.Min(H, H - dy);
+        new Span<float>(dst, y0 * W).Clear();
+        new Span<float>(dst + ((long)y1 * W), (H - y1) * W).Clear();
+        if (y1 <= y0)
+        {
+            return;
+        }
+        // dst[p] = src[p + d] for p in [y0·W, y1·W), less the first −dx or the last dx values (they wrap)
+        long first = ((long)y0 * W) + Math.Max(0, -dx), end = ((long)y1 * W) - Math.Max(0, dx), d = ((long)dy * W) + dx;
+        Buffer.MemoryCopy(src + first + d, dst + first, (end - first) * 4, (end - first) * 4);
+        ZeroWrapped(dst, y0, y1, W, dx);
+    }
+
+    /// <summary>The adjoint of <see cref="ShiftedPlane"/>: dst[y + dy, x + dx] += src[y, x] where that is inside dst. Clears src's wrapped columns (scratch) and adds the rows in one pass.</summary>
+    private static void AddShiftedPlane(float* src, int H, int W, int dy, int dx, float* dst)
+    {
+        int y0 = Math.Max(0, -dy), y1 = Math.Min(H, H - dy);
+        if (y1 <= y0)
+        {
+            return;
+        }
+        ZeroWrapped(src, y0, y1, W, dx);
+        long first = ((long)y0 * W) + Math.Max(0, -dx), end = ((long)y1 * W) - Math.Max(0, dx), d = ((long)dy * W) + dx;
+        var into = new Span<float>(dst + first + d, (int)(end - first));
+        TensorPrimitives.Add(into, new ReadOnlySpan<float>(src + first, (int)(end - first)), into);
+    }
+
+    /// <summary>Zeroes, in rows [y0, y1) of a W-wide plane, the columns x with x + dx outside [0, W).</summary>
+    private static void ZeroWrapped(float* plane, int y0, int y1, int W, int dx)
+    {
+        if (dx == 0)
+        {
+            return;
+        }
+        int x0 = dx < 0 ? 0 : W - dx, x1 = dx < 0 ? -dx : W;
+        for (int y = y0; y < y1; y++)
+        {
+            for (int x = x0; x < x1; x++)
+            {
+                plane[((long)y * W) + x] = 0f;
             }
         }
     }
