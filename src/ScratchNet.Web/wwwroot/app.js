@@ -138,6 +138,16 @@ function diverging(max) {
   };
 }
 
+// A size × size canvas of width × height values in diverging colours, titled, appended to holder.
+function tile(holder, values, width, height, size, title) {
+  const canvas = document.createElement("canvas");
+  canvas.width = size; canvas.height = size;
+  canvas.title = title;
+  drawSmall(canvas, values, diverging(Math.max(1e-9, ...values.map(Math.abs))), width, height);
+  holder.appendChild(canvas);
+  return canvas;
+}
+
 // The first convolution's feature maps for the drawing: one small picture per filter.
 function showMaps(maps) {
   document.getElementById("maps-section").hidden = false;
@@ -145,12 +155,7 @@ function showMaps(maps) {
   holder.replaceChildren();
   const plane = maps.height * maps.width;
   for (let c = 0; c < maps.channels; c++) {
-    const values = maps.values.slice(c * plane, (c + 1) * plane);
-    const canvas = document.createElement("canvas");
-    canvas.width = 56; canvas.height = 56;
-    canvas.title = "filter " + c;
-    drawSmall(canvas, values, diverging(Math.max(1e-9, ...values.map(Math.abs))), maps.width, maps.height);
-    holder.appendChild(canvas);
+    tile(holder, maps.values.slice(c * plane, (c + 1) * plane), maps.width, maps.height, 56, "filter " + c);
   }
 }
 
@@ -163,29 +168,12 @@ async function loadModel() {
   if (model.filters) {
     document.getElementById("filters-section").hidden = false;
     const holder = document.getElementById("filters");
-    model.filters.forEach((w, i) => {
-      const canvas = document.createElement("canvas");
-      canvas.width = 42; canvas.height = 42;
-      canvas.title = "filter " + i;
-      drawSmall(canvas, w, diverging(Math.max(1e-9, ...w.map(Math.abs))), model.kernel, model.kernel);
-      holder.appendChild(canvas);
-    });
+    model.filters.forEach((w, i) => tile(holder, w, model.kernel, model.kernel, 42, "filter " + i));
   }
   if (model.hiddenWeights) {
     document.getElementById("units-section").hidden = false;
     const units = document.getElementById("units");
-    model.hiddenWeights.forEach((w, i) => {
-      const canvas = document.createElement("canvas");
-      canvas.width = 28; canvas.height = 28;
-      canvas.title = "unit " + i;
-      const max = Math.max(1e-9, ...w.map(Math.abs));
-      drawSmall(canvas, w, v => {
-        const t = v / max, fade = 255 * (1 - Math.abs(t));
-        return t >= 0 ? [255, fade, fade] : [fade, fade, 255];
-      });
-      units.appendChild(canvas);
-      unitCanvases.push(canvas);
-    });
+    model.hiddenWeights.forEach((w, i) => unitCanvases.push(tile(units, w, 28, 28, 28, "unit " + i)));
   }
 }
 
