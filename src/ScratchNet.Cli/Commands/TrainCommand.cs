@@ -58,6 +58,8 @@ internal static class TrainCommand
             Set(new Option<int>("--epochs") { Description = "Passes over the training set with mini-batches." + presetNote, DefaultValueFactory = _ => seed.Epochs }, (o, v) => o with { Epochs = v }),
             Set(new Option<int>("--iterations") { Description = "Full-batch gradient-descent iterations.", DefaultValueFactory = _ => seed.Iterations }, (o, v) => o with { Iterations = v }),
             Set(new Option<float>("--dropout") { Description = "Dropout rate after each hidden activation (0 = none)." + presetNote, DefaultValueFactory = _ => seed.Dropout }, (o, v) => o with { Dropout = v }),
+            Set(new Option<string>("--augment") { Description = "Move each training image a little every epoch: none, affine (rotation ±12°, scaling ±10 %, shift ±2 px) or elastic (affine and an elastic distortion). Mini-batches only; drawn from the seed." + presetNote, HelpName = "KIND", DefaultValueFactory = _ => "none" },
+                (o, v) => o with { Augment = v == "none" ? null : v }),
             Set(new Option<int>("--patience") { Description = "Early stopping: stop when dev accuracy has not improved for this many epochs, keeping the best model (0 = off).", DefaultValueFactory = _ => seed.Patience }, (o, v) => o with { Patience = v }),
             Set(new Option<int>("--dev-size") { Description = "Training images held out as the dev (validation) set.", DefaultValueFactory = _ => seed.DevSize }, (o, v) => o with { DevSize = v }),
             Set(new Option<int>("--log-interval") { Description = "Full-batch iterations between progress lines.", DefaultValueFactory = _ => seed.LogEvery }, (o, v) => o with { LogEvery = v }),
@@ -205,7 +207,7 @@ internal static class TrainCommand
             console.WriteLine($"  optimizer {options.Optimizer} · α = {Common.Num(options.Alpha, "0.######")} · schedule {options.Schedule}{(options.WeightDecay > 0 ? $" · weight decay {Common.Num(options.WeightDecay)}" : "")}{(options.Patience > 0 ? $" · patience {options.Patience}" : "")}");
             console.WriteLine(options.BatchSize == 0
                 ? $"  full batch · {options.Iterations} iterations · dev {options.DevSize:N0} images held out · threads {options.Threads}"
-                : $"  batch {options.BatchSize} · {options.Epochs} epochs · dev {options.DevSize:N0} images held out · threads {options.Threads}");
+                : $"  batch {options.BatchSize} · {options.Epochs} epochs{(options.Augment is { } augment ? $" · augment {augment}" : "")} · dev {options.DevSize:N0} images held out · threads {options.Threads}");
             int training = options.TrainLimit > 0 ? Math.Min(sets.Train.Count - options.DevSize, options.TrainLimit) : sets.Train.Count - options.DevSize;
             console.WriteLine($"  data {sets.Train.Source} ({training:N0} images to train on, {options.DevSize:N0} held out, {test.Count:N0} test images)");
             console.WriteLine($"  engine {engine}");

@@ -191,8 +191,11 @@ public sealed class Trainer
             var X = new Matrix(m, train.Features);
             var Y = new byte[m];
             train.FillBatch(order.AsSpan(0, m), X, Y);
-            OnExplain(Explainer.Explain(network, X, Y, options.Alpha));
+            OnExplain(network.HasMaps ? Explainer.ExplainLayers(network, X, Y, options.Alpha) : Explainer.Explain(network, X, Y, options.Alpha));
         }
+        // --augment: each mini-batch's images moved by their own seeded draw (Data/Augmenter) before the step.
+        Augmenter? augmenter = options.Augment is null or "none" ? null : new Augmenter(options.Augment, options.Seed);
+        int[] inOrder = [.. Enumerable.Range(0, B)];
         for (int epoch = completed + 1; epoch <= options.Epochs; epoch++)
         {
             rng.Shuffle(order);
@@ -207,7 +210,9 @@ public sealed class Trainer
                 }
                 int m = Math.Min(B, train.Count - start);
                 // FP and BP over the m images of this mini-batch
-                StepResult result = engine.Step(train, order.AsSpan(start, m));
+                StepResult result = augmenter is null
+                    ? engine.Step(train, order.AsSpan(start, m))
+                    : engine.Step(augmenter.Batch(train, order.AsSpan(start, m), epoch, start), inOrder.AsSpan(0, m));
                 CheckFinite(result.Loss, step, network);
                 lossSum += result.Loss * m;
                 correct += result.Correct;

@@ -58,6 +58,10 @@ public sealed record TrainingOptions
     /// <summary>Dropout rate p after each hidden activation (0: none).</summary>
     public float Dropout { get; init; }
 
+    /// <summary>Data augmentation of the training images: none, affine (rotation, scaling, shift) or elastic (affine and an elastic distortion). Needs mini-batches.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Augment { get; init; }
+
     /// <summary>cross_entropy (softmax) or mse (sigmoid outputs, quadratic cost).</summary>
     public string Loss { get; init; } = "cross_entropy";
 
@@ -189,6 +193,14 @@ public sealed record TrainingOptions
         else
         {
             Limits.CheckLayers(Layers);
+        }
+        if (Augment is not null && !ScratchNet.Data.Augmenter.Names.Contains(Augment))
+        {
+            throw new ArgumentException($"--augment {Augment}: use one of {string.Join(", ", ScratchNet.Data.Augmenter.Names)}.");
+        }
+        if (Augment is "affine" or "elastic" && BatchSize == 0)
+        {
+            throw new ArgumentException($"--augment {Augment} moves the images of each mini-batch; give --batch-size (e.g. 64), or leave --augment out for full-batch training.");
         }
         if (!ScratchNet.Layers.Activation.Names.Contains(Activation))
         {

@@ -55,9 +55,9 @@ public class CheckpointTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_convolutional_network_with_batch_norm_resumes_bit_identically()
+    public void A_convolutional_network_with_batch_norm_and_augmentation_resumes_bit_identically()
     {
-        ResumeGivesTheSameBits(Presets.Get("cnn-fast") with { Epochs = 3, TrainLimit = 1500, DevSize = 300, Patience = 2 }, 1);
+        ResumeGivesTheSameBits(Presets.Get("cnn-fast") with { Epochs = 3, TrainLimit = 1500, DevSize = 300, Patience = 2, Augment = "elastic" }, 1);
     }
 
     [Fact]
