@@ -1,6 +1,7 @@
 // The standard workloads of `scratchnet bench`, timed over several runs: (a) the seed recipe,
 // (b) an epoch of 784-128-10 with mini-batches of 64 and plain SGD, (e) an epoch of the mlp preset,
-// (c) inference throughput and single-image latency, (d) peak memory. Every network runs on the engine the chooser picks (or the
+// (c) inference throughput and single-image latency, (d) peak memory, (f) an epoch of the cnn-fast
+// preset, (g) its network's inference throughput and single-image latency. Every network runs on the engine the chooser picks (or the
 // one given), as in training and prediction. Returns numbers; printing is the caller's business.
 using System.Diagnostics;
 using ScratchNet.Data;
@@ -84,42 +85,61 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         int mlpImages = mlpPreset.TrainLimit > 0 ? Math.Min(data.Train.Count - mlpPreset.DevSize, mlpPreset.TrainLimit) : data.Train.Count - mlpPreset.DevSize;
         Add(Summarise($"mlp preset ({string.Join('-', mlpPreset.Layers)}, batch {mlpPreset.BatchSize}, {mlpPreset.Optimizer}): one epoch", "time per epoch", "s", mlpTimes, $"{mlpImages / Median(mlpTimes):N0} images/s"));
 
-        // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
+        // (f) One epoch of the cnn-fast preset: two convolutions with pooling and batch norm, batch 32, Adam.
+        TrainingOptions cnnFast = Presets.Get("cnn-fast") with { Epochs = 1, Threads = threads, TrainLimit = quick ? 3000 : 0 };
+        var cnnTimes = new List<double>();
+        for (int r = 0; r < runs; r++)
+        {
+            cnnTimes.Add(new Trainer(cnnFast).Train(data.Train, null).Record.TrainSeconds);
+        }
+        int cnnImages = cnnFast.TrainLimit > 0 ? Math.Min(data.Train.Count - cnnFast.DevSize, cnnFast.TrainLimit) : data.Train.Count - cnnFast.DevSize;
+        Add(Summarise($"cnn-fast preset ({cnnFast.Architecture}, batch {cnnFast.BatchSize}, {cnnFast.Optimizer}): one epoch", "time per epoch", "s", cnnTimes, $"{cnnImages / Median(cnnTimes):N0} images/s"));
+
         using Workers.ThreadScope scope = Workers.Use(threads);
+        // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
         Network network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(0));
-        IInferenceEngine inference = EngineChooser.CreateInference(network, EngineChooser.Choose(network, Workload.Inference, engine));
-        int count = data.Test.Count;
-        var throughput = new List<double>();
-        var probabilities = new Matrix(count, 10);
-        inference.Predict(data.Test, probabilities);   // the engine's form of the images is made once, as training makes it once
-        for (int r = 0; r < Math.Max(runs, 3); r++)
-        {
-            var clock = Stopwatch.StartNew();
-            int repeats = quick ? 2 : 20;
-            for (int k = 0; k < repeats; k++)
-            {
-                inference.Predict(data.Test, probabilities);
-            }
-            throughput.Add(repeats * count / clock.Elapsed.TotalSeconds);
-        }
-        Add(Summarise("inference, seed network, batch of 10,000", "throughput", "images/s", throughput, $"engine {EngineChoice.Name(inference.Kind)}"));
-        // One image as an application predicts it: bytes in, probabilities out (Predictor).
-        byte[] image = data.Test.Image(0).ToArray();
-        var predictor = new Predictor(network);
-        var latency = new List<double>();
-        for (int r = 0; r < Math.Max(runs, 3); r++)
-        {
-            int repeats = quick ? 200 : 20_000;
-            var clock = Stopwatch.StartNew();
-            for (int k = 0; k < repeats; k++)
-            {
-                predictor.Predict(image);
-            }
-            latency.Add(clock.Elapsed.TotalMicroseconds / repeats);
-        }
-        Add(Summarise("inference, seed network, one image", "latency", "µs", latency, ""));
+        Inference(network, "seed network");
+        // (g) The same with the cnn-fast network.
+        Network cnn = cnnFast.CreateNetwork();
+        cnn.Initialize(Initializer.He, new Rng(0));
+        Inference(cnn, "cnn-fast network");
         return results;
+
+        void Inference(Network net, string name)
+        {
+            IInferenceEngine inference = EngineChooser.CreateInference(net, EngineChooser.Choose(net, Workload.Inference, engine));
+            int count = data.Test.Count;
+            var throughput = new List<double>();
+            var probabilities = new Matrix(count, 10);
+            inference.Predict(data.Test, probabilities);   // the engine's form of the images is made once, as training makes it once
+            for (int r = 0; r < Math.Max(runs, 3); r++)
+            {
+                var clock = Stopwatch.StartNew();
+                int repeats = quick ? 2 : 20;
+                for (int k = 0; k < repeats; k++)
+                {
+                    inference.Predict(data.Test, probabilities);
+                }
+                throughput.Add(repeats * count / clock.Elapsed.TotalSeconds);
+            }
+            Add(Summarise($"inference, {name}, batch of 10,000", "throughput", "images/s", throughput, $"engine {EngineChoice.Name(inference.Kind)}"));
+            // One image as an application predicts it: bytes in, probabilities out (Predictor).
+            byte[] image = data.Test.Image(0).ToArray();
+            var predictor = new Predictor(net);
+            var latency = new List<double>();
+            for (int r = 0; r < Math.Max(runs, 3); r++)
+            {
+                int repeats = quick ? 200 : 20_000;
+                var clock = Stopwatch.StartNew();
+                for (int k = 0; k < repeats; k++)
+                {
+                    predictor.Predict(image);
+                }
+                latency.Add(clock.Elapsed.TotalMicroseconds / repeats);
+            }
+            Add(Summarise($"inference, {name}, one image", "latency", "µs", latency, ""));
+        }
     }
 
     private static double Median(List<double> values)

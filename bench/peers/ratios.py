@@ -21,12 +21,15 @@ rows = [
     ("inference, images/s (higher is better)", pick("inference, seed network, batch", "throughput"), "inference_images_per_second", True),
     ("single-image latency, µs (lower is better)", pick("inference, seed network, one image", "latency"), "latency_us", False),
     ("peak memory of the seed recipe, MB (lower is better)", pick("seed recipe", "peak memory"), "seed_peak_rss_mb", False),
+    ("(f) cnn-fast epoch, seconds (lower is better)", pick("cnn-fast preset (", "time per epoch"), "cnn_fast_epoch_seconds", False),
+    ("(g) cnn-fast network inference, images/s (higher is better)", pick("inference, cnn-fast network, batch", "throughput"), "cnn_inference_images_per_second", True),
+    ("(g) cnn-fast network single-image latency, µs (lower is better)", pick("inference, cnn-fast network, one image", "latency"), "cnn_latency_us", False),
 ]
 print(f"{'workload':58} {'ScratchNet':>12} " + " ".join(f"{p['peer']:>16} {'ratio':>7}" for p in peers))
 for name, ours, key, higher in rows:
     cells = []
     for p in peers:
-        theirs = p[key]
+        theirs = p.get(key, float("nan"))   # numpy has no convolutional peer
         ratio = ours / theirs if higher else theirs / ours
         cells.append(f"{theirs:16.4g} {ratio:6.2f}×")
     print(f"{name:58} {ours:12.4g} " + " ".join(cells))

@@ -26,7 +26,7 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "native",
             HelpName = "LEVELS",
         };
-        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, an mlp epoch, inference, memory.") { runs, threads, json, quick, data, engine, isa };
+        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, an mlp epoch, a cnn-fast epoch, inference (seed and cnn-fast networks), memory.") { runs, threads, json, quick, data, engine, isa };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             int n = parsed.GetValue(runs), t = parsed.GetValue(threads);

@@ -79,6 +79,27 @@ public class CliTests
         Assert.Contains(ScratchNet.Tensors.Simd.Level, record.Machine);
     }
 
+    [Fact]
+    public void A_convolutional_network_trains_explains_evaluates_and_predicts_from_the_command_line()
+    {
+        string dir = TestData.TempDir();
+        string model = Path.Combine(dir, "cnn.safetensors"), metrics = Path.Combine(dir, "cnn.json");
+        var (code, output, err) = Run("train", "--preset", "cnn-fast", "--dry-run", "--augment", "elastic", "--out", model, "--metrics-json", metrics);
+        Assert.True(code == 0, err);
+        Assert.Contains("network conv8k3,pool,bn,relu,conv16k3,pool,bn,relu,dense64,relu,10, softmax", output);
+        Assert.Contains("augment elastic", output);
+        Assert.Equal("elastic", TrainingRecord.Load(metrics).Settings.Augment);
+        (code, output, err) = Run("explain", "--model", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("Z1 = W1 ⋆ A0 + b1            (8×1×3×3) ⋆ (m×1×28×28) + (8) → (m×8×28×28)", output);
+        (code, output, err) = Run("evaluate", "--model", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("test accuracy", output);
+        (code, output, err) = Run("predict", "--model", model, "--index", "0");
+        Assert.True(code == 0, err);
+        Assert.Contains("true label 7", output);
+    }
+
     [Theory]
     [InlineData(null, null, "seed.safetensors")]
     [InlineData("784,32,10", null, "seed-784-32-10.safetensors")]
@@ -498,6 +519,8 @@ public class CliTests
     [Theory]
     [InlineData("--layers", "784,abc,10", "not a positive whole number")]
     [InlineData("--layers", "784", "at least the input and output")]
+    [InlineData("--layers", "conv8k3,pool,pool,pool,pool,pool,10", "item 6 'pool': cannot pool 8×1×1 maps")]
+    [InlineData("--augment", "rotate", "use one of none, affine, elastic")]
     [InlineData("--dropout", "1", "--dropout")]
     [InlineData("--momentum", "1.5", "--momentum")]
     [InlineData("--gamma", "0", "--gamma")]
