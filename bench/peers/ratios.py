@@ -24,6 +24,7 @@ rows = [
     ("(f) cnn-fast epoch, seconds (lower is better)", pick("cnn-fast preset (", "time per epoch"), "cnn_fast_epoch_seconds", False),
     ("(g) cnn-fast network inference, images/s (higher is better)", pick("inference, cnn-fast network, batch", "throughput"), "cnn_inference_images_per_second", True),
     ("(g) cnn-fast network single-image latency, µs (lower is better)", pick("inference, cnn-fast network, one image", "latency"), "cnn_latency_us", False),
+    ("(h) cnn preset network training, images/s (higher is better)", pick("cnn preset (", "training throughput"), "cnn_images_per_second", True),
 ]
 print(f"{'workload':58} {'ScratchNet':>12} " + " ".join(f"{p['peer']:>16} {'ratio':>7}" for p in peers))
 for name, ours, key, higher in rows:

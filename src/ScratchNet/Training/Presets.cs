@@ -68,7 +68,7 @@ public static class Presets
             BatchSize = 64,
             Epochs = 15,
             Schedule = "cosine",
-            Augment = "affine",
+            Augment = "elastic",
             Seed = 1,
         }.WithArchitecture("conv32k3,pool,bn,relu,conv64k3,pool,bn,relu,conv128k3,pool,bn,relu,dense256,relu,dropout0.3,10"),
 
