@@ -24,6 +24,9 @@ public static unsafe class ConvKernels
     /// <summary>Floats of unrolled columns per group, at most (1 MB: they stay in the core's cache).</summary>
     private const int GroupColumns = 1 << 18;
 
+    /// <summary>Columns per strip of the outer-product tiles: 32 floats of every row of the right-hand matrix stay in L1 across the tiles.</summary>
+    private const int Strip = 32;
+
     /// <summary>Unrolled columns kept from a training forward pass for the weight gradient, at most (floats: 64 MB).</summary>
     private const long MaxKeptColumns = 16L << 20;
 
@@ -59,9 +62,14 @@ public static unsafe class ConvKernels
                     float* cols = keep ? pkept + ((long)n0 * CKK * P) : pcols;
                     Unroll(px, shape, n0, G, cols);
                     // Z_g = W·cols_g   (O×CKK)·(CKK×G·P) → (O×G·P), four filters per tile
-                    for (int o = 0; o < O; o += 4)
+                    // (a strip of columns at a time, so that its CKK rows stay in L1 across every filter tile)
+                    for (int n = 0; n < N; n += Strip)
                     {
-                        Kernels.OuterTile(pw + ((long)o * CKK), CKK, 1, Math.Min(4, O - o), cols, N, 0, CKK, N, pout + ((long)o * N), N, accumulate: false);
+                        int width = Math.Min(Strip, N - n);
+                        for (int o = 0; o < O; o += 4)
+                        {
+                            Kernels.OuterTile(pw + ((long)o * CKK), CKK, 1, Math.Min(4, O - o), cols + n, N, 0, CKK, width, pout + ((long)o * N) + n, N, accumulate: false);
+                        }
                     }
                     // Z[n, o, ·] = Z_g[o, example n's columns] + b[o]
                     for (int g = 0; g < G; g++)
@@ -101,19 +109,27 @@ public static unsafe class ConvKernels
                     }
                     Gather(pdz, shape, n0, G, pdout);
                     // dW_g = dZ_g·cols_gᵀ   (O×G·P)·(G·P×CKK) → (O×CKK): dot products along the G·P columns
-                    for (int o = 0; o < O; o += 4)
+                    // (blocks of 16 filters × 32 patch rows, whose G·P columns stay in L1 while they meet)
+                    for (int o0 = 0; o0 < O; o0 += 16)
                     {
-                        int rows = Math.Min(4, O - o);
-                        int k = 0;
-                        for (; k + 2 <= CKK; k += 2)
+                        for (int k0 = 0; k0 < CKK; k0 += 32)
                         {
-                            Kernels.DotTile4x2(pdout + ((long)o * N), N, rows, cols + ((long)k * N), N, pprod + ((long)o * CKK) + k, CKK);
-                        }
-                        for (; k < CKK; k++)
-                        {
-                            for (int r = 0; r < rows; r++)
+                            int kEnd = Math.Min(CKK, k0 + 32);
+                            for (int o = o0; o < Math.Min(O, o0 + 16); o += 4)
                             {
-                                pprod[((long)(o + r) * CKK) + k] = Kernels.Dot(pdout + ((long)(o + r) * N), cols + ((long)k * N), N);
+                                int rows = Math.Min(4, O - o);
+                                int k = k0;
+                                for (; k + 2 <= kEnd; k += 2)
+                                {
+                                    Kernels.DotTile4x2(pdout + ((long)o * N), N, rows, cols + ((long)k * N), N, pprod + ((long)o * CKK) + k, CKK);
+                                }
+                                for (; k < kEnd; k++)
+                                {
+                                    for (int r = 0; r < rows; r++)
+                                    {
+                                        pprod[((long)(o + r) * CKK) + k] = Kernels.Dot(pdout + ((long)(o + r) * N), cols + ((long)k * N), N);
+                                    }
+                                }
                             }
                         }
                     }
@@ -153,9 +169,13 @@ public static unsafe class ConvKernels
                     int N = G * P;
                     Gather(pdz, shape, n0, G, pdout);
                     // dcols_g = Wᵀ·dZ_g   (CKK×O)·(O×G·P) → (CKK×G·P), four patch rows per tile
-                    for (int k = 0; k < CKK; k += 4)
+                    for (int n = 0; n < N; n += Strip)
                     {
-                        Kernels.OuterTile(pw + k, 1, CKK, Math.Min(4, CKK - k), pdout, N, 0, O, N, pdcols + ((long)k * N), N, accumulate: false);
+                        int width = Math.Min(Strip, N - n);
+                        for (int k = 0; k < CKK; k += 4)
+                        {
+                            Kernels.OuterTile(pw + k, 1, CKK, Math.Min(4, CKK - k), pdout + n, N, 0, O, width, pdcols + ((long)k * N) + n, N, accumulate: false);
+                        }
                     }
                     Fold(pdcols, shape, n0, G, pdx);
                 }
