@@ -78,34 +78,20 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
 
         // (e) One epoch of the mlp preset: 784-512-256-10, ReLU, dropout, batch 128, Adam (the layer engine's dense products).
         TrainingOptions mlpPreset = Presets.Get("mlp") with { Epochs = 1, Threads = threads, LogEvery = int.MaxValue, TrainLimit = quick ? 5000 : 0 };
-        var mlpTimes = new List<double>();
-        for (int r = 0; r < runs; r++)
-        {
-            mlpTimes.Add(new Trainer(mlpPreset).Train(data.Train, null).Record.TrainSeconds);
-        }
-        int mlpImages = mlpPreset.TrainLimit > 0 ? Math.Min(data.Train.Count - mlpPreset.DevSize, mlpPreset.TrainLimit) : data.Train.Count - mlpPreset.DevSize;
-        Add(Summarise($"mlp preset ({string.Join('-', mlpPreset.Layers)}, batch {mlpPreset.BatchSize}, {mlpPreset.Optimizer}): one epoch", "time per epoch", "s", mlpTimes, $"{mlpImages / Median(mlpTimes):N0} images/s"));
+        List<double> mlpTimes = TrainingSeconds(mlpPreset, runs);
+        Add(Summarise($"mlp preset ({string.Join('-', mlpPreset.Layers)}, batch {mlpPreset.BatchSize}, {mlpPreset.Optimizer}): one epoch", "time per epoch", "s", mlpTimes, $"{ImagesOf(mlpPreset) / Median(mlpTimes):N0} images/s"));
 
         // (f) One epoch of the cnn-fast preset: two convolutions with pooling and batch norm, batch 32, Adam.
         TrainingOptions cnnFast = Presets.Get("cnn-fast") with { Epochs = 1, Threads = threads, TrainLimit = quick ? 3000 : 0 };
-        var cnnTimes = new List<double>();
-        for (int r = 0; r < runs; r++)
-        {
-            cnnTimes.Add(new Trainer(cnnFast).Train(data.Train, null).Record.TrainSeconds);
-        }
-        int cnnImages = cnnFast.TrainLimit > 0 ? Math.Min(data.Train.Count - cnnFast.DevSize, cnnFast.TrainLimit) : data.Train.Count - cnnFast.DevSize;
-        Add(Summarise($"cnn-fast preset ({cnnFast.Architecture}, batch {cnnFast.BatchSize}, {cnnFast.Optimizer}): one epoch", "time per epoch", "s", cnnTimes, $"{cnnImages / Median(cnnTimes):N0} images/s"));
+        List<double> cnnTimes = TrainingSeconds(cnnFast, runs);
+        Add(Summarise($"cnn-fast preset ({cnnFast.Architecture}, batch {cnnFast.BatchSize}, {cnnFast.Optimizer}): one epoch", "time per epoch", "s", cnnTimes, $"{ImagesOf(cnnFast) / Median(cnnTimes):N0} images/s"));
 
-        // (h) The cnn preset's network (three convolution stages, batch 64, Adam, affine augmentation)
+        // (h) The cnn preset's network (three convolution stages, batch 64, Adam, elastic moves)
         // over 10,000 training images: a sixth of its epoch, as images/s.
         TrainingOptions cnnPreset = Presets.Get("cnn") with { Epochs = 1, Threads = threads, TrainLimit = quick ? 1000 : 10_000 };
-        var cnnPresetTimes = new List<double>();
-        for (int r = 0; r < Math.Min(runs, 2); r++)
-        {
-            cnnPresetTimes.Add(new Trainer(cnnPreset).Train(data.Train, null).Record.TrainSeconds);
-        }
+        List<double> cnnPresetTimes = TrainingSeconds(cnnPreset, Math.Min(runs, 2));
         Add(Summarise($"cnn preset ({cnnPreset.Architecture}, batch {cnnPreset.BatchSize}, {cnnPreset.Optimizer}, augment {cnnPreset.Augment}): {cnnPreset.TrainLimit:N0} images", "training throughput", "images/s",
-            [.. cnnPresetTimes.Select(t => cnnPreset.TrainLimit / t)], $"{(data.Train.Count - cnnPreset.DevSize) / (cnnPreset.TrainLimit / Median(cnnPresetTimes)):0} s per epoch"));
+            [.. cnnPresetTimes.Select(t => ImagesOf(cnnPreset) / t)], $"{(data.Train.Count - cnnPreset.DevSize) / (ImagesOf(cnnPreset) / Median(cnnPresetTimes)):0} s per epoch"));
 
         using Workers.ThreadScope scope = Workers.Use(threads);
         // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
@@ -153,6 +139,14 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             Add(Summarise($"inference, {name}, one image", "latency", "µs", latency, ""));
         }
     }
+
+    /// <summary>The training seconds of <paramref name="count"/> runs of <paramref name="options"/>.</summary>
+    private List<double> TrainingSeconds(TrainingOptions options, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => new Trainer(options).Train(data.Train, null).Record.TrainSeconds)];
+
+    /// <summary>The images one epoch of <paramref name="options"/> trains on.</summary>
+    private int ImagesOf(TrainingOptions options) =>
+        options.TrainLimit > 0 ? Math.Min(data.Train.Count - options.DevSize, options.TrainLimit) : data.Train.Count - options.DevSize;
 
     private static double Median(List<double> values)
     {
