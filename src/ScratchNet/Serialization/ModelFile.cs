@@ -196,7 +196,7 @@ public static class ModelFile
         {
             throw Bad(name, $"unknown format version '{version}'; this build reads version {Version}. Use the ScratchNet version that wrote it");
         }
-        Network network = BuildNetwork(metadata, name);
+        Network network = BuildNetwork(metadata, data.Length, name);
         var tensors = TensorList(network);
         var expectedNames = tensors.Select(t => t.Name).ToHashSet();
         var stateNames = new List<string>();
@@ -344,7 +344,10 @@ public static class ModelFile
         return result;
     }
 
-    private static Network BuildNetwork(Dictionary<string, string> metadata, string name)
+    /// <summary>Values a layer list may declare beyond the data before the loader refuses it up front (4 MB of floats).</summary>
+    private const long UncheckedValues = 1 << 20;
+
+    private static Network BuildNetwork(Dictionary<string, string> metadata, long dataBytes, string name)
     {
         if (!metadata.TryGetValue("layers", out string? layersJson))
         {
@@ -362,6 +365,19 @@ public static class ModelFile
         if (specs is null || specs.Count == 0)
         {
             throw Bad(name, "the layer list is empty");
+        }
+        // Every value a layer list declares is 4 bytes of the data section: a list that claims millions more
+        // than the file holds is refused before anything is allocated for it (a small file cannot ask for
+        // gigabytes); a small shortfall gets the tensor-by-tensor messages below.
+        long declared = 0;
+        foreach (LayerSpec spec in specs)
+        {
+            long values = spec is null ? 0 : ScratchNet.Layers.Architecture.ParameterCount(spec) + (spec.Type == "batchnorm" ? 2L * (spec.Channels ?? 0) : 0);
+            declared += Math.Max(0, values);
+            if (values < 0 || (declared * 4 > dataBytes && declared > UncheckedValues))
+            {
+                throw Bad(name, $"the layer list declares more values than the file's {dataBytes:N0} bytes of data hold");
+            }
         }
         var layers = new List<ILayer>();
         foreach (LayerSpec spec in specs)

@@ -108,6 +108,18 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void A_layer_list_that_claims_more_values_than_the_file_holds_is_refused_before_allocating()
+    {
+        // A 4096-filter 7×7 convolution over 4096 channels of 8×8: 822 M weights (3.3 GB) claimed by a few hundred bytes.
+        const string layers = "[{\\\"type\\\":\\\"conv\\\",\\\"inputs\\\":262144,\\\"outputs\\\":262144,\\\"channels\\\":4096,\\\"height\\\":8,\\\"width\\\":8,\\\"filters\\\":4096,\\\"kernel\\\":7,\\\"stride\\\":1,\\\"padding\\\":3}]";
+        string json = "{\"__metadata__\":{\"format\":\"scratchnet\",\"format_version\":\"1\",\"layers\":\"" + layers + "\"}}";
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var ex = Assert.Throws<InvalidDataException>(() => ModelFile.Deserialize(WithHeader(json, 16), "bomb.safetensors"));
+        Assert.Contains("declares more values than the file's 16 bytes of data hold", ex.Message);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 10_000_000, "the loader allocated for the claimed layers");
+    }
+
+    [Fact]
     public void A_header_length_over_the_cap_is_rejected_before_reading_it()
     {
         var bytes = new byte[16];
