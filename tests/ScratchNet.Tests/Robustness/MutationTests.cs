@@ -187,4 +187,43 @@ public class MutationTests
         var (loaded, rejected) = Sweep(Mutants(valid, 5, Special), m => ModelFile.Deserialize(m, "mutant.safetensors"));
         Assert.True(rejected > 1000, $"{loaded} loaded, {rejected} rejected");
     }
+    [Fact]
+    public void A_convolutional_model_reader_survives_every_truncation_and_10000_mutations()
+    {
+        Network network = Network.Create(Architecture.Parse("conv4k3,bn,relu,pool,conv3k3s2valid,gap,10", 64));
+        network.Initialize(Initializer.He, new Rng(5));
+        byte[] valid = ModelFile.Serialize(network, new Dictionary<string, string> { ["preset"] = "cnn-fast" });
+        Assert.NotNull(ModelFile.Deserialize(valid, "valid.safetensors"));
+        // Map-layer mutants: sizes, kernels, strides, paddings, batch-norm settings and types swapped for
+        // hostile ones inside the layer list (its quotes are escaped as \u0022 in the header), NaN values and
+        // negative running variances. Every swap finds its text in the valid file (or the sweep would not test it).
+        static string Field(string name, string value) => $"\\u0022{name}\\u0022:{value}";
+        string[] hostile = [
+            Field("filters", "4") + "|" + Field("filters", "4096"), Field("kernel", "3") + "|" + Field("kernel", "0"), Field("kernel", "3") + "|" + Field("kernel", "7"),
+            Field("stride", "2") + "|" + Field("stride", "-2"), Field("padding", "1") + "|" + Field("padding", "9"), Field("channels", "1") + "|" + Field("channels", "-1"),
+            Field("height", "8") + "|" + Field("height", "80000"), Field("width", "8") + "|" + Field("width", "0"), Field("epsilon", "1E-05") + "|" + Field("epsilon", "0"),
+            Field("momentum", "0.1") + "|" + Field("momentum", "2"), "\\u0022conv\\u0022|\\u0022conv3d\\u0022", "\\u0022batchnorm\\u0022|\\u0022maxpool\\u0022",
+            "\\u0022gap\\u0022|\\u0022flatten\\u0022", "\\u0022maxpool\\u0022|\\u0022gap\\u0022",
+        ];
+        string validText = System.Text.Encoding.Latin1.GetString(valid);
+        Assert.All(hostile, swap => Assert.Contains(swap.Split('|')[0], validText));
+        byte[] Special(Rng rng, byte[] m)
+        {
+            string text = System.Text.Encoding.Latin1.GetString(m);
+            string[] swaps = hostile;
+            if (rng.NextInt(4) == 0)
+            {
+                return ResizedTensor(valid, rng);
+            }
+            string[] swap = swaps[rng.NextInt(swaps.Length)].Split('|');
+            if (rng.NextInt(2) == 0 && text.Contains(swap[0], StringComparison.Ordinal))
+            {
+                return System.Text.Encoding.Latin1.GetBytes(text.Replace(swap[0], swap[1], StringComparison.Ordinal));
+            }
+            BinaryPrimitives.WriteSingleLittleEndian(m.AsSpan(m.Length - 4 - (4 * rng.NextInt(10))), rng.NextInt(2) == 0 ? float.NaN : -1f);
+            return m;
+        }
+        var (loaded, rejected) = Sweep(Mutants(valid, 8, Special), m => ModelFile.Deserialize(m, "mutant.safetensors"));
+        Assert.True(rejected > 1000, $"{loaded} loaded, {rejected} rejected");
+    }
 }
