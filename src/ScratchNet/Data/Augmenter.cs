@@ -23,6 +23,7 @@ public sealed class Augmenter
 
     private readonly bool elastic;
     private readonly ulong seed;
+    private float[][] scratch = [];   // per piece: dx, dy and a work field, [3 · rows·cols], reused every batch
     private byte[] pixels = [];   // the last batch's moved images [m, rows·cols], reused while m stays the same
     private readonly float[] kernel;   // the Gaussian, 2·radius + 1 taps, summing to 1
 
@@ -65,22 +66,26 @@ public sealed class Augmenter
         {
             labels[k] = source.Labels[picked[k]];
         }
-        int rows = source.ImageRows, cols = source.ImageCols;
-        Workers.For(ConvKernels.PieceCount(m), piece =>
+        int rows = source.ImageRows, cols = source.ImageCols, pieces = ConvKernels.PieceCount(m);
+        if (scratch.Length < pieces || scratch[0].Length < 3 * size)
         {
-            int pieces = ConvKernels.PieceCount(m), per = (m + pieces - 1) / pieces;
-            float[] dx = new float[size], dy = new float[size], work = new float[size];
+            scratch = [.. Enumerable.Range(0, pieces).Select(_ => new float[3 * size])];
+        }
+        Workers.For(pieces, piece =>
+        {
+            int per = (m + pieces - 1) / pieces;
+            Span<float> fields = scratch[piece];
             for (int k = piece * per; k < Math.Min(m, (piece + 1) * per); k++)
             {
                 var rng = new Rng(Mix(seed, (ulong)epoch, (ulong)(firstPosition + k)));
-                Move(source.Image(picked[k]), rows, cols, rng, output.AsSpan(k * size, size), dx, dy, work);
+                Move(source.Image(picked[k]), rows, cols, rng, output.AsSpan(k * size, size), fields[..size], fields[size..(2 * size)], fields[(2 * size)..(3 * size)]);
             }
         });
         return new Dataset(output, labels, rows, cols, $"{source.Source} (augmented)");
     }
 
     /// <summary>One image: out(x, y) = in(T⁻¹(x, y) + displacement(x, y)), bilinear, zero outside.</summary>
-    private void Move(ReadOnlySpan<byte> image, int rows, int cols, Rng rng, Span<byte> output, float[] dx, float[] dy, float[] work)
+    private void Move(ReadOnlySpan<byte> image, int rows, int cols, Rng rng, Span<byte> output, Span<float> dx, Span<float> dy, Span<float> work)
     {
         float angle = rng.NextFloat(-MaxDegrees, MaxDegrees) * MathF.PI / 180f;
         float scale = 1f + rng.NextFloat(-MaxScale, MaxScale);
@@ -110,7 +115,7 @@ public sealed class Augmenter
     }
 
     /// <summary>A displacement field: U(−1, 1) per pixel, smoothed by the Gaussian (rows, then columns), times α.</summary>
-    private void Displacement(Rng rng, int rows, int cols, float[] field, float[] work)
+    private void Displacement(Rng rng, int rows, int cols, Span<float> field, Span<float> work)
     {
         for (int i = 0; i < rows * cols; i++)
         {
