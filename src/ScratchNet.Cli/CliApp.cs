@@ -36,6 +36,8 @@ public static class CliApp
             CompareCommand.Create(),
             ServeCommand.Create(),
             DataCommand.Create(),
+            ExportCommand.Create(),
+            ModelsCommand.Create(),
         };
         root.SetAction(_ =>
         {

@@ -16,10 +16,27 @@ internal static class Common
 
     public static Option<string> ModelOption(bool required) => new("--model")
     {
-        Description = "Model file (.safetensors) written by 'scratchnet train'.",
+        Description = required ? "Model file (.safetensors) written by 'scratchnet train'." : "Model file (.safetensors) written by 'scratchnet train'. Default: the best shipped pretrained model (scratchnet models lists them).",
         HelpName = "PATH",
         Required = required,
     };
+
+    /// <summary>
+    /// The model at <paramref name="path"/>, or without one the best shipped pretrained model (checksum-verified),
+    /// saying which on <paramref name="console"/>.
+    /// </summary>
+    public static (string Path, Model Model) LoadModelOrShipped(string? path, TextWriter console)
+    {
+        if (path is not null)
+        {
+            return (path, ModelFile.Load(path));
+        }
+        PretrainedModel best = PretrainedModels.Best;
+        string shipped = PretrainedModels.PathOf(best);
+        Model model = PretrainedModels.Load(best, shipped);
+        console.WriteLine($"no --model given: using the shipped model {best.Name} ({Percent(best.TestAccuracy)} test accuracy, {Path.GetRelativePath(Directory.GetCurrentDirectory(), shipped)}); pass --model PATH to use your own");
+        return (shipped, model);
+    }
 
     /// <summary>--engine: which engine runs the network (the chooser's pick by default).</summary>
     public static Option<string> EngineOption(string what = "Which engine runs the network") => new("--engine")

@@ -14,7 +14,7 @@ internal static class PredictCommand
 {
     public static Command Create()
     {
-        var model = Common.ModelOption(required: true);
+        var model = Common.ModelOption(required: false);
         var index = new Option<int>("--index") { Description = "Which test image (0-based), when no image files are given.", DefaultValueFactory = _ => 0 };
         var data = Common.DataOption();
         var images = new Argument<string[]>("images") { Description = "PNG, JPEG or BMP files of one digit each (any size, colour or grey).", Arity = ArgumentArity.ZeroOrMore };
@@ -25,8 +25,7 @@ internal static class PredictCommand
         var command = new Command("predict", "Predict the digit in your own images, or show a test image with its ten probabilities.") { model, index, data, images, show, csv, submission, engine };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
-            string path = parsed.GetValue(model)!;
-            Model loaded = ModelFile.Load(path);
+            (string path, Model loaded) = Common.LoadModelOrShipped(parsed.GetValue(model), console);
             EngineKind kind = Common.Engine(parsed, engine);
             EngineChoice choice = EngineChooser.Choose(loaded.Network, Workload.Inference, kind);   // a forced engine that cannot run the model is refused before any work
             string[] files = parsed.GetValue(images) ?? [];

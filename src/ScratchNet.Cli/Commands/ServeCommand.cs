@@ -12,7 +12,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var model = Common.ModelOption(required: true);
+        var model = Common.ModelOption(required: false);
         var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5000 };
         var host = new Option<string>("--host") { Description = "IP address to listen on, or localhost (only this machine by default; 0.0.0.0 for every interface, with a warning).", DefaultValueFactory = _ => "127.0.0.1" };
         var data = Common.DataOption();
@@ -26,8 +26,7 @@ internal static class ServeCommand
                 throw new ArgumentException($"--port {p}: use 0..65535 (0 picks a free port).");
             }
             ListenAddress address = ListenAddress.Parse(parsed.GetValue(host)!);
-            string path = parsed.GetValue(model)!;
-            Model loaded = ModelFile.Load(path);
+            (string path, Model loaded) = Common.LoadModelOrShipped(parsed.GetValue(model), console);
             WebApp.CheckServable(loaded, path);
             Common.CheckDataset(loaded, parsed.GetValue(data), path);
             EngineKind kind = Common.Engine(parsed, engine);

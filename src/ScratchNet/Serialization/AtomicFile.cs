@@ -60,7 +60,7 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(probe);
-            throw new IOException($"{option} {path}: cannot be written there ({e.Message.Replace(probe, "a test file", StringComparison.Ordinal).TrimEnd('.')}); nothing was trained. Choose a folder you can write to.", e);
+            throw new IOException($"{option} {path}: cannot be written there ({e.Message.Replace(probe, "a test file", StringComparison.Ordinal).TrimEnd('.')}); checked before any work, so nothing was done. Choose a folder you can write to.", e);
         }
     }
 
