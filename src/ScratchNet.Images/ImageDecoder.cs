@@ -7,9 +7,12 @@ using StbImageSharp;
 
 namespace ScratchNet.Images;
 
+/// <summary>Decodes PNG, JPEG and BMP files within a size, pixel and time budget (JPEGs walked to their end first).</summary>
 public static class ImageDecoder
 {
+    /// <summary>Largest image file accepted, in bytes (20 MB).</summary>
     public const long MaxBytes = 20L * 1024 * 1024;
+    /// <summary>Largest width or height accepted, in pixels.</summary>
     public const int MaxSide = 4096;
 
     /// <summary>Grey pixels [height, width] (0 black … 255 white) of the image file <paramref name="bytes"/>.</summary>

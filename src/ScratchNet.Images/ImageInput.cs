@@ -3,6 +3,7 @@ using ScratchNet.Data;
 
 namespace ScratchNet.Images;
 
+/// <summary>An image file, or its bytes, as the network's 28×28 input: decoded, then prepared as MNIST's digits were.</summary>
 public static class ImageInput
 {
     /// <summary>The 28×28 input (bytes, ink high) for the image file at <paramref name="path"/>.</summary>

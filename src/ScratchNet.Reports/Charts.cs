@@ -6,13 +6,16 @@ using ScratchNet.Training;
 
 namespace ScratchNet.Reports;
 
+/// <summary>The report's line charts (loss, accuracy, learning rate) and confusion matrix, drawn with ScottPlot.</summary>
 public static class Charts
 {
+    /// <summary>Size of every chart, in pixels.</summary>
     public const int Width = 800, Height = 420;
 
     /// <summary>The x value of a history point: the epoch for mini-batch runs, the iteration for full-batch runs.</summary>
     public static double X(HistoryPoint p) => p.Epoch > 0 ? p.Epoch : p.Step;
 
+    /// <summary>"epoch" for a mini-batch history, "iteration" for a full-batch one.</summary>
     public static string XLabel(IReadOnlyList<HistoryPoint> history) => history.Count > 0 && history[0].Epoch > 0 ? "epoch" : "iteration";
 
     /// <summary>Training loss over the run.</summary>

@@ -6,6 +6,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Reports;
 
+/// <summary>Image grids of the report: hidden units' weights as 28×28 pictures, filters, feature maps, mistaken digits.</summary>
 public static class Pictures
 {
     private static readonly (byte, byte, byte) Background = (255, 255, 255);

@@ -9,12 +9,16 @@ namespace ScratchNet.Reports;
 /// <summary>An RGB image and its PNG encoding.</summary>
 public sealed class RgbImage(int width, int height)
 {
+    /// <summary>Width in pixels.</summary>
     public int Width { get; } = width;
 
+    /// <summary>Height in pixels.</summary>
     public int Height { get; } = height;
 
+    /// <summary>RGB bytes, row-major, three per pixel.</summary>
     public byte[] Pixels { get; } = new byte[width * height * 3];
 
+    /// <summary>Sets pixel (<paramref name="x"/>, <paramref name="y"/>) to <paramref name="color"/>.</summary>
     public void Set(int x, int y, (byte R, byte G, byte B) color)
     {
         int at = ((y * Width) + x) * 3;
@@ -23,6 +27,7 @@ public sealed class RgbImage(int width, int height)
         Pixels[at + 2] = color.B;
     }
 
+    /// <summary>Sets every pixel to <paramref name="color"/>.</summary>
     public void Fill((byte R, byte G, byte B) color)
     {
         for (int y = 0; y < Height; y++)
@@ -34,6 +39,7 @@ public sealed class RgbImage(int width, int height)
         }
     }
 
+    /// <summary>The image as PNG bytes (8-bit RGB).</summary>
     public byte[] ToPng()
     {
         using var output = new MemoryStream();

@@ -28,10 +28,13 @@ public sealed record ReportSummary(
 /// <summary>A test image the network got wrong: its index, true and predicted digit, and the probability given.</summary>
 public sealed record Mistake(int Index, int Label, int Predicted, double Confidence);
 
+/// <summary>Writes the HTML training report (charts, confusion matrix, mistakes, what the first layer learned) into a folder, every file atomically.</summary>
 public static class ReportBuilder
 {
+    /// <summary>Mistaken test images shown.</summary>
     public const int MistakeCount = 16;
     private static readonly JsonSerializerOptions CompactJson = new(TrainingRecord.JsonOptions) { WriteIndented = false };
+    /// <summary>Most hidden units drawn.</summary>
     public const int MaxUnits = 64;
 
     /// <summary>Test digits whose feature maps a report of a convolutional network shows.</summary>

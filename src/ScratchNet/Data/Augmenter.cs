@@ -15,10 +15,15 @@ public sealed class Augmenter
     /// <summary>The names --augment takes.</summary>
     public static IReadOnlyList<string> Names { get; } = ["none", "affine", "elastic"];
 
+    /// <summary>Largest shift, in pixels, in each direction.</summary>
     public const float MaxShift = 2f;
+    /// <summary>Largest rotation, in degrees, either way.</summary>
     public const float MaxDegrees = 12f;
+    /// <summary>Largest change of scale, as a fraction (0.10 = ±10 %).</summary>
     public const float MaxScale = 0.10f;
+    /// <summary>σ of the Gaussian that smooths the elastic displacement field, in pixels.</summary>
     public const float ElasticSigma = 4f;
+    /// <summary>α, the strength of the elastic displacement, in pixels.</summary>
     public const float ElasticAlpha = 8f;
 
     private readonly bool elastic;
@@ -27,6 +32,7 @@ public sealed class Augmenter
     private byte[] pixels = [];   // the last batch's moved images [m, rows·cols], reused while m stays the same
     private readonly float[] kernel;   // the Gaussian, 2·radius + 1 taps, summing to 1
 
+    /// <summary>An augmenter of kind "none", "affine" or "elastic" whose draws come from <paramref name="seed"/>.</summary>
     public Augmenter(string kind, ulong seed)
     {
         if (kind is not ("affine" or "elastic"))

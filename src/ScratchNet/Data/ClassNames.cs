@@ -3,8 +3,10 @@
 // evaluate, report and the page say "Ankle boot", not "9", for a Fashion-MNIST model.
 namespace ScratchNet.Data;
 
+/// <summary>The names of a model's classes (digits 0–9 unless its metadata names others).</summary>
 public static class ClassNames
 {
+    /// <summary>The ten digits, the classes of MNIST.</summary>
     public static IReadOnlyList<string> Digits { get; } = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     /// <summary>Fashion-MNIST's labels 0–9 (Xiao, Rasul and Vollgraf, 2017).</summary>

@@ -8,6 +8,7 @@ namespace ScratchNet.Data;
 /// <summary>Images read from a CSV file; Labels is null for the unlabelled layout.</summary>
 public sealed record CsvImages(byte[] Pixels, byte[]? Labels, int Count, int Features, int ImageRows, int ImageCols);
 
+/// <summary>Reads images from CSV in the Kaggle layout (label,pixel0,…,pixel783), streaming and bounded.</summary>
 public static class CsvReader
 {
     /// <summary>Largest file accepted (1 GiB; Kaggle's train.csv is 73 MB).</summary>
@@ -38,6 +39,7 @@ public static class CsvReader
     /// <summary>Characters a data line may hold per column: "255," with spaces around.</summary>
     public const int MaxCharsPerValue = 8;
 
+    /// <summary>Reads every image of <paramref name="reader"/>; <paramref name="name"/> names it in messages.</summary>
     public static CsvImages Read(TextReader reader, string name)
     {
         char[] buffer = new char[4096];

@@ -3,6 +3,7 @@
 // Every command that reads data (train, evaluate, predict, explain, report, bench) goes through here.
 namespace ScratchNet.Data;
 
+/// <summary>Where training and test images come from: the shipped MNIST, an IDX folder or a CSV file.</summary>
 public static class DataSource
 {
     /// <summary>Whether <paramref name="path"/> names a CSV file (by its extension).</summary>

@@ -12,6 +12,7 @@ public sealed class Dataset
     private readonly int[]? rows;     // image i is pixels row rows[i]; null: image i is row i
     private SparseBatch? sparse;
 
+    /// <summary>A data set of row-major images (<paramref name="imageRows"/> × <paramref name="imageCols"/> bytes each) and their labels; <paramref name="source"/> names it.</summary>
     public Dataset(byte[] pixels, byte[] labels, int imageRows, int imageCols, string source)
     {
         Features = imageRows * imageCols;
@@ -37,12 +38,16 @@ public sealed class Dataset
         Source = source;
     }
 
+    /// <summary>The label of every image (0–9 for digits).</summary>
     public byte[] Labels { get; }
 
+    /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
+    /// <summary>Height of an image in pixels.</summary>
     public int ImageRows { get; }
 
+    /// <summary>Width of an image in pixels.</summary>
     public int ImageCols { get; }
 
     /// <summary>Pixels per image (784 for MNIST).</summary>
@@ -51,6 +56,7 @@ public sealed class Dataset
     /// <summary>Where the data came from, for messages and metadata.</summary>
     public string Source { get; }
 
+    /// <summary>The pixels of image <paramref name="index"/>, row-major, 0 (background) to 255 (ink).</summary>
     public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan((rows is null ? index : rows[index]) * Features, Features);
 
     /// <summary>Number of classes: the largest label + 1.</summary>
@@ -107,7 +113,7 @@ public sealed class Dataset
     }
 
     /// <summary>All images as one sparse batch X [Count, Features] = pixels / 255, non-zeros only (built once).</summary>
-    public SparseBatch Sparse
+    internal SparseBatch Sparse
     {
         get
         {
@@ -122,7 +128,7 @@ public sealed class Dataset
     }
 
     /// <summary>Sparse X of images start … start + n − 1 into <paramref name="X"/>.</summary>
-    public void FillSparse(SparseBatch X, int start, int n)
+    internal void FillSparse(SparseBatch X, int start, int n)
     {
         long nonZeros = 0;
         for (int i = start; i < start + n; i++)
@@ -153,7 +159,7 @@ public sealed class Dataset
     }
 
     /// <summary>Sparse X of the images at <paramref name="indices"/>, and their labels.</summary>
-    public void FillSparse(ReadOnlySpan<int> indices, SparseBatch X, Span<byte> labels)
+    internal void FillSparse(ReadOnlySpan<int> indices, SparseBatch X, Span<byte> labels)
     {
         SparseBatch all = Sparse;
         ReadOnlySpan<int> rowStart = all.RowStart;

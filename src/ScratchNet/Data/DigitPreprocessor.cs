@@ -4,9 +4,12 @@
 // mass on pixel (14, 14), as in MNIST. Leaves out: decoding files (ScratchNet.Images), segmenting several digits.
 namespace ScratchNet.Data;
 
+/// <summary>Turns a photo or drawing of one digit into a 28×28 MNIST-style image: ink white on black, fitted into a 20×20 box, centred by its centre of mass.</summary>
 public static class DigitPreprocessor
 {
+    /// <summary>Side of the output image, in pixels.</summary>
     public const int Size = 28;
+    /// <summary>Side of the box the digit is scaled into, as MNIST does.</summary>
     public const int Box = 20;
 
     /// <summary>

@@ -10,6 +10,7 @@ namespace ScratchNet.Data;
 /// <summary>The dimensions and unsigned-byte contents of one IDX file.</summary>
 public sealed record IdxFile(string Path, int[] Dimensions, byte[] Data);
 
+/// <summary>Reads IDX files (the MNIST format), raw or gzip, with every size checked before allocation.</summary>
 public static class IdxReader
 {
     /// <summary>Largest payload accepted: the most bytes .NET holds in one array (2,147,483,591; not 2³¹ − 1).</summary>

@@ -6,11 +6,16 @@ namespace ScratchNet.Data;
 /// <summary>The training and test sets of one data set.</summary>
 public sealed record TrainTest(Dataset Train, Dataset Test);
 
+/// <summary>Finds and loads MNIST-layout IDX data sets, verifying the shipped files' checksums.</summary>
 public static class MnistData
 {
+    /// <summary>File name of the training images.</summary>
     public const string TrainImages = "train-images-idx3-ubyte";
+    /// <summary>File name of the training labels.</summary>
     public const string TrainLabels = "train-labels-idx1-ubyte";
+    /// <summary>File name of the test images.</summary>
     public const string TestImages = "t10k-images-idx3-ubyte";
+    /// <summary>File name of the test labels.</summary>
     public const string TestLabels = "t10k-labels-idx1-ubyte";
 
     /// <summary>SHA-256 of the four decompressed MNIST files (DESIGN.md §3).</summary>

@@ -15,12 +15,14 @@ namespace ScratchNet.Engines;
 /// <summary>An engine picked for a network and a workload, and why.</summary>
 public sealed record EngineChoice(EngineKind Kind, string Reason)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"{Name(Kind)} ({Reason})";
 
     /// <summary>The engine's name on the command line and in run records: layers, fused or packed.</summary>
     public static string Name(EngineKind kind) => kind.ToString().ToLowerInvariant();
 }
 
+/// <summary>The one place that decides which engine runs a network, for a workload, on this machine.</summary>
 public static class EngineChooser
 {
     /// <summary>The names --engine takes: auto, layers, fused, packed.</summary>

@@ -60,6 +60,7 @@ public readonly record struct StepResult(double Loss, int Correct)
 /// <summary>Forward and backward over a batch: every parameter's gradient (the mean over the batch) set, loss and correct count out.</summary>
 public interface ITrainingEngine
 {
+    /// <summary>Which engine this is.</summary>
     EngineKind Kind { get; }
 
     /// <summary>
@@ -76,6 +77,7 @@ public interface ITrainingEngine
 /// <summary>Forward only: the network's output (class probabilities) for every image of a data set.</summary>
 public interface IInferenceEngine
 {
+    /// <summary>Which engine this is.</summary>
     EngineKind Kind { get; }
 
     /// <summary>A [data.Count, classes] = the network's output for each image of <paramref name="data"/>, in order.</summary>

@@ -7,6 +7,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Explaining;
 
+/// <summary>Writes the notes' equations with a run's real shapes and values: forward pass, backward pass and update.</summary>
 public static partial class Explainer
 {
     /// <summary>

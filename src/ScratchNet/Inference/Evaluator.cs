@@ -11,6 +11,7 @@ namespace ScratchNet.Inference;
 /// Confidences[i] is the probability the network gave its prediction for image i.</summary>
 public sealed record Evaluation(double Accuracy, double Loss, int[,] Confusion, int[] Predictions, float[] Confidences)
 {
+    /// <summary>Number of images evaluated.</summary>
     public int Count => Predictions.Length;
 
     /// <summary>Per class: precision = TP / predicted as the class, recall = TP / truly the class, F1 their harmonic mean (0 where undefined).</summary>
@@ -43,6 +44,7 @@ public sealed record Evaluation(double Accuracy, double Loss, int[,] Confusion, 
 /// <summary>Precision, recall and F1 of one class, and how many images truly belong to it.</summary>
 public sealed record ClassScores(int Class, double Precision, double Recall, double F1, int Support);
 
+/// <summary>Accuracy, loss, confusion matrix and probabilities of a network on a data set.</summary>
 public static class Evaluator
 {
     /// <summary>Evaluates <paramref name="network"/> on <paramref name="data"/> with the engine the chooser picks (or <paramref name="engine"/>).</summary>

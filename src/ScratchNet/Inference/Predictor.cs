@@ -20,6 +20,7 @@ public sealed record Prediction(int Digit, float[] Probabilities, float[] Hidden
 /// <summary>Channels × Height × Width values: what a convolution's filters made of one image (NCHW, one plane per filter).</summary>
 public sealed record FeatureMaps(int Channels, int Height, int Width, float[] Values);
 
+/// <summary>Predicts single images (pixels, or an image file via ScratchNet.Images) with a loaded model.</summary>
 public sealed class Predictor
 {
     private readonly Network network;

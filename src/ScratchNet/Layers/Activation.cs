@@ -12,12 +12,14 @@ public abstract class Activation : ILayer
     private Matrix? A;   // output [m, n]
     private Matrix? dZ;  // [m, n]
 
+    /// <summary>An activation over <paramref name="size"/> values per example.</summary>
     protected Activation(int size)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         Size = size;
     }
 
+    /// <summary>Values per example.</summary>
     public int Size { get; }
 
     /// <summary>Name in model files and on the command line: "relu", "tanh", "sigmoid", "leaky_relu".</summary>
@@ -26,8 +28,10 @@ public abstract class Activation : ILayer
     /// <summary>The notation a person reads, e.g. "ReLU".</summary>
     public abstract string Symbol { get; }
 
+    /// <inheritdoc/>
     public virtual LayerSpec Spec => new(Name, Size, Size);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>a = g(z), element by element.</summary>
@@ -36,6 +40,7 @@ public abstract class Activation : ILayer
     /// <summary>dz = da ∘ g′(z), element by element (a = g(z) is given, for activations whose derivative uses it).</summary>
     public abstract void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz);
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Size, "input");
@@ -51,6 +56,7 @@ public abstract class Activation : ILayer
         return a;
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
     {
         Matrix z = Z ?? throw new InvalidOperationException($"{Symbol}.Backward called before Forward.");

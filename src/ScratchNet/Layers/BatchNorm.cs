@@ -24,6 +24,7 @@ public sealed class BatchNorm : ILayer
     private readonly double[] mean;    // per channel: μ in Forward, Σ dy in Backward
     private readonly double[] squares; // per channel: Σ (x − μ)² in Forward, Σ dy·x̂ in Backward
 
+    /// <summary>Batch normalisation over the channels of <paramref name="shape"/> (a dense layer's units as C × 1 × 1).</summary>
     public BatchNorm(MapShape shape, float epsilon = 1e-5f, float momentum = 0.1f)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shape.Size, 1);
@@ -52,8 +53,10 @@ public sealed class BatchNorm : ILayer
     /// <summary>The maps normalised: C channels of H × W (a dense layer's C units: C × 1 × 1).</summary>
     public MapShape Shape { get; }
 
+    /// <summary>ε added to the variance before its square root.</summary>
     public float Epsilon { get; }
 
+    /// <summary>Momentum μ of the running statistics: new = (1 − μ)·old + μ·batch.</summary>
     public float Momentum { get; }
 
     /// <summary>Scale γ [C].</summary>
@@ -62,16 +65,22 @@ public sealed class BatchNorm : ILayer
     /// <summary>Shift β [C].</summary>
     public Parameter beta { get; }
 
+    /// <summary>Running mean per channel, used at evaluation.</summary>
     public Parameter RunningMean { get; }
 
+    /// <summary>Running (unbiased) variance per channel, used at evaluation.</summary>
     public Parameter RunningVar { get; }
 
+    /// <inheritdoc/>
     public LayerSpec Spec => new LayerSpec("batchnorm", Shape.Size, Shape.Size) { Epsilon = Epsilon, Momentum = Momentum }.WithMap(Shape);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> State { get; }
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Shape.Size, "input");
@@ -127,6 +136,7 @@ public sealed class BatchNorm : ILayer
         return y;
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
     {
         Dense.CheckWidth(dOutput, Shape.Size, "dy");

@@ -15,6 +15,7 @@ public sealed class Conv2D : ILayer
     private Matrix? Z;       // [m, O·Ho·Wo]
     private Matrix? dInput;  // [m, C·H·W]
 
+    /// <summary>A convolution of <paramref name="input"/> maps with <paramref name="filters"/> kernels of <paramref name="kernel"/> × <paramref name="kernel"/>, stride and zero padding on every side.</summary>
     public Conv2D(MapShape input, int filters, int kernel, int stride = 1, int padding = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(filters, 1);
@@ -40,6 +41,7 @@ public sealed class Conv2D : ILayer
     /// <summary>Biases [out], one per filter.</summary>
     public Parameter b { get; }
 
+    /// <inheritdoc/>
     public LayerSpec Spec => new LayerSpec("conv", Shape.Input.Size, Shape.Output.Size)
     {
         Filters = Shape.Filters,
@@ -48,10 +50,13 @@ public sealed class Conv2D : ILayer
         Padding = Shape.Padding,
     }.WithMap(Shape.Input);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <summary>Fills W and b as <paramref name="init"/> says, from <paramref name="rng"/>.</summary>
     public void Initialize(Initializer init, Rng rng) => Initializers.Fill(init, W, b, rng);
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Shape.Input.Size, "input");
@@ -62,6 +67,7 @@ public sealed class Conv2D : ILayer
         return z;
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dZ, bool computeInputGradient)
     {
         Dense.CheckWidth(dZ, Shape.Output.Size, "dZ");

@@ -15,6 +15,7 @@ public sealed class Dense : ILayer
     private readonly Matrix weights; // view of W.Value as [out, in]
     private readonly Matrix dWeights; // view of W.Gradient as [out, in]
 
+    /// <summary>A fully connected layer from <paramref name="inputs"/> to <paramref name="outputs"/> values: Z = A·Wᵀ + b.</summary>
     public Dense(int inputs, int outputs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
@@ -28,8 +29,10 @@ public sealed class Dense : ILayer
         Parameters = [W, b];
     }
 
+    /// <summary>Values in per example.</summary>
     public int Inputs { get; }
 
+    /// <summary>Values out per example (units).</summary>
     public int Outputs { get; }
 
     /// <summary>Weights [out, in]: row j holds the incoming weights of unit j.</summary>
@@ -38,12 +41,16 @@ public sealed class Dense : ILayer
     /// <summary>Biases [out].</summary>
     public Parameter b { get; }
 
+    /// <inheritdoc/>
     public LayerSpec Spec => new("dense", Inputs, Outputs);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <summary>Fills W and b as <paramref name="init"/> says, from <paramref name="rng"/>.</summary>
     public void Initialize(Initializer init, Rng rng) => Initializers.Fill(init, W, b, rng);
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         CheckWidth(input, Inputs, "input");
@@ -56,7 +63,7 @@ public sealed class Dense : ILayer
     }
 
     /// <summary>Forward for a sparse input X [m, in] (the first layer): Z = W·X + b over X's non-zeros only.</summary>
-    public Matrix Forward(SparseBatch X)
+    internal Matrix Forward(SparseBatch X)
     {
         if (X.Cols != Inputs)
         {
@@ -72,6 +79,7 @@ public sealed class Dense : ILayer
         return z;
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dZ, bool computeInputGradient)
     {
         CheckWidth(dZ, Outputs, "dZ");

@@ -15,6 +15,7 @@ public sealed class Dropout : ILayer
     private Matrix? lastInput;
     private bool lastTraining;
 
+    /// <summary>Inverted dropout over <paramref name="size"/> values: in training each is zeroed with probability <paramref name="rate"/> and the rest scaled by 1 / (1 − rate); the identity at evaluation.</summary>
     public Dropout(int size, float rate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
@@ -26,13 +27,16 @@ public sealed class Dropout : ILayer
         Rate = rate;
     }
 
+    /// <summary>Values per example.</summary>
     public int Size { get; }
 
     /// <summary>p, the probability of dropping a value.</summary>
     public float Rate { get; }
 
+    /// <inheritdoc/>
     public LayerSpec Spec => new("dropout", Size, Size, Rate: Rate);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>The last training mask [m, n] (values 0 or 1/(1 − p)); for tests.</summary>
@@ -44,6 +48,7 @@ public sealed class Dropout : ILayer
     /// <summary>The generator's state, for checkpoints.</summary>
     public Rng Generator => rng;
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Size, "input");
@@ -65,6 +70,7 @@ public sealed class Dropout : ILayer
         return a;
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
     {
         if (lastInput is null)

@@ -11,18 +11,23 @@ public sealed class GlobalAveragePool : ILayer
     private Matrix? output;  // [m, C]
     private Matrix? dInput;  // [m, C·H·W]
 
+    /// <summary>The mean of each channel of <paramref name="input"/> maps: C × H × W → C.</summary>
     public GlobalAveragePool(MapShape input)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(input.Size, 1);
         Input = input;
     }
 
+    /// <summary>The maps it reads.</summary>
     public MapShape Input { get; }
 
+    /// <inheritdoc/>
     public LayerSpec Spec => new LayerSpec("gap", Input.Size, Input.Channels).WithMap(Input);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [];
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Input.Size, "input");
@@ -40,6 +45,7 @@ public sealed class GlobalAveragePool : ILayer
         return a;
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
     {
         Dense.CheckWidth(dOutput, Input.Channels, "dA");

@@ -10,6 +10,7 @@ public interface ILayer
     /// <summary>What the model file records about this layer.</summary>
     LayerSpec Spec { get; }
 
+    /// <summary>The trained parameters the layer owns (W, b, γ, β), with their gradients.</summary>
     IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Values the layer keeps that are saved with it but not trained (batch norm's running statistics).</summary>

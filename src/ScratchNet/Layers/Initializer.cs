@@ -4,6 +4,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
 
+/// <summary>How initial weights are drawn.</summary>
 public enum Initializer
 {
     /// <summary>The notes' recipe: every weight and bias uniform in [−0.5, 0.5].</summary>
@@ -16,14 +17,17 @@ public enum Initializer
     He,
 }
 
+/// <summary>Names and filling of the initialisers.</summary>
 public static class Initializers
 {
     /// <summary>He for ReLU and leaky ReLU, Xavier/Glorot for tanh and sigmoid.</summary>
     public static Initializer DefaultFor(string activation) =>
         activation is "relu" or "leaky_relu" ? Initializer.He : Initializer.Xavier;
 
+    /// <summary>The names the command line takes.</summary>
     public static IReadOnlyList<string> Names { get; } = ["seed-uniform", "xavier", "he"];
 
+    /// <summary>The initialiser named <paramref name="name"/> (seed-uniform, xavier, he).</summary>
     public static Initializer Parse(string name) => name switch
     {
         "seed-uniform" => Initializer.SeedUniform,

@@ -7,16 +7,22 @@ namespace ScratchNet.Layers;
 /// <summary>Leaky rectified linear unit with slope α for negative inputs.</summary>
 public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : Activation(size)
 {
+    /// <summary>Slope for z &lt; 0 when none is given.</summary>
     public const float DefaultAlpha = 0.01f;
 
+    /// <summary>Slope α for z &lt; 0.</summary>
     public float Alpha { get; } = alpha;
 
+    /// <inheritdoc/>
     public override string Name => "leaky_relu";
 
+    /// <inheritdoc/>
     public override string Symbol => "LeakyReLU";
 
+    /// <inheritdoc/>
     public override LayerSpec Spec => new(Name, Size, Size, Alpha);
 
+    /// <inheritdoc/>
     public override void Apply(ReadOnlySpan<float> z, Span<float> a)
     {
         int i = 0;
@@ -35,6 +41,7 @@ public sealed class LeakyReLU(int size, float alpha = LeakyReLU.DefaultAlpha) : 
         }
     }
 
+    /// <inheritdoc/>
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
         int i = 0;

@@ -12,6 +12,7 @@ public sealed class MaxPool2D : ILayer
     private Matrix? dInput;  // [m, C·H·W]
     private int[] winners = [];  // [m, C·(H/2)·(W/2)]: index in the example's input row of each window's maximum
 
+    /// <summary>2×2 max pooling with stride 2 over <paramref name="input"/> maps (odd sizes rounded down).</summary>
     public MaxPool2D(MapShape input)
     {
         if (input.Channels < 1 || input.Height < 2 || input.Width < 2)
@@ -22,14 +23,19 @@ public sealed class MaxPool2D : ILayer
         Output = new MapShape(input.Channels, input.Height / 2, input.Width / 2);
     }
 
+    /// <summary>The maps it reads.</summary>
     public MapShape Input { get; }
 
+    /// <summary>The maps it writes: half the height and width.</summary>
     public MapShape Output { get; }
 
+    /// <inheritdoc/>
     public LayerSpec Spec => new LayerSpec("maxpool", Input.Size, Output.Size).WithMap(Input);
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [];
 
+    /// <inheritdoc/>
     public Matrix Forward(Matrix input, bool training)
     {
         Dense.CheckWidth(input, Input.Size, "input");
@@ -81,6 +87,7 @@ public sealed class MaxPool2D : ILayer
         }
     }
 
+    /// <inheritdoc/>
     public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
     {
         Dense.CheckWidth(dOutput, Output.Size, "dA");

@@ -9,6 +9,7 @@ namespace ScratchNet.Layers;
 /// <summary>A stack of layers (Dense, activations) ending in a loss.</summary>
 public sealed class Network
 {
+    /// <summary>A network of <paramref name="layers"/> whose last output goes through <paramref name="loss"/>'s output activation.</summary>
     public Network(IReadOnlyList<ILayer> layers, ILoss loss)
     {
         if (layers.Count == 0)
@@ -30,8 +31,10 @@ public sealed class Network
         }
     }
 
+    /// <summary>The layers in order.</summary>
     public IReadOnlyList<ILayer> Layers { get; }
 
+    /// <summary>The loss, fused with the output activation (softmax or sigmoid).</summary>
     public ILoss Loss { get; }
 
     /// <summary>Every trainable parameter, layer by layer, W before b.</summary>
@@ -40,6 +43,7 @@ public sealed class Network
     /// <summary>Every tensor the model keeps: the parameters, then each layer's untrained state (batch norm's running statistics).</summary>
     public IReadOnlyList<Parameter> Values { get; }
 
+    /// <summary>Values per input example (784 for 28×28 images).</summary>
     public int InputSize { get; }
 
     /// <summary>Number of classes.</summary>
@@ -175,7 +179,7 @@ public sealed class Network
     }
 
     /// <summary>Z of the last layer for a sparse batch X [m, in]: the first Dense layer skips the zeros.</summary>
-    public Matrix Forward(SparseBatch X, bool training)
+    internal Matrix Forward(SparseBatch X, bool training)
     {
         if (Layers[0] is not Dense first)
         {

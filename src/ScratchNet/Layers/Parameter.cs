@@ -5,6 +5,7 @@ namespace ScratchNet.Layers;
 /// <summary>One trainable tensor: its values, its gradient (same shape), and its name in model files.</summary>
 public sealed class Parameter
 {
+    /// <summary>A zero parameter named <paramref name="name"/> of <paramref name="shape"/>.</summary>
     public Parameter(string name, params int[] shape)
     {
         Name = name;
@@ -24,9 +25,12 @@ public sealed class Parameter
     /// <summary>[out, in] for a weight matrix, [out] for a bias.</summary>
     public int[] Shape { get; }
 
+    /// <summary>The values, row-major in <see cref="Shape"/>.</summary>
     public float[] Value { get; }
 
+    /// <summary>The gradient of the mean loss with respect to each value, set by the last backward pass.</summary>
     public float[] Gradient { get; }
 
+    /// <summary>Number of values.</summary>
     public int Count => Value.Length;
 }

@@ -8,12 +8,16 @@ namespace ScratchNet.Layers;
 /// <summary>Rectified linear unit (Nair and Hinton, 2010).</summary>
 public sealed class ReLU(int size) : Activation(size)
 {
+    /// <inheritdoc/>
     public override string Name => "relu";
 
+    /// <inheritdoc/>
     public override string Symbol => "ReLU";
 
+    /// <inheritdoc/>
     public override void Apply(ReadOnlySpan<float> z, Span<float> a) => TensorPrimitives.Max(z, 0f, a);
 
+    /// <inheritdoc/>
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
         // dz = da where z > 0, else 0: a mask per vector (a branch per element mispredicts half the time).

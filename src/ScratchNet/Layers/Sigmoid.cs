@@ -8,10 +8,13 @@ namespace ScratchNet.Layers;
 /// <summary>Logistic sigmoid, one of the notes' alternatives to ReLU.</summary>
 public sealed class Sigmoid(int size) : Activation(size)
 {
+    /// <inheritdoc/>
     public override string Name => "sigmoid";
 
+    /// <inheritdoc/>
     public override string Symbol => "σ";
 
+    /// <inheritdoc/>
     public override void Apply(ReadOnlySpan<float> z, Span<float> a) => Logistic(z, a);
 
     /// <summary>a = σ(z) elementwise (also the output of the mse loss).</summary>
@@ -50,6 +53,7 @@ public sealed class Sigmoid(int size) : Activation(size)
         return i;
     }
 
+    /// <inheritdoc/>
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
         int i = 0;

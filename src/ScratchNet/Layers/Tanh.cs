@@ -8,12 +8,16 @@ namespace ScratchNet.Layers;
 /// <summary>Hyperbolic tangent, one of the notes' alternatives to ReLU.</summary>
 public sealed class Tanh(int size) : Activation(size)
 {
+    /// <inheritdoc/>
     public override string Name => "tanh";
 
+    /// <inheritdoc/>
     public override string Symbol => "tanh";
 
+    /// <inheritdoc/>
     public override void Apply(ReadOnlySpan<float> z, Span<float> a) => TensorPrimitives.Tanh(z, a);
 
+    /// <inheritdoc/>
     public override void Derivative(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz)
     {
         int i = 0;

@@ -6,12 +6,16 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Losses;
 
+/// <summary>The quadratic cost with sigmoid outputs: loss = ½‖σ(Z) − Y‖² per example.</summary>
 public sealed class MeanSquaredError : ILoss
 {
+    /// <inheritdoc/>
     public string Name => "mse";
 
+    /// <inheritdoc/>
     public string OutputSymbol => "σ";
 
+    /// <inheritdoc/>
     public void Output(Matrix Z, Matrix A)
     {
         if (A.Rows != Z.Rows || A.Cols != Z.Cols)
@@ -21,6 +25,7 @@ public sealed class MeanSquaredError : ILoss
         Layers.Sigmoid.Logistic(Z.Span, A.Span);
     }
 
+    /// <inheritdoc/>
     public double Forward(Matrix Z, ReadOnlySpan<byte> labels, Matrix A)
     {
         SoftmaxCrossEntropy.CheckLabels(Z, labels);
@@ -28,6 +33,7 @@ public sealed class MeanSquaredError : ILoss
         return MeanLoss(A, labels);
     }
 
+    /// <inheritdoc/>
     public double MeanLoss(Matrix A, ReadOnlySpan<byte> labels)
     {
         SoftmaxCrossEntropy.CheckLabels(A, labels);
@@ -44,6 +50,7 @@ public sealed class MeanSquaredError : ILoss
         return sum / Math.Max(1, A.Rows);
     }
 
+    /// <inheritdoc/>
     public void Backward(Matrix Z, Matrix A, ReadOnlySpan<byte> labels, Matrix dZ)
     {
         SoftmaxCrossEntropy.CheckLabels(Z, labels);

@@ -10,6 +10,7 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Losses;
 
+/// <summary>The numerically stable softmax, one row at a time: exp(z − max) / Σ exp(z − max).</summary>
 public static unsafe class Softmax
 {
     /// <summary>a = softmax(z) for one example; returns the log-sum-exp, max z + log Σ exp(z − max z).</summary>

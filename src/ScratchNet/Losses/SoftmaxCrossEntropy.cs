@@ -10,12 +10,16 @@ namespace ScratchNet.Losses;
 /// <summary>Softmax output with cross-entropy loss.</summary>
 public sealed class SoftmaxCrossEntropy : ILoss
 {
+    /// <inheritdoc/>
     public string Name => "cross_entropy";
 
+    /// <inheritdoc/>
     public string OutputSymbol => "softmax";
 
+    /// <inheritdoc/>
     public void Output(Matrix Z, Matrix A) => Run(Z, A, default, null);
 
+    /// <inheritdoc/>
     public double Forward(Matrix Z, ReadOnlySpan<byte> labels, Matrix A)
     {
         CheckLabels(Z, labels);
@@ -41,6 +45,7 @@ public sealed class SoftmaxCrossEntropy : ILoss
         return sum / Math.Max(1, A.Rows);
     }
 
+    /// <inheritdoc/>
     public void Backward(Matrix Z, Matrix A, ReadOnlySpan<byte> labels, Matrix dZ)
     {
         CheckLabels(Z, labels);

@@ -8,15 +8,23 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Optimizers;
 
+/// <summary>Adam (Kingma and Ba, 2015) with optional L2 weight decay: moments of the gradient and its square, bias-corrected.</summary>
+/// <param name="beta1">Decay of the first moment (0.9).</param>
+/// <param name="beta2">Decay of the second moment (0.999).</param>
+/// <param name="epsilon">ε added to √v̂ (1e−8).</param>
+/// <param name="weightDecay">λ, added to the gradient as λ·θ (decoupled in AdamW).</param>
 public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f) : IOptimizer
 {
     private float[][]? m;
     private float[][]? v;
 
+    /// <summary>β1, decay of the first moment.</summary>
     public float Beta1 { get; } = beta1;
 
+    /// <summary>β2, decay of the second moment.</summary>
     public float Beta2 { get; } = beta2;
 
+    /// <summary>ε added to √v̂.</summary>
     public float Epsilon { get; } = epsilon;
 
     /// <summary>λ: L2 penalty added to the gradient (for Adam) or decoupled decay (for AdamW).</summary>
@@ -25,14 +33,17 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
     /// <summary>t, the number of steps taken.</summary>
     public int Steps { get; set; }
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) =>
         new Dictionary<string, float[][]> { ["m"] = Optimizers.State(ref m, parameters), ["v"] = Optimizers.State(ref v, parameters) };
 
+    /// <inheritdoc/>
     public virtual string Name => "adam";
 
     /// <summary>Whether λ is decoupled from the gradient (AdamW) rather than added to it (Adam).</summary>
     protected virtual bool Decoupled => false;
 
+    /// <inheritdoc/>
     public void Step(IReadOnlyList<Parameter> parameters, float alpha)
     {
         float[][] ms = Optimizers.State(ref m, parameters), vs = Optimizers.State(ref v, parameters);
@@ -84,9 +95,12 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
 public sealed class AdamW(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = AdamW.DefaultWeightDecay)
     : Adam(beta1, beta2, epsilon, weightDecay)
 {
+    /// <summary>λ when none is given (PyTorch's).</summary>
     public const float DefaultWeightDecay = 0.01f;
 
+    /// <inheritdoc/>
     public override string Name => "adamw";
 
+    /// <inheritdoc/>
     protected override bool Decoupled => true;
 }

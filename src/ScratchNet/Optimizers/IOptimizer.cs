@@ -4,8 +4,10 @@ using ScratchNet.Layers;
 
 namespace ScratchNet.Optimizers;
 
+/// <summary>Updates every parameter from its gradient.</summary>
 public interface IOptimizer
 {
+    /// <summary>Name in model files and on the command line.</summary>
     string Name { get; }
 
     /// <summary>One update of every parameter with learning rate <paramref name="alpha"/>.</summary>
@@ -21,6 +23,7 @@ public interface IOptimizer
 /// <summary>Creates optimisers by name, with each one's paper default learning rate.</summary>
 public static class Optimizers
 {
+    /// <summary>The names the command line takes.</summary>
     public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adam", "adamw"];
 
     /// <summary>The learning rate a run uses when none is given: the paper's or the common default.</summary>

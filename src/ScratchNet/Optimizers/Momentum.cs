@@ -8,23 +8,34 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Optimizers;
 
+/// <summary>SGD with momentum (heavy ball) or Nesterov momentum, as PyTorch writes them.</summary>
+/// <param name="mu">μ, the momentum (0.9).</param>
+/// <param name="nesterov">Nesterov's look-ahead form.</param>
+/// <param name="weightDecay">λ, added to the gradient as λ·θ.</param>
 public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weightDecay = 0f) : IOptimizer
 {
     private float[][]? velocity;
 
+    /// <summary>μ, the momentum.</summary>
     public float Mu { get; } = mu;
 
+    /// <summary>Whether the step is Nesterov's.</summary>
     public bool Nesterov { get; } = nesterov;
 
+    /// <summary>λ, L2 weight decay.</summary>
     public float WeightDecay { get; } = weightDecay;
 
+    /// <inheritdoc/>
     public string Name => Nesterov ? "nesterov" : "momentum";
 
+    /// <inheritdoc/>
     public int Steps { get; set; }
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) =>
         new Dictionary<string, float[][]> { ["velocity"] = Optimizers.State(ref velocity, parameters) };
 
+    /// <inheritdoc/>
     public void Step(IReadOnlyList<Parameter> parameters, float alpha)
     {
         float[][] v = Optimizers.State(ref velocity, parameters);

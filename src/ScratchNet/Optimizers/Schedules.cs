@@ -5,8 +5,10 @@
 //   cosine:    α(t) = α0·½·(1 + cos(π·t / T))             (Loshchilov and Hutter, 2017, SGDR without restarts; T = total epochs)
 namespace ScratchNet.Optimizers;
 
+/// <summary>Learning-rate schedules: constant, step decay, cosine.</summary>
 public static class Schedules
 {
+    /// <summary>The names the command line takes.</summary>
     public static IReadOnlyList<string> Names { get; } = ["constant", "step", "cosine"];
 
     /// <summary>The learning rate at progress <paramref name="t"/> of <paramref name="total"/> epochs.</summary>

@@ -8,14 +8,19 @@ namespace ScratchNet.Optimizers;
 /// <summary>Stochastic (or full-batch) gradient descent: θ ← θ − α·dθ.</summary>
 public sealed class Sgd(float weightDecay = 0f) : IOptimizer
 {
+    /// <summary>λ, L2 weight decay.</summary>
     public float WeightDecay { get; } = weightDecay;
 
+    /// <inheritdoc/>
     public string Name => "sgd";
 
+    /// <inheritdoc/>
     public int Steps { get; set; }
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, float[][]> State(IReadOnlyList<Parameter> parameters) => new Dictionary<string, float[][]>();
 
+    /// <inheritdoc/>
     public void Step(IReadOnlyList<Parameter> parameters, float alpha)
     {
         foreach (Parameter p in parameters)

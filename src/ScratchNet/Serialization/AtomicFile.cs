@@ -7,6 +7,7 @@ using System.Globalization;
 
 namespace ScratchNet.Serialization;
 
+/// <summary>Writes files atomically: a temporary file beside the target, flushed, then renamed over it — never a half-written file.</summary>
 public static class AtomicFile
 {
     /// <exception cref="IOException">The file could not be written; the message names it and says the old one is untouched.</exception>
@@ -64,6 +65,7 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 to <paramref name="path"/>, atomically.</summary>
     public static void WriteText(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>Removes ".NAME.PID.*.tmp" files beside NAME whose process is no longer running (a kill during a write leaves them).</summary>

@@ -3,6 +3,7 @@
 // user of this tool is likely to pass by mistake.
 namespace ScratchNet.Serialization;
 
+/// <summary>Names what a file seems to be from its first bytes, for error messages.</summary>
 public static class FileKind
 {
     /// <summary>What a file that is not a model seems to be, from its first bytes: JSON, gzip, PNG, text; null when it looks like nothing known.</summary>

@@ -5,6 +5,7 @@
 // message says how to make the file.
 namespace ScratchNet.Serialization;
 
+/// <summary>Checks an input file before it is read: a regular file, within its size limit.</summary>
 public static class InputFile
 {
     /// <summary>Throws when <paramref name="path"/> is a folder, or a file that reports no bytes; <paramref name="what"/> names what was expected (e.g. "a model file").</summary>

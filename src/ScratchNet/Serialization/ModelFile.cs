@@ -14,15 +14,19 @@ namespace ScratchNet.Serialization;
 /// <summary>A network with the string metadata of its file, and its "state." tensors (checkpoints keep the trainer's state there; a model file has none).</summary>
 public sealed record Model(Network Network, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, float[]> State)
 {
+    /// <summary>A model with no saved training state.</summary>
     public Model(Network network, IReadOnlyDictionary<string, string> metadata)
         : this(network, metadata, new Dictionary<string, float[]>())
     {
     }
 }
 
+/// <summary>Reads and writes models as safetensors files with ScratchNet's metadata, checking every part on load.</summary>
 public static class ModelFile
 {
+    /// <summary>The "format" metadata value of a ScratchNet model file.</summary>
     public const string Format = "scratchnet";
+    /// <summary>The format version written.</summary>
     public const int Version = 1;
 
     /// <summary>Largest JSON header accepted (1 MiB); a real one is a few kilobytes.</summary>

@@ -2,6 +2,7 @@
 // (the same rule in every engine, so they agree on every image).
 namespace ScratchNet.Tensors;
 
+/// <summary>The index of the largest value of a row (the first on a tie).</summary>
 public static class ArgMax
 {
     /// <summary>Index of the largest value; the first of equal largest values.</summary>

@@ -5,7 +5,7 @@ using System.Numerics.Tensors;
 
 namespace ScratchNet.Tensors;
 
-public static unsafe partial class ConvKernels
+internal static unsafe partial class ConvKernels
 {
     /// <summary>
     /// cols [CKK, G·P]: row (c, i, j), columns g·P + y·Wo + x, hold X[n0 + g, c, y·S + i − P, x·S + j − P]

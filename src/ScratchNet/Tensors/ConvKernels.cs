@@ -13,7 +13,7 @@ using System.Numerics.Tensors;
 namespace ScratchNet.Tensors;
 
 /// <summary>Convolution forward and backward passes, fast. Buffers live in a <see cref="ConvWorkspace"/>.</summary>
-public static unsafe partial class ConvKernels
+internal static unsafe partial class ConvKernels
 {
     /// <summary>Examples per piece, at least.</summary>
     private const int MinExamplesPerPiece = 4;
@@ -209,7 +209,7 @@ public static unsafe partial class ConvKernels
 }
 
 /// <summary>A convolution layer's scratch buffers, per piece: grown once, reused every step (no allocation per step).</summary>
-public sealed class ConvWorkspace
+internal sealed class ConvWorkspace
 {
     internal float[][] Columns = [];             // [CKK, G·P]: a group's unrolled columns (or their gradient)
     internal float[][] Maps = [];                // [O, G·P]: a group's output maps (or their gradient) side by side

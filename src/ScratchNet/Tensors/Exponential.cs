@@ -13,7 +13,7 @@ using System.Runtime.Intrinsics;
 
 namespace ScratchNet.Tensors;
 
-public static class Exponential
+internal static class Exponential
 {
     private const float Min = -87.3f, Max = 88.3f;
     private const float Log2E = 1.44269504088896341f, Ln2High = -0.693359375f, Ln2Low = 2.12194440e-4f;

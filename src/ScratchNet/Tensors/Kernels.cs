@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics;
 namespace ScratchNet.Tensors;
 
 /// <summary>The products the library uses, fast. Same contracts as <see cref="ReferenceKernels"/>.</summary>
-public static unsafe class Kernels
+internal static unsafe class Kernels
 {
     private const int RowBlock = 64;      // rows of the output per piece
     private const int SmallRowBlock = 16; // … when there are few rows (mini-batches), for more pieces

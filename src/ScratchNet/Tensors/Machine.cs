@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 
 namespace ScratchNet.Tensors;
 
+/// <summary>The machine a run happens on, in words.</summary>
 public static class Machine
 {
     /// <summary>The processor's name, e.g. "Intel(R) Xeon(R) Processor"; the architecture where the system does not say.</summary>

@@ -22,6 +22,7 @@ public readonly record struct MapShape(int Channels, int Height, int Width)
         return side * side == features && side > 0 ? new MapShape(1, side, side) : null;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Channels}×{Height}×{Width}";
 }
 
@@ -31,8 +32,10 @@ public readonly record struct MapShape(int Channels, int Height, int Width)
 /// </summary>
 public readonly record struct ConvShape(MapShape Input, int Filters, int Kernel, int Stride, int Padding)
 {
+    /// <summary>Height of the output maps: (H + 2P − K) / S + 1.</summary>
     public int OutHeight => ((Input.Height + (2 * Padding) - Kernel) / Stride) + 1;
 
+    /// <summary>Width of the output maps: (W + 2P − K) / S + 1.</summary>
     public int OutWidth => ((Input.Width + (2 * Padding) - Kernel) / Stride) + 1;
 
     /// <summary>The output maps: Filters × OutHeight × OutWidth.</summary>

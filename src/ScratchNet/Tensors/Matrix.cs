@@ -7,6 +7,7 @@ public sealed class Matrix
 {
     private float[] data;
 
+    /// <summary>A zero matrix of <paramref name="rows"/> × <paramref name="cols"/>.</summary>
     public Matrix(int rows, int cols)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -16,6 +17,7 @@ public sealed class Matrix
         data = new float[checked(rows * cols)];
     }
 
+    /// <summary>A matrix over <paramref name="values"/> (row-major, not copied).</summary>
     public Matrix(int rows, int cols, float[] values)
     {
         if (values.Length != checked(rows * cols))
@@ -27,8 +29,10 @@ public sealed class Matrix
         data = values;
     }
 
+    /// <summary>Number of rows (examples in a batch).</summary>
     public int Rows { get; private set; }
 
+    /// <summary>Number of columns (values per example).</summary>
     public int Cols { get; private set; }
 
     /// <summary>All Rows·Cols values, row after row.</summary>
@@ -37,12 +41,14 @@ public sealed class Matrix
     /// <summary>The backing array; may be longer than Rows·Cols after a shrinking <see cref="Reshape"/>.</summary>
     public float[] Storage => data;
 
+    /// <summary>The value at <paramref name="row"/>, <paramref name="col"/>.</summary>
     public float this[int row, int col]
     {
         get => data[(row * Cols) + col];
         set => data[(row * Cols) + col] = value;
     }
 
+    /// <summary>Row <paramref name="row"/> as a span.</summary>
     public Span<float> Row(int row) => data.AsSpan(row * Cols, Cols);
 
     /// <summary>Gives this buffer the shape [rows, cols], growing the storage only when it is too small.</summary>
@@ -65,7 +71,9 @@ public sealed class Matrix
         return buffer.Reshape(rows, cols);
     }
 
+    /// <summary>A copy of the matrix.</summary>
     public Matrix Clone() => new(Rows, Cols, Span.ToArray());
 
+    /// <inheritdoc/>
     public override string ToString() => $"Matrix [{Rows}, {Cols}]";
 }

@@ -4,7 +4,7 @@
 namespace ScratchNet.Tensors;
 
 /// <summary>The one cut of m images into pieces that kernels and engines share.</summary>
-public static class Pieces
+internal static class Pieces
 {
     /// <summary>Images per piece, at least (fewer pieces than this leave the cores idle; more cost reductions).</summary>
     public const int MinRows = 2048;

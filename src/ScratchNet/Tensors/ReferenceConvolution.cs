@@ -5,7 +5,7 @@
 namespace ScratchNet.Tensors;
 
 /// <summary>Obviously-correct convolution forward and backward passes.</summary>
-public static class ReferenceConvolution
+internal static class ReferenceConvolution
 {
     /// <summary>Z = W ⋆ X + b for m examples.</summary>
     public static void Forward(ReadOnlySpan<float> X, ReadOnlySpan<float> W, ReadOnlySpan<float> b, ConvShape shape, int m, Span<float> Z)

@@ -3,7 +3,7 @@
 namespace ScratchNet.Tensors;
 
 /// <summary>Obviously-correct matrix products. Row-major; W is always [out, in].</summary>
-public static class ReferenceKernels
+internal static class ReferenceKernels
 {
     /// <summary>C[M,N] = A[M,K]·B[N,K]ᵀ + bias[N] (bias may be null). Forward: Z = X·Wᵀ + b, the notes' Z = W·X + b.</summary>
     public static void MatMulABt(Matrix A, Matrix B, float[]? bias, Matrix C)

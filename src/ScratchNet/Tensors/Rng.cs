@@ -7,6 +7,7 @@ public sealed class Rng
 {
     private ulong s0, s1, s2, s3;
 
+    /// <summary>A generator whose state is derived from <paramref name="seed"/> (SplitMix64 into xoshiro256**).</summary>
     public Rng(ulong seed)
     {
         ulong x = seed;
@@ -25,6 +26,7 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
@@ -85,6 +87,7 @@ public sealed class Rng
     /// <summary>The generator's state, to save and restore it.</summary>
     public ulong[] GetState() => [s0, s1, s2, s3];
 
+    /// <summary>Restores a state saved from <see cref="GetState"/> (four words, not all zero).</summary>
     public void SetState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 4)

@@ -21,6 +21,7 @@ public enum VectorWidth
     Bits512 = 512,
 }
 
+/// <summary>The vector width the kernels run at on this machine, chosen once.</summary>
 public static class Simd
 {
     /// <summary>512-bit vectors (AVX-512 on x64).</summary>

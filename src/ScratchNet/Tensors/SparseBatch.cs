@@ -4,7 +4,7 @@
 namespace ScratchNet.Tensors;
 
 /// <summary>A CSR batch [Rows, Cols] whose buffers are reused when it is refilled.</summary>
-public sealed class SparseBatch
+internal sealed class SparseBatch
 {
     private int[] rowStart = [0];
     private ushort[] index = [];

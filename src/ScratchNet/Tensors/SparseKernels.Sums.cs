@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics;
 
 namespace ScratchNet.Tensors;
 
-public static unsafe partial class SparseKernels
+internal static unsafe partial class SparseKernels
 {
     /// <summary>
     /// The sums the gather and the pixel accumulation share: out[0..width) = (or += where

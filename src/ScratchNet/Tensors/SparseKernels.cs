@@ -12,7 +12,7 @@ using System.Runtime.Intrinsics;
 
 namespace ScratchNet.Tensors;
 
-public static unsafe partial class SparseKernels
+internal static unsafe partial class SparseKernels
 {
     private const int V = 8;
     private const int RowsPerPiece = 256;   // forward

@@ -49,6 +49,7 @@ public static class Workers
     /// <summary>Puts the thread count back as it was before <see cref="Use"/>.</summary>
     public readonly struct ThreadScope(int previous) : IDisposable
     {
+        /// <inheritdoc/>
         public void Dispose() => Scoped.Value = previous;
     }
 

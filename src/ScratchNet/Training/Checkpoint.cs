@@ -14,20 +14,33 @@ public sealed class TrainerState
 {
     /// <summary>Epochs (mini-batch) or iterations (full batch) completed.</summary>
     [JsonPropertyName("completed")] public int Completed { get; set; }
+    /// <summary>State of the main random generator.</summary>
     [JsonPropertyName("rng")] public ulong[] Rng { get; set; } = [];
+    /// <summary>State of each dropout layer's generator.</summary>
     [JsonPropertyName("dropout_rng")] public ulong[][] DropoutRng { get; set; } = [];
+    /// <summary>Steps the optimiser has taken.</summary>
     [JsonPropertyName("optimizer_steps")] public int OptimizerSteps { get; set; }
+    /// <summary>Loss and accuracies after each epoch or logged iteration so far.</summary>
     [JsonPropertyName("history")] public List<HistoryPoint> History { get; set; } = [];
+    /// <summary>Early stopping: the best dev accuracy so far.</summary>
     [JsonPropertyName("best_accuracy")] public double BestAccuracy { get; set; } = double.NegativeInfinity;
+    /// <summary>Early stopping: the epoch of the best dev accuracy.</summary>
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; set; }
+    /// <summary>Early stopping: epochs since the best.</summary>
     [JsonPropertyName("since_best")] public int SinceBest { get; set; }
+    /// <summary>The loss of the first step (the divergence check compares with it).</summary>
     [JsonPropertyName("first_loss")] public double FirstLoss { get; set; } = double.NaN;
+    /// <summary>Training seconds so far.</summary>
     [JsonPropertyName("seconds")] public double Seconds { get; set; }
+    /// <summary>The shuffled order of the training images (mini-batches).</summary>
     [JsonIgnore] public int[]? Order { get; set; }
+    /// <summary>The optimiser's moments, by name, one array per parameter.</summary>
     [JsonIgnore] public Dictionary<string, float[][]> OptimizerState { get; set; } = [];
+    /// <summary>Early stopping: the values of the best model so far.</summary>
     [JsonIgnore] public float[][]? Best { get; set; }
 }
 
+/// <summary>Writes and reads training checkpoints: a model file plus the trainer's state.</summary>
 public static class Checkpoint
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };

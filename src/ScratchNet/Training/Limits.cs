@@ -2,6 +2,7 @@
 // messages and their --help read them from here.
 namespace ScratchNet.Training;
 
+/// <summary>The limits on sizes checked before any allocation, with messages that give the limit.</summary>
 public static class Limits
 {
     /// <summary>Units per layer, at most (and pixels per image).</summary>

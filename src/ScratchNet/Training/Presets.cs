@@ -5,10 +5,13 @@ using ScratchNet.Layers;
 
 namespace ScratchNet.Training;
 
+/// <summary>The named recipes: seed, seed-tuned, mlp, cnn-fast, cnn.</summary>
 public static class Presets
 {
+    /// <summary>The preset names, in the order the help lists them.</summary>
     public static IReadOnlyList<string> Names { get; } = ["seed", "seed-tuned", "mlp", "cnn-fast", "cnn"];
 
+    /// <summary>The recipe named <paramref name="name"/>.</summary>
     public static TrainingOptions Get(string name) => name switch
     {
         "seed" => new TrainingOptions(),

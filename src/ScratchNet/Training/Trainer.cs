@@ -22,10 +22,12 @@ public sealed record StepProgress(int Epoch, int Epochs, int Step, int Steps, do
 /// <summary>The trained network and the record of its run.</summary>
 public sealed record TrainingResult(Network Network, TrainingRecord Record, bool Cancelled);
 
+/// <summary>Trains a network as its options say: full batch or mini-batches, evaluation, early stopping, checkpoints.</summary>
 public sealed class Trainer
 {
     private readonly TrainingOptions options;
 
+    /// <summary>A trainer for <paramref name="options"/> (checked by the caller with TrainingOptions.Validate).</summary>
     public Trainer(TrainingOptions options)
     {
         options.Validate();

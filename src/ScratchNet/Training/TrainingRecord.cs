@@ -20,32 +20,42 @@ public sealed record HistoryPoint(
     public double? DevLoss { get; init; }
 }
 
+/// <summary>The record of a training run: settings, history, accuracies, times and machine; written as JSON by --metrics-json.</summary>
 public sealed class TrainingRecord
 {
+    /// <summary>The options the run trained with.</summary>
     [JsonPropertyName("settings")]
     public required TrainingOptions Settings { get; init; }
 
+    /// <summary>The data the run trained on.</summary>
     [JsonPropertyName("data")]
     public string Data { get; set; } = "";
 
+    /// <summary>Images trained on.</summary>
     [JsonPropertyName("train_size")]
     public int TrainSize { get; set; }
 
+    /// <summary>Images held out as the dev set.</summary>
     [JsonPropertyName("dev_size")]
     public int DevSize { get; set; }
 
+    /// <summary>Loss and accuracies after each epoch or logged iteration.</summary>
     [JsonPropertyName("history")]
     public List<HistoryPoint> History { get; init; } = [];
 
+    /// <summary>Accuracy on the training images at the end.</summary>
     [JsonPropertyName("train_accuracy")]
     public double TrainAccuracy { get; set; }
 
+    /// <summary>Accuracy on the dev set at the end (null without one).</summary>
     [JsonPropertyName("dev_accuracy")]
     public double? DevAccuracy { get; set; }
 
+    /// <summary>Accuracy on the test set (null when there is none).</summary>
     [JsonPropertyName("test_accuracy")]
     public double? TestAccuracy { get; set; }
 
+    /// <summary>Mean loss on the test set.</summary>
     [JsonPropertyName("test_loss")]
     public double? TestLoss { get; set; }
 
@@ -58,15 +68,19 @@ public sealed class TrainingRecord
     [JsonPropertyName("engine")]
     public string Engine { get; set; } = "";
 
+    /// <summary>Why the chooser picked the engine.</summary>
     [JsonPropertyName("engine_reason")]
     public string EngineReason { get; set; } = "";
 
+    /// <summary>Seconds spent training (without loading and evaluation).</summary>
     [JsonPropertyName("train_seconds")]
     public double TrainSeconds { get; set; }
 
+    /// <summary>Seconds of the whole run.</summary>
     [JsonPropertyName("seconds")]
     public double Seconds { get; set; }
 
+    /// <summary>The machine in one line: processor, cores, vector level, system, .NET.</summary>
     [JsonPropertyName("machine")]
     public string Machine { get; set; } = Tensors.Machine.Describe;
 
@@ -78,8 +92,10 @@ public sealed class TrainingRecord
     [JsonPropertyName("vector_level")]
     public string VectorLevel { get; set; } = Tensors.Simd.Level;
 
+    /// <summary>How records are written: indented, snake_case names.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>The record as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Reads a record written by --metrics-json.</summary>
