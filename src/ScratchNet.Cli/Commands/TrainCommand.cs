@@ -350,18 +350,17 @@ internal static class TrainCommand
     private static bool Given(ParseResult parsed, List<Setting> settings, string name) =>
         parsed.GetResult(settings.Single(s => s.Option.Name == name).Option) is { Implicit: false };
 
-    private static Dictionary<string, string> Metadata(TrainingRecord record, string? dataOption) => new()
+    private static Dictionary<string, string> Metadata(TrainingRecord record, string? dataOption)
     {
-        ["data_option"] = dataOption is null || IsShipped(dataOption) ? "" : Path.GetFullPath(dataOption),
-        ["classes"] = ClassNames.For(dataOption).Count == record.Settings.Layers[^1] ? string.Join(',', ClassNames.For(dataOption)) : "",
-        ["preset"] = record.Settings.Preset,
-        ["seed"] = record.Settings.Seed.ToString(CultureInfo.InvariantCulture),
-        ["settings"] = JsonSerializer.Serialize(record.Settings, TrainingRecord.JsonOptions),
-        ["train_accuracy"] = record.TrainAccuracy.ToString("R", CultureInfo.InvariantCulture),
-        ["dev_accuracy"] = record.DevAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? "",
-        ["test_accuracy"] = record.TestAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? "",
-        ["train_seconds"] = record.TrainSeconds.ToString("0.###", CultureInfo.InvariantCulture),
-        ["best_epoch"] = record.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "",
-        ["data"] = record.Data,
-    };
+        var metadata = new Dictionary<string, string>
+        {
+            ["data_option"] = dataOption is null || IsShipped(dataOption) ? "" : Path.GetFullPath(dataOption),
+            ["classes"] = ClassNames.For(dataOption).Count == record.Settings.Layers[^1] ? string.Join(',', ClassNames.For(dataOption)) : "",
+        };
+        foreach ((string key, string value) in record.ModelMetadata())
+        {
+            metadata[key] = value;
+        }
+        return metadata;
+    }
 }

@@ -1,5 +1,6 @@
 // The record of a run: settings, history, final accuracies and time. Written as --metrics-json
 // and, in brief, into the model file's metadata.
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -94,6 +95,20 @@ public sealed class TrainingRecord
 
     /// <summary>How records are written: indented, snake_case names.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>What a model file trained by this run records about it: preset, seed, settings, accuracies, seconds, data.</summary>
+    public Dictionary<string, string> ModelMetadata() => new()
+    {
+        ["preset"] = Settings.Preset,
+        ["seed"] = Settings.Seed.ToString(CultureInfo.InvariantCulture),
+        ["settings"] = JsonSerializer.Serialize(Settings, JsonOptions),
+        ["train_accuracy"] = TrainAccuracy.ToString("R", CultureInfo.InvariantCulture),
+        ["dev_accuracy"] = DevAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+        ["test_accuracy"] = TestAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+        ["train_seconds"] = TrainSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+        ["best_epoch"] = BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "",
+        ["data"] = Data,
+    };
 
     /// <summary>The record as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
