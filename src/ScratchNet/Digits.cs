@@ -70,19 +70,16 @@ public sealed class Digits
     /// <c>with { … }</c> — and tests it on the test set.
     /// </summary>
     /// <param name="options">The recipe; checked before any work (<see cref="ArgumentException"/> names what is wrong).</param>
-    /// <param name="progress">Called after every epoch (or logged iteration) with the loss and accuracies so far.</param>
+    /// <param name="progress">Called on the training thread after every epoch (or logged full-batch iteration) with the loss and accuracies so far.</param>
     /// <param name="data">Where the images come from; null for the shipped MNIST.</param>
     /// <param name="cancel">Stops training after the current step; the network trained so far is returned.</param>
-    public static Digits Train(TrainingOptions options, IProgress<HistoryPoint>? progress = null, string? data = null, CancellationToken cancel = default)
+    public static Digits Train(TrainingOptions options, Action<HistoryPoint>? progress = null, string? data = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         TrainTest sets = DataSource.Load(data);
         var trainer = new Trainer(options);
-        if (progress is not null)
-        {
-            trainer.OnLog = progress.Report;
-        }
+        trainer.OnLog = progress;
         TrainingResult result = trainer.Train(sets.Train, sets.Test, cancel);
         Dictionary<string, string> metadata = result.Record.ModelMetadata();
         metadata["cancelled"] = result.Cancelled ? "true" : "false";
@@ -90,7 +87,7 @@ public sealed class Digits
     }
 
     /// <summary>Trains the preset named <paramref name="preset"/> (seed, seed-tuned, mlp, cnn-fast, cnn) on the shipped MNIST.</summary>
-    public static Digits Train(string preset, IProgress<HistoryPoint>? progress = null, CancellationToken cancel = default) =>
+    public static Digits Train(string preset, Action<HistoryPoint>? progress = null, CancellationToken cancel = default) =>
         Train(Presets.Get(preset), progress, null, cancel);
 
     /// <summary>The digit in one 28×28 image: 784 bytes, row-major, 0 = background, 255 = ink (MNIST's convention).</summary>

@@ -34,7 +34,9 @@ internal static class Common
         PretrainedModel best = PretrainedModels.Best;
         string shipped = PretrainedModels.PathOf(best);
         Model model = PretrainedModels.Load(best, shipped);
-        console.WriteLine($"no --model given: using the shipped model {best.Name} ({Percent(best.TestAccuracy)} test accuracy, {Path.GetRelativePath(Directory.GetCurrentDirectory(), shipped)}); pass --model PATH to use your own");
+        string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), shipped);
+        string shown = relative.StartsWith("..", StringComparison.Ordinal) ? shipped : relative;
+        console.WriteLine($"no --model given: using the shipped model {best.Name} ({Percent(best.TestAccuracy)} test accuracy, {shown}); pass --model PATH to use your own");
         return (shipped, model);
     }
 

@@ -72,7 +72,7 @@ public sealed class DigitsTests
     {
         TrainingOptions quick = Presets.Get("seed-tuned") with { Epochs = 2, TrainLimit = 12000, Threads = 1 };
         var points = new List<HistoryPoint>();
-        Digits trained = Digits.Train(quick, new SyncProgress<HistoryPoint>(points.Add));
+        Digits trained = Digits.Train(quick, points.Add);
         Assert.Equal(2, points.Count);
         Assert.True(trained.TestAccuracy > 0.85, $"{trained.TestAccuracy}");
 
@@ -93,11 +93,5 @@ public sealed class DigitsTests
     {
         TrainingOptions bad = Presets.Get("seed-tuned") with { Epochs = 0 };
         Assert.Throws<ArgumentException>(() => Digits.Train(bad));
-    }
-
-    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
