@@ -2,7 +2,9 @@
 // StbImageSharp, refusing before decoding what would hang or exhaust memory: files over 20 MB,
 // images over 4096×4096, JPEGs whose segment lengths run past the end of the data (a known input
 // that makes the decoder spin forever), and JPEGs whose scans × pixels are over a budget (the
-// decoder's time grows with both). Leaves out: WebP, animation (first frame only).
+// decoder's time grows with both). What is left is decoded from a stream that checks, every few
+// hundred reads, a time budget and the caller's cancellation (a client that went away), so that no
+// decode outlives either. Leaves out: WebP, animation (first frame only).
 using StbImageSharp;
 
 namespace ScratchNet.Images;
@@ -15,9 +17,16 @@ public static class ImageDecoder
     /// <summary>Largest width or height accepted, in pixels.</summary>
     public const int MaxSide = 4096;
 
+    /// <summary>Longest a decode may run; the largest real photos take a fraction of it.</summary>
+    public static readonly TimeSpan MaxDecodeTime = TimeSpan.FromSeconds(3);
+
     /// <summary>Grey pixels [height, width] (0 black … 255 white) of the image file <paramref name="bytes"/>.</summary>
     /// <exception cref="InvalidDataException">Not a PNG, JPEG or BMP; corrupt; or over the limits. The message names <paramref name="name"/>.</exception>
-    public static (byte[] Grey, int Width, int Height) Decode(ReadOnlySpan<byte> bytes, string name)
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled while decoding.</exception>
+    public static (byte[] Grey, int Width, int Height) Decode(ReadOnlySpan<byte> bytes, string name, CancellationToken cancel = default) =>
+        Decode(bytes, name, MaxDecodeTime, cancel);
+
+    internal static (byte[] Grey, int Width, int Height) Decode(ReadOnlySpan<byte> bytes, string name, TimeSpan budget, CancellationToken cancel)
     {
         if (bytes.Length > MaxBytes)
         {
@@ -52,7 +61,12 @@ public static class ImageDecoder
         ImageResult image;
         try
         {
-            image = ImageResult.FromMemory(data, ColorComponents.GreyAlpha);
+            using var stream = new BudgetStream(data, budget, cancel);
+            image = ImageResult.FromStream(stream, ColorComponents.GreyAlpha);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidDataException($"{name}: decoding the {format} ran past its time budget of {budget.TotalSeconds:0.#} s and was stopped. Save the digit as a smaller PNG.");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NotSupportedException or OverflowException or NullReferenceException)
         {

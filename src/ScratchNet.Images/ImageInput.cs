@@ -25,10 +25,11 @@ public static class ImageInput
     /// <summary>The 28×28 input for an image file's bytes; <paramref name="name"/> names it in messages.</summary>
     public static byte[] FromBytes(ReadOnlySpan<byte> bytes, string name) => FromBytes(bytes, name, out _);
 
-    /// <summary>The 28×28 input for an image file's bytes, and how many pixels the file held (what decoding it cost).</summary>
-    public static byte[] FromBytes(ReadOnlySpan<byte> bytes, string name, out long pixels)
+    /// <summary>The 28×28 input for an image file's bytes, and how many pixels the file held (what decoding it cost); <paramref name="cancel"/> stops the decode (a client that went away).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled while decoding.</exception>
+    public static byte[] FromBytes(ReadOnlySpan<byte> bytes, string name, out long pixels, CancellationToken cancel = default)
     {
-        var (grey, width, height) = ImageDecoder.Decode(bytes, name);
+        var (grey, width, height) = ImageDecoder.Decode(bytes, name, cancel);
         pixels = (long)width * height;
         return DigitPreprocessor.ToMnist(grey, width, height, name);
     }

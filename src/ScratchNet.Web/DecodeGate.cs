@@ -1,7 +1,8 @@
 // Image decoding is the server's one costly step (a small PNG can declare 4096×4096 pixels: about
 // 250 MB and a second of work), so it runs behind a gate: at most one decode per core at a time, a
 // request that waits longer than the queue timeout is answered 503, a request whose client has gone
-// is not decoded, and after a large decode, once none is running, the memory is given back.
+// is not decoded (and a decode whose client goes away stops at its next read: the token reaches
+// the decoder), and after a large decode, once none is running, the memory is given back.
 namespace ScratchNet.Web;
 
 public sealed class DecodeGate(int slots, TimeSpan queueTimeout) : IDisposable
@@ -21,9 +22,12 @@ public sealed class DecodeGate(int slots, TimeSpan queueTimeout) : IDisposable
     /// <summary>The most decodes that ran at once so far (for tests and diagnostics).</summary>
     public int Peak => Volatile.Read(ref peak);
 
-    /// <summary>Runs <paramref name="decode"/> (which returns its result and the pixels it decoded) when a slot is free; default when none became free within the queue timeout.</summary>
-    /// <exception cref="OperationCanceledException">The client went away before its turn.</exception>
-    public async Task<(T Result, bool Ran)> Run<T>(Func<(T Result, long Pixels)> decode, CancellationToken aborted)
+    /// <summary>
+    /// Runs <paramref name="decode"/> (which returns its result and the pixels it decoded, and stops when the
+    /// token it is given is cancelled) when a slot is free; default when none became free within the queue timeout.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The client went away before its turn or during the decode.</exception>
+    public async Task<(T Result, bool Ran)> Run<T>(Func<CancellationToken, (T Result, long Pixels)> decode, CancellationToken aborted)
     {
         if (!await free.WaitAsync(queueTimeout, aborted))
         {
@@ -36,7 +40,7 @@ public sealed class DecodeGate(int slots, TimeSpan queueTimeout) : IDisposable
             (T Result, long Pixels) done;
             try
             {
-                done = await Task.Run(decode, CancellationToken.None);
+                done = await Task.Run(() => decode(aborted), CancellationToken.None);
             }
             finally
             {

@@ -237,7 +237,7 @@ public static class WebApp
             byte[] input;
             try
             {
-                (input, bool ran) = await decodes.Run(() => (ImageInput.FromBytes(bytes, name, out long pixels), pixels), context.RequestAborted);
+                (input, bool ran) = await decodes.Run(token => (ImageInput.FromBytes(bytes, name, out long pixels, token), pixels), context.RequestAborted);
                 if (!ran)
                 {
                     return Problem(StatusCodes.Status503ServiceUnavailable, "The server is busy decoding other images; try again in a few seconds.");

@@ -84,4 +84,24 @@ public class JpegBudgetTests
         Assert.Equal(0, grey[0]);        // top row black
         Assert.Equal(255, grey[w]);      // bottom row white
     }
+
+    [Fact]
+    public void A_decode_that_runs_past_its_time_budget_is_stopped_with_a_clear_error()
+    {
+        // Within the scan budget (11 scans × 16.8 M pixels) but about a second of decoding: a 50 ms budget stops it.
+        byte[] slow = ScanBomb(4096, 4096, 11, huffman: true);
+        var ex = Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(slow, "slow.jpg", TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        Assert.Contains("slow.jpg: decoding the JPEG ran past its time budget of 0.1 s and was stopped", ex.Message);
+        // With the real budget it decodes (a grey frame: nothing but zeros in its scans).
+        Assert.Equal((4096, 4096), (ImageDecoder.Decode(slow, "slow.jpg").Width, ImageDecoder.Decode(slow, "slow.jpg").Height));
+    }
+
+    [Fact]
+    public void A_cancelled_decode_stops()
+    {
+        // The decoder checks the token as it reads (the gate's test cancels one mid-decode through the server path).
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => ImageDecoder.Decode(ScanBomb(4096, 4096, 11, huffman: true), "slow.jpg", cancel.Token));
+    }
 }

@@ -44,6 +44,7 @@ public sealed class OnnxExportTests
 
     [Theory]
     [InlineData("dense48,tanh,dense40,sigmoid,bn,dense32,leaky_relu,dropout0.5,dense24,relu,10", "cross_entropy")]
+    [InlineData("dense10,relu,10", "cross_entropy")]   // the seed network's shape
     [InlineData("dense32,sigmoid,dense16,tanh,10", "mse")]
     [InlineData("conv4k5s2p2,bn,leaky_relu,conv6k3valid,relu,pool,flatten,dense20,tanh,dropout0.3,10", "cross_entropy")]
     [InlineData("conv5k3,bn,relu,pool,conv7k1,sigmoid,conv6k7s2,tanh,gap,bn,10", "cross_entropy")]

@@ -52,7 +52,7 @@ public class DecodeGateTests
     {
         using var gate = new DecodeGate(2, TimeSpan.FromSeconds(60));
         int running = 0, most = 0;
-        (int, long) Decode()
+        (int, long) Decode(CancellationToken token)
         {
             int now = Interlocked.Increment(ref running);
             InterlockedMax(ref most, now);
@@ -82,7 +82,7 @@ public class DecodeGateTests
         using var gate = new DecodeGate(1, TimeSpan.FromMilliseconds(50));
         using var release = new ManualResetEventSlim();
         // Another decode holds the only slot until released.
-        Task<(string Result, bool Ran)> holder = gate.Run(() => { release.Wait(TimeSpan.FromSeconds(30)); return ("held", 0L); }, CancellationToken.None);
+        Task<(string Result, bool Ran)> holder = gate.Run(token => { release.Wait(TimeSpan.FromSeconds(30), token); return ("held", 0L); }, CancellationToken.None);
         while (gate.Peak == 0)
         {
             await Task.Delay(5);
@@ -102,7 +102,26 @@ public class DecodeGateTests
         using var gone = new CancellationTokenSource();
         await gone.CancelAsync();
         bool decoded = false;
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gate.Run(() => { decoded = true; return ("x", 0L); }, gone.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gate.Run(_ => { decoded = true; return ("x", 0L); }, gone.Token));
         Assert.False(decoded);
+    }
+
+    [Fact]
+    public async Task A_decode_whose_client_goes_away_stops_at_once()
+    {
+        // 11 scans over a 4096×4096 frame: within the scan budget, about a second of decoding.
+        byte[] bomb = ScratchNet.Tests.Images.JpegBudgetTests.ScanBomb(4096, 4096, 11, huffman: true);
+        using var gate = new DecodeGate(1, TimeSpan.FromSeconds(10));
+        using var gone = new CancellationTokenSource();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Task<(byte[] Result, bool Ran)> decode = gate.Run(token => (ScratchNet.Images.ImageInput.FromBytes(bomb, "bomb.jpg", out long pixels, token), pixels), gone.Token);
+        while (gate.Peak == 0)
+        {
+            await Task.Delay(1);
+        }
+        await Task.Delay(30);
+        await gone.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => decode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {clock.Elapsed}");   // a hang guard; the decode itself takes about a second
     }
 }
