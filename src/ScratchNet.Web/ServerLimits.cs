@@ -2,8 +2,10 @@
 // how many connections it holds (each costs a file descriptor), how long a connection may stay
 // silent before sending its request line and headers, and how long an idle keep-alive connection
 // is kept. The connection cap is fitted below the process's open-file limit, so that a flood of idle
-// connections meets the cap (further connections are closed at once, silent ones dropped after the
-// header timeout), never descriptor exhaustion, which stopped the server outright.
+// connections meets the cap, never descriptor exhaustion, which stopped the server outright; at the
+// cap, ConnectionGuard closes the longest-idle connections to admit new clients (Kestrel's own cap,
+// a little higher, is the backstop: it refuses every newcomer and drops silent ones only after the
+// header timeout).
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -23,11 +25,26 @@ public static partial class ServerLimits
     /// <summary>How long an idle keep-alive connection is kept.</summary>
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>A connection idle this long may be closed to make room when the server is at its cap.</summary>
+    public static readonly TimeSpan EvictableAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>The connection cap for this process: its open-file limit less a reserve, at most <see cref="MaxConnections"/>.</summary>
+    public static int ConnectionCap() => (int)Math.Clamp(OpenFileLimit() - ReservedDescriptors, 64, MaxConnections);
+
+    /// <summary>Sets Kestrel's limits and puts <paramref name="guard"/> in front of every endpoint's connections.</summary>
+    public static void Apply(KestrelServerOptions kestrel, long maxBodyBytes, ConnectionGuard guard)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        Apply(kestrel.Limits, maxBodyBytes);
+        kestrel.Limits.MaxConcurrentConnections = guard.Cap + (ReservedDescriptors / 2);   // the backstop, above the guard's cap
+        kestrel.ConfigureEndpointDefaults(listen => listen.Use(guard.Connections));
+    }
+
     /// <summary>Sets Kestrel's limits: connections (fitted to the open-file limit), header and keep-alive timeouts, request body size.</summary>
     public static void Apply(KestrelServerLimits limits, long maxBodyBytes)
     {
-        long descriptors = OpenFileLimit();
-        limits.MaxConcurrentConnections = Math.Clamp(descriptors - ReservedDescriptors, 64, MaxConnections);
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.MaxConcurrentConnections = ConnectionCap();
         limits.MaxConcurrentUpgradedConnections = 0;
         limits.RequestHeadersTimeout = HeadersTimeout;
         limits.KeepAliveTimeout = KeepAliveTimeout;

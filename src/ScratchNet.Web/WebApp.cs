@@ -77,7 +77,9 @@ public static class WebApp
         // No framework logging: `serve` prints the URL itself and reports a failure to start in one line.
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
-        builder.WebHost.ConfigureKestrel(k => ServerLimits.Apply(k.Limits, ImageDecoder.MaxBytes));
+        var connections = new ConnectionGuard(ServerLimits.ConnectionCap(), ServerLimits.EvictableAfter);
+        builder.Services.AddSingleton(connections);
+        builder.WebHost.ConfigureKestrel(k => ServerLimits.Apply(k, ImageDecoder.MaxBytes, connections));
         configure?.Invoke(builder);
         var app = builder.Build();
         var network = model.Network;
@@ -85,6 +87,7 @@ public static class WebApp
         var predictor = new Predictor(network, engine); // one image at a time, as the chooser says
         var rng = new Rng((ulong)Environment.TickCount64);
 
+        app.Use(connections.Requests);
         app.Use(async (context, next) =>
         {
             if (!ListenAddress.IsAllowedHostHeader(context.Request.Headers.Host))
