@@ -18,7 +18,7 @@ public static class ImageDecoder
     public const int MaxSide = 4096;
 
     /// <summary>Longest a decode may run; the largest real photos take a fraction of it.</summary>
-    public static readonly TimeSpan MaxDecodeTime = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan MaxDecodeTime = TimeSpan.FromSeconds(5);
 
     /// <summary>Grey pixels [height, width] (0 black … 255 white) of the image file <paramref name="bytes"/>.</summary>
     /// <exception cref="InvalidDataException">Not a PNG, JPEG or BMP; corrupt; or over the limits. The message names <paramref name="name"/>.</exception>

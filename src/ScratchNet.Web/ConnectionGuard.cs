@@ -71,7 +71,7 @@ public sealed class ConnectionGuard
     /// <summary>The HTTP middleware: marks a connection busy while one of its requests runs.</summary>
     public async Task Requests(HttpContext context, RequestDelegate next)
     {
-        if (!open.TryGetValue(context.Connection.Id, out Entry? entry))
+        if (context.Connection.Id is not { } id || !open.TryGetValue(id, out Entry? entry))   // an in-memory test host has no connection
         {
             await next(context);
             return;

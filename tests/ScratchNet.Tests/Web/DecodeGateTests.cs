@@ -115,13 +115,19 @@ public class DecodeGateTests
         using var gone = new CancellationTokenSource();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Task<(byte[] Result, bool Ran)> decode = gate.Run(token => (ScratchNet.Images.ImageInput.FromBytes(bomb, "bomb.jpg", out long pixels, token), pixels), gone.Token);
-        while (gate.Peak == 0)
+        // The client leaves 30 ms into the decode (cancelled from a thread of its own: a busy thread pool cannot delay it).
+        var leaver = new Thread(() =>
         {
-            await Task.Delay(1);
-        }
-        await Task.Delay(30);
-        await gone.CancelAsync();
+            while (gate.Peak == 0)
+            {
+                Thread.Sleep(1);
+            }
+            Thread.Sleep(30);
+            gone.Cancel();
+        });
+        leaver.Start();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => decode);
+        leaver.Join();
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {clock.Elapsed}");   // a hang guard; the decode itself takes about a second
     }
 }
