@@ -60,7 +60,7 @@ public sealed class Digits
     /// <exception cref="InvalidDataException">Not a valid model; the message says why.</exception>
     public static Digits Load(string path) => new(ModelFile.Load(path));
 
-    /// <summary>Loads a shipped pretrained model — the best one, or the one named (<c>cnn-fast</c>, <c>mlp</c>, <c>seed-tuned</c>) — after checking its pinned SHA-256.</summary>
+    /// <summary>Loads a shipped pretrained model — the best one, or the one named (<c>cnn</c>, <c>cnn-fast</c>, <c>mlp</c>, <c>seed-tuned</c>) — after checking its pinned SHA-256.</summary>
     public static Digits LoadPretrained(string? name = null) =>
         new(PretrainedModels.Load(name is null ? PretrainedModels.Best : PretrainedModels.Get(name)));
 
