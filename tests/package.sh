@@ -33,11 +33,13 @@ dotnet tool install ScratchNet.Cli --tool-path "$work/tool" --add-source "$work/
 mkdir -p "$work/elsewhere"
 cd "$work/elsewhere"
 scratchnet="$work/tool/scratchnet"
-"$scratchnet" --version | tee /dev/stderr | grep -F "$version" > /dev/null
+# (Output is captured, shown, then checked: `tee /dev/stderr` would reopen and truncate a log file that stderr points to.)
+expect() { local out; out=$("${@:2}"); printf '%s\n' "$out"; grep -qF -- "$1" <<<"$out" || { echo "expected '$1' in the output of: ${*:2}" >&2; exit 1; }; }
+expect "$version" "$scratchnet" --version
 "$scratchnet" train --dry-run --out dry.safetensors --plain
 "$scratchnet" evaluate --model dry.safetensors
 "$scratchnet" models
-"$scratchnet" predict --index 0 | tee /dev/stderr | grep "using the shipped model" > /dev/null
+expect "using the shipped model" "$scratchnet" predict --index 0
 "$scratchnet" export --onnx best.onnx
 test -s best.onnx
 
@@ -48,5 +50,5 @@ for sample in TrainSeed PredictPng ServeApi; do
         -p:RestoreAdditionalProjectSources="$work/packages" -o "$work/samples/$sample"
 done
 cd "$work/elsewhere"
-dotnet "$work/samples/PredictPng/PredictPng.dll" | tee /dev/stderr | grep "seven.png: 7 " > /dev/null
+expect "seven.png: 7 " dotnet "$work/samples/PredictPng/PredictPng.dll"
 echo "package checks passed"

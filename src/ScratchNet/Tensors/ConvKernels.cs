@@ -61,12 +61,17 @@ internal static unsafe partial class ConvKernels
                     int N = G * P;
                     float* cols = keep ? pkept + ((long)n0 * CKK * P) : pcols;
                     Unroll(px, shape, n0, G, cols);
-                    // Z_g = W·cols_g   (O×CKK)·(CKK×G·P) → (O×G·P), four filters per tile
+                    // Z_g = W·cols_g   (O×CKK)·(CKK×G·P) → (O×G·P), eight filters per tile at 512 bits, else four
                     // (a strip of columns at a time, so that its CKK rows stay in L1 across every filter tile)
                     for (int n = 0; n < N; n += Strip)
                     {
                         int width = Math.Min(Strip, N - n);
-                        for (int o = 0; o < O; o += 4)
+                        int o = 0;
+                        for (; o + 8 <= O && Simd.Has512; o += 8)
+                        {
+                            Kernels.OuterTile8(pw + ((long)o * CKK), CKK, 1, cols + n, N, 0, CKK, width, pout + ((long)o * N) + n, N, accumulate: false);
+                        }
+                        for (; o < O; o += 4)
                         {
                             Kernels.OuterTile(pw + ((long)o * CKK), CKK, 1, Math.Min(4, O - o), cols + n, N, 0, CKK, width, pout + ((long)o * N) + n, N, accumulate: false);
                         }
@@ -168,11 +173,16 @@ internal static unsafe partial class ConvKernels
                 {
                     int N = G * P;
                     Gather(pdz, shape, n0, G, pdout);
-                    // dcols_g = Wᵀ·dZ_g   (CKK×O)·(O×G·P) → (CKK×G·P), four patch rows per tile
+                    // dcols_g = Wᵀ·dZ_g   (CKK×O)·(O×G·P) → (CKK×G·P), eight patch rows per tile at 512 bits, else four
                     for (int n = 0; n < N; n += Strip)
                     {
                         int width = Math.Min(Strip, N - n);
-                        for (int k = 0; k < CKK; k += 4)
+                        int k = 0;
+                        for (; k + 8 <= CKK && Simd.Has512; k += 8)
+                        {
+                            Kernels.OuterTile8(pw + k, 1, CKK, pdout + n, N, 0, O, width, pdcols + ((long)k * N) + n, N, accumulate: false);
+                        }
+                        for (; k < CKK; k += 4)
                         {
                             Kernels.OuterTile(pw + k, 1, CKK, Math.Min(4, CKK - k), pdout + n, N, 0, O, width, pdcols + ((long)k * N) + n, N, accumulate: false);
                         }
