@@ -37,6 +37,12 @@ internal static unsafe class Kernels
                 for (int i = i0; i < i1; i += 4)
                 {
                     int rows = Math.Min(4, i1 - i);
+                    if (rows == 1)
+                    {
+                        // One row (a single image): a 4-row tile would compute three rows for nothing.
+                        DotRow(pa + ((long)i * K), K, pb + ((long)j0 * K), K, j1 - j0, pc + ((long)i * N) + j0);
+                        continue;
+                    }
                     int j = j0;
                     for (; j + 2 <= j1; j += 2)
                     {
@@ -209,6 +215,56 @@ internal static unsafe class Kernels
             sum = Simd.MulAdd(x[k], y[k], sum);
         }
         return sum;
+    }
+
+    /// <summary>
+    /// c[q] = dot(a, b row q) for q &lt; cols: four rows of b at a time, each with its own accumulator, so every
+    /// element follows the same operations as <see cref="Dot"/> and <see cref="DotTile4x2"/> (the same bits).
+    /// </summary>
+    internal static void DotRow(float* a, int K, float* b, int ldb, int cols, float* c)
+    {
+        switch (DotWidth)
+        {
+            case VectorWidth.Bits256: DotRow<Lanes256, Vector256<float>>(a, K, b, ldb, cols, c); break;
+            case VectorWidth.Bits128: DotRow<Lanes128, Vector128<float>>(a, K, b, ldb, cols, c); break;
+            default: DotRow<LanesScalar, float>(a, K, b, ldb, cols, c); break;
+        }
+    }
+
+    private static void DotRow<TL, TV>(float* a, int K, float* b, int ldb, int cols, float* c)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, q = 0;
+        for (; q + 4 <= cols; q += 4)
+        {
+            float* b0 = b + ((long)q * ldb), b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            TV s0 = default, s1 = default, s2 = default, s3 = default;
+            int k = 0;
+            for (; k + L <= K; k += L)
+            {
+                TV va = TL.Load(a + k);
+                s0 = TL.MulAdd(va, TL.Load(b0 + k), s0);
+                s1 = TL.MulAdd(va, TL.Load(b1 + k), s1);
+                s2 = TL.MulAdd(va, TL.Load(b2 + k), s2);
+                s3 = TL.MulAdd(va, TL.Load(b3 + k), s3);
+            }
+            float r0 = TL.Sum(s0), r1 = TL.Sum(s1), r2 = TL.Sum(s2), r3 = TL.Sum(s3);
+            for (; k < K; k++)
+            {
+                r0 = Simd.MulAdd(a[k], b0[k], r0);
+                r1 = Simd.MulAdd(a[k], b1[k], r1);
+                r2 = Simd.MulAdd(a[k], b2[k], r2);
+                r3 = Simd.MulAdd(a[k], b3[k], r3);
+            }
+            c[q] = r0;
+            c[q + 1] = r1;
+            c[q + 2] = r2;
+            c[q + 3] = r3;
+        }
+        for (; q < cols; q++)
+        {
+            c[q] = Dot<TL, TV>(a, b + ((long)q * ldb), K);
+        }
     }
 
     /// <summary>

@@ -120,6 +120,25 @@ public class ConvKernelTests
         }
     }
 
+    [Fact]
+    public void One_image_gets_the_same_bits_as_in_a_batch_on_any_thread_count()
+    {
+        // A single image (one piece, its filters shared out between the threads) against the same image in a batch of 16.
+        var (shape, X, W, b, _) = Case(16, 5, 9, 9, 36, 3, 1, 1, 4);
+        float[] batch = new float[16 * shape.Output.Size];
+        ConvKernels.Forward(X, W, b, shape, 16, batch, new ConvWorkspace());
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var _ = Workers.Use(threads);
+            for (int n = 0; n < 16; n += 5)
+            {
+                float[] z = new float[shape.Output.Size];
+                ConvKernels.Forward(X.AsSpan(n * shape.Input.Size, shape.Input.Size).ToArray(), W, b, shape, 1, z, new ConvWorkspace());
+                Assert.Equal(batch.AsSpan(n * shape.Output.Size, shape.Output.Size).ToArray(), z);
+            }
+        }
+    }
+
     /// <summary>Float sums of <paramref name="terms"/> products against double ones: a tolerance that grows with the sum's length.</summary>
     private static void AssertClose(float[] expected, float[] actual, int terms)
     {

@@ -30,6 +30,27 @@ public class KernelTests
     }
 
     [Theory]
+    [InlineData(784, 512)]
+    [InlineData(37, 9)]
+    [InlineData(3, 2)]
+    public void One_row_gives_the_same_bits_as_that_row_in_a_batch(int k, int n)
+    {
+        // A single image (one row: its own kernel) must get the same bits as in a batch of 4-row tiles.
+        var rng = new Rng(3);
+        Matrix X = TestData.Random(5, k, rng), W = TestData.Random(n, k, rng);
+        float[] b = TestData.Random(1, n, rng).Span.ToArray();
+        Matrix batch = new(5, n);
+        Kernels.MatMulABt(X, W, b, batch);
+        for (int r = 0; r < 5; r++)
+        {
+            var one = new Matrix(1, k, X.Row(r).ToArray());
+            Matrix single = new(1, n);
+            Kernels.MatMulABt(one, W, b, single);
+            Assert.Equal(batch.Row(r).ToArray(), single.Row(0).ToArray());
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Shapes))]
     public void MatMulAB_matches_reference(int m, int k, int n)
     {
