@@ -25,6 +25,7 @@ public static class PretrainedModels
         new("cnn-fast", 0.9911, "13b46586676e8580233df56c3c0587795de34d167c7b2fbf39921bb0315909f0", "scratchnet train --preset cnn-fast --out pretrained/cnn-fast.safetensors"),
         new("mlp", 0.9865, "311a16f43dbb3af0d8140264e47f57f2e801ecc58e09833726527aaa6551fd35", "scratchnet train --preset mlp --out pretrained/mlp.safetensors"),
         new("seed-tuned", 0.9443, "e9485b5d7180d252668677aded59ad12365603f2bb59a265a6ff4204edfcdf59", "scratchnet train --preset seed-tuned --out pretrained/seed-tuned.safetensors"),
+        new("seed", 0.8540, "d186ffb9c1a44bf76576f139ab24115b09b6ebead6ad05dfa79c0c0db3e12c31", "scratchnet train --preset seed --out pretrained/seed.safetensors"),
     ];
 
     /// <summary>The shipped model with the best test accuracy: the default of serve, predict and export.</summary>
