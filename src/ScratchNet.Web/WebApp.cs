@@ -78,7 +78,6 @@ public static class WebApp
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         var connections = new ConnectionGuard(ServerLimits.ConnectionCap(), ServerLimits.EvictableAfter);
-        builder.Services.AddSingleton(connections);
         builder.WebHost.ConfigureKestrel(k => ServerLimits.Apply(k, ImageDecoder.MaxBytes, connections));
         configure?.Invoke(builder);
         var app = builder.Build();

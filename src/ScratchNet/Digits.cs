@@ -76,7 +76,7 @@ public sealed class Digits
     public static Digits Train(TrainingOptions options, Action<HistoryPoint>? progress = null, string? data = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate();   // before the data is loaded: a bad recipe costs nothing
         TrainTest sets = DataSource.Load(data);
         var trainer = new Trainer(options);
         trainer.OnLog = progress;

@@ -1,0 +1,319 @@
+// The register tiles under the products of Kernels.cs: dot products (one row, 4×2 tiles) and
+// outer-product tiles (4 or, at 512 bits, 8 rows × 2 vectors), each written once over ILanes and
+// run at the machine's widest vectors. Every output element is one fixed chain of fused
+// multiply-adds in k order, so a tile's size never changes the bits.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ScratchNet.Tensors;
+
+internal static unsafe partial class Kernels
+{
+    /// <summary>
+    /// Dot products run with 256-bit vectors where the machine has them (AVX2 and AVX-512 machines
+    /// give the same bits), else 128-bit, else scalar: the horizontal sum groups lanes by width.
+    /// </summary>
+    private static VectorWidth DotWidth
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+    }
+
+    /// <summary>Dot product of two K-vectors: one vector of fused multiply-adds, its lanes summed, then the tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Dot(float* x, float* y, int K) => DotWidth switch
+    {
+        VectorWidth.Bits256 => Dot<Lanes256, Vector256<float>>(x, y, K),
+        VectorWidth.Bits128 => Dot<Lanes128, Vector128<float>>(x, y, K),
+        _ => Dot<LanesScalar, float>(x, y, K),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<TL, TV>(float* x, float* y, int K) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int k = 0, L = TL.Count;
+        TV acc = default;
+        for (; k + L <= K; k += L)
+        {
+            acc = TL.MulAdd(TL.Load(x + k), TL.Load(y + k), acc);
+        }
+        float sum = TL.Sum(acc);
+        for (; k < K; k++)
+        {
+            sum = Simd.MulAdd(x[k], y[k], sum);
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// c[q] = dot(a, b row q) for q &lt; cols: four rows of b at a time, each with its own accumulator, so every
+    /// element follows the same operations as <see cref="Dot"/> and <see cref="DotTile4x2"/> (the same bits).
+    /// </summary>
+    internal static void DotRow(float* a, int K, float* b, int ldb, int cols, float* c)
+    {
+        switch (DotWidth)
+        {
+            case VectorWidth.Bits256: DotRow<Lanes256, Vector256<float>>(a, K, b, ldb, cols, c); break;
+            case VectorWidth.Bits128: DotRow<Lanes128, Vector128<float>>(a, K, b, ldb, cols, c); break;
+            default: DotRow<LanesScalar, float>(a, K, b, ldb, cols, c); break;
+        }
+    }
+
+    private static void DotRow<TL, TV>(float* a, int K, float* b, int ldb, int cols, float* c)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, q = 0;
+        for (; q + 4 <= cols; q += 4)
+        {
+            float* b0 = b + ((long)q * ldb), b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            TV s0 = default, s1 = default, s2 = default, s3 = default;
+            int k = 0;
+            for (; k + L <= K; k += L)
+            {
+                TV va = TL.Load(a + k);
+                s0 = TL.MulAdd(va, TL.Load(b0 + k), s0);
+                s1 = TL.MulAdd(va, TL.Load(b1 + k), s1);
+                s2 = TL.MulAdd(va, TL.Load(b2 + k), s2);
+                s3 = TL.MulAdd(va, TL.Load(b3 + k), s3);
+            }
+            float r0 = TL.Sum(s0), r1 = TL.Sum(s1), r2 = TL.Sum(s2), r3 = TL.Sum(s3);
+            for (; k < K; k++)
+            {
+                r0 = Simd.MulAdd(a[k], b0[k], r0);
+                r1 = Simd.MulAdd(a[k], b1[k], r1);
+                r2 = Simd.MulAdd(a[k], b2[k], r2);
+                r3 = Simd.MulAdd(a[k], b3[k], r3);
+            }
+            c[q] = r0;
+            c[q + 1] = r1;
+            c[q + 2] = r2;
+            c[q + 3] = r3;
+        }
+        for (; q < cols; q++)
+        {
+            c[q] = Dot<TL, TV>(a, b + ((long)q * ldb), K);
+        }
+    }
+
+    /// <summary>
+    /// c[r·ldc + q] = dot(a row r, b row q) for r &lt; rows (≤ 4), q &lt; 2. Rows past <paramref name="rows"/>
+    /// reuse row 0 and are not stored, so every stored element follows the same operations as
+    /// <see cref="Dot"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
+    {
+        switch (DotWidth)
+        {
+            case VectorWidth.Bits256: DotTile4x2<Lanes256, Vector256<float>>(a, lda, rows, b, ldb, c, ldc); break;
+            case VectorWidth.Bits128: DotTile4x2<Lanes128, Vector128<float>>(a, lda, rows, b, ldb, c, ldc); break;
+            default: DotTile4x2<LanesScalar, float>(a, lda, rows, b, ldb, c, ldc); break;
+        }
+    }
+
+    private static void DotTile4x2<TL, TV>(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int K = lda, L = TL.Count;
+        float* a0 = a;
+        float* a1 = rows > 1 ? a + lda : a;
+        float* a2 = rows > 2 ? a + (2L * lda) : a;
+        float* a3 = rows > 3 ? a + (3L * lda) : a;
+        float* b0 = b, b1 = b + ldb;
+        TV c00 = default, c01 = default, c10 = default, c11 = default;
+        TV c20 = default, c21 = default, c30 = default, c31 = default;
+        int k = 0;
+        for (; k + L <= K; k += L)
+        {
+            TV vb0 = TL.Load(b0 + k), vb1 = TL.Load(b1 + k);
+            TV va = TL.Load(a0 + k);
+            c00 = TL.MulAdd(va, vb0, c00);
+            c01 = TL.MulAdd(va, vb1, c01);
+            va = TL.Load(a1 + k);
+            c10 = TL.MulAdd(va, vb0, c10);
+            c11 = TL.MulAdd(va, vb1, c11);
+            va = TL.Load(a2 + k);
+            c20 = TL.MulAdd(va, vb0, c20);
+            c21 = TL.MulAdd(va, vb1, c21);
+            va = TL.Load(a3 + k);
+            c30 = TL.MulAdd(va, vb0, c30);
+            c31 = TL.MulAdd(va, vb1, c31);
+        }
+        Store(c, TL.Sum(c00), TL.Sum(c01), a0, b0, b1, k, K);
+        if (rows > 1) Store(c + ldc, TL.Sum(c10), TL.Sum(c11), a1, b0, b1, k, K);
+        if (rows > 2) Store(c + (2L * ldc), TL.Sum(c20), TL.Sum(c21), a2, b0, b1, k, K);
+        if (rows > 3) Store(c + (3L * ldc), TL.Sum(c30), TL.Sum(c31), a3, b0, b1, k, K);
+
+        static void Store(float* c, float s0, float s1, float* a, float* b0, float* b1, int k, int K)
+        {
+            for (; k < K; k++)
+            {
+                s0 = Simd.MulAdd(a[k], b0[k], s0);
+                s1 = Simd.MulAdd(a[k], b1[k], s1);
+            }
+            c[0] = s0;
+            c[1] = s1;
+        }
+    }
+
+    /// <summary>
+    /// Outer-product tile: for r &lt; rows (≤ 4) and n &lt; cols,
+    /// c[r·ldc + n] (+)= Σ_{k0 ≤ k &lt; k1} a[r·aRow + k·aK]·b[k·ldb + n], summed in k order with fused
+    /// multiply-adds. Columns come two vectors at a time in registers, the widest vectors first, the
+    /// rest narrower and finally one at a time; every element sees the same operations in the same order.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
+    {
+        int n = 0;
+        if (Simd.Has512)
+        {
+            n = OuterColumns<Lanes512, Vector512<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        }
+        if (Simd.Has256 && n < cols)
+        {
+            n = OuterColumns<Lanes256, Vector256<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        }
+        if (Simd.Has128 && n < cols)
+        {
+            n = OuterColumns<Lanes128, Vector128<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        }
+        if (n < cols)
+        {
+            n = OuterColumns<LanesScalar, float>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+        }
+        for (; n < cols; n++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* ar = a + ((long)r * aRow);
+                float sum = accumulate ? c[((long)r * ldc) + n] : 0f;
+                for (int k = k0; k < k1; k++)
+                {
+                    sum = Simd.MulAdd(ar[(long)k * aK], b[((long)k * ldb) + n], sum);
+                }
+                c[((long)r * ldc) + n] = sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="OuterTile"/> for 8 rows: where vectors are 512 bits wide (AVX-512 has 32 registers) the 8 rows × 2
+    /// vectors of accumulators stay in registers, so each column vector loaded serves 8 rows instead of 4. Every
+    /// element is the same chain of multiply-adds in k order as in <see cref="OuterTile"/>: the same bits.
+    /// </summary>
+    internal static void OuterTile8(float* a, int aRow, int aK, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
+    {
+        int n = Simd.Has512 ? OuterColumns8<Lanes512, Vector512<float>>(a, aRow, aK, b, ldb, k0, k1, cols, c, ldc, accumulate) : 0;
+        if (n < cols)
+        {
+            OuterTile(a, aRow, aK, 4, b + n, ldb, k0, k1, cols - n, c + n, ldc, accumulate);
+            OuterTile(a + (4L * aRow), aRow, aK, 4, b + n, ldb, k0, k1, cols - n, c + (4L * ldc) + n, ldc, accumulate);
+        }
+    }
+
+    /// <summary>Columns 0 … of an 8-row tile, 8 rows × 2 vectors of accumulators per pass; returns where it stopped.</summary>
+    private static int OuterColumns8<TL, TV>(float* a, int aRow, int aK, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, n = 0;
+        float* a0 = a, a1 = a + aRow, a2 = a + (2L * aRow), a3 = a + (3L * aRow);
+        float* a4 = a + (4L * aRow), a5 = a + (5L * aRow), a6 = a + (6L * aRow), a7 = a + (7L * aRow);
+        for (; n + (2 * L) <= cols; n += 2 * L)
+        {
+            TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+            TV c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+            if (accumulate)
+            {
+                float* cr = c + n;
+                c00 = TL.Load(cr); c01 = TL.Load(cr + L); cr += ldc;
+                c10 = TL.Load(cr); c11 = TL.Load(cr + L); cr += ldc;
+                c20 = TL.Load(cr); c21 = TL.Load(cr + L); cr += ldc;
+                c30 = TL.Load(cr); c31 = TL.Load(cr + L); cr += ldc;
+                c40 = TL.Load(cr); c41 = TL.Load(cr + L); cr += ldc;
+                c50 = TL.Load(cr); c51 = TL.Load(cr + L); cr += ldc;
+                c60 = TL.Load(cr); c61 = TL.Load(cr + L); cr += ldc;
+                c70 = TL.Load(cr); c71 = TL.Load(cr + L);
+            }
+            for (int k = k0; k < k1; k++)
+            {
+                float* bk = b + ((long)k * ldb) + n;
+                TV vb0 = TL.Load(bk), vb1 = TL.Load(bk + L);
+                long ak = (long)k * aK;
+                TV va = TL.Create(a0[ak]);
+                c00 = TL.MulAdd(va, vb0, c00); c01 = TL.MulAdd(va, vb1, c01);
+                va = TL.Create(a1[ak]);
+                c10 = TL.MulAdd(va, vb0, c10); c11 = TL.MulAdd(va, vb1, c11);
+                va = TL.Create(a2[ak]);
+                c20 = TL.MulAdd(va, vb0, c20); c21 = TL.MulAdd(va, vb1, c21);
+                va = TL.Create(a3[ak]);
+                c30 = TL.MulAdd(va, vb0, c30); c31 = TL.MulAdd(va, vb1, c31);
+                va = TL.Create(a4[ak]);
+                c40 = TL.MulAdd(va, vb0, c40); c41 = TL.MulAdd(va, vb1, c41);
+                va = TL.Create(a5[ak]);
+                c50 = TL.MulAdd(va, vb0, c50); c51 = TL.MulAdd(va, vb1, c51);
+                va = TL.Create(a6[ak]);
+                c60 = TL.MulAdd(va, vb0, c60); c61 = TL.MulAdd(va, vb1, c61);
+                va = TL.Create(a7[ak]);
+                c70 = TL.MulAdd(va, vb0, c70); c71 = TL.MulAdd(va, vb1, c71);
+            }
+            float* cw = c + n;
+            TL.Store(c00, cw); TL.Store(c01, cw + L); cw += ldc;
+            TL.Store(c10, cw); TL.Store(c11, cw + L); cw += ldc;
+            TL.Store(c20, cw); TL.Store(c21, cw + L); cw += ldc;
+            TL.Store(c30, cw); TL.Store(c31, cw + L); cw += ldc;
+            TL.Store(c40, cw); TL.Store(c41, cw + L); cw += ldc;
+            TL.Store(c50, cw); TL.Store(c51, cw + L); cw += ldc;
+            TL.Store(c60, cw); TL.Store(c61, cw + L); cw += ldc;
+            TL.Store(c70, cw); TL.Store(c71, cw + L);
+        }
+        return n;
+    }
+
+    /// <summary>Columns n … of the tile, two vectors (4 rows × 2 vectors of accumulators) per pass; returns where it stopped.</summary>
+    private static int OuterColumns<TL, TV>(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int n, int cols, float* c, int ldc, bool accumulate)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        float* a0 = a;
+        float* a1 = rows > 1 ? a + aRow : a;
+        float* a2 = rows > 2 ? a + (2L * aRow) : a;
+        float* a3 = rows > 3 ? a + (3L * aRow) : a;
+        for (; n + (2 * L) <= cols; n += 2 * L)
+        {
+            float* cr0 = c + n, cr1 = c + ldc + n, cr2 = c + (2L * ldc) + n, cr3 = c + (3L * ldc) + n;
+            TV c00 = default, c01 = default, c10 = default, c11 = default;
+            TV c20 = default, c21 = default, c30 = default, c31 = default;
+            if (accumulate)
+            {
+                c00 = TL.Load(cr0); c01 = TL.Load(cr0 + L);
+                if (rows > 1) { c10 = TL.Load(cr1); c11 = TL.Load(cr1 + L); }
+                if (rows > 2) { c20 = TL.Load(cr2); c21 = TL.Load(cr2 + L); }
+                if (rows > 3) { c30 = TL.Load(cr3); c31 = TL.Load(cr3 + L); }
+            }
+            for (int k = k0; k < k1; k++)
+            {
+                float* bk = b + ((long)k * ldb) + n;
+                TV vb0 = TL.Load(bk), vb1 = TL.Load(bk + L);
+                long ak = (long)k * aK;
+                TV va = TL.Create(a0[ak]);
+                c00 = TL.MulAdd(va, vb0, c00);
+                c01 = TL.MulAdd(va, vb1, c01);
+                va = TL.Create(a1[ak]);
+                c10 = TL.MulAdd(va, vb0, c10);
+                c11 = TL.MulAdd(va, vb1, c11);
+                va = TL.Create(a2[ak]);
+                c20 = TL.MulAdd(va, vb0, c20);
+                c21 = TL.MulAdd(va, vb1, c21);
+                va = TL.Create(a3[ak]);
+                c30 = TL.MulAdd(va, vb0, c30);
+                c31 = TL.MulAdd(va, vb1, c31);
+            }
+            TL.Store(c00, cr0); TL.Store(c01, cr0 + L);
+            if (rows > 1) { TL.Store(c10, cr1); TL.Store(c11, cr1 + L); }
+            if (rows > 2) { TL.Store(c20, cr2); TL.Store(c21, cr2 + L); }
+            if (rows > 3) { TL.Store(c30, cr3); TL.Store(c31, cr3 + L); }
+        }
+        return n;
+    }
+}
