@@ -28,7 +28,7 @@ public static class EngineChooser
     /// <summary>The names --engine takes: auto, layers, fused, packed.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Enum.GetValues<EngineKind>().Select(EngineChoice.Name)];
 
-    /// <summary>Widest hidden layer the packed engine takes: one 512-bit vector of floats.</summary>
+    /// <summary>Widest hidden layer the packed engine takes: one row of 16 floats (one 512-bit vector, two of 256 bits, four of 128).</summary>
     public const int PackedMaxUnits = 16;
 
     /// <summary>Widest hidden layer the fused engine takes (wider first layers read dense rows faster: docs/benchmarks.md).</summary>
@@ -49,11 +49,12 @@ public static class EngineChooser
     {
         string? packed = WhyNotPacked(network, workload);
         string? fused = WhyNotFused(network, workload);
+        string? packedAuto = packed ?? WhyNotPackedAuto();
         return requested switch
         {
-            EngineKind.Auto when packed is null => new(EngineKind.Packed, $"{Shape(network)} with softmax, {Describe(workload)}, AVX-512"),
-            EngineKind.Auto when fused is null => new(EngineKind.Fused, $"{Shape(network)} with softmax, {Describe(workload)}; packed: {packed}"),
-            EngineKind.Auto => new(EngineKind.Layers, $"general; packed: {packed}; fused: {fused}"),
+            EngineKind.Auto when packedAuto is null => new(EngineKind.Packed, $"{Shape(network)} with softmax, {Describe(workload)}, {Simd.Level}"),
+            EngineKind.Auto when fused is null => new(EngineKind.Fused, $"{Shape(network)} with softmax, {Describe(workload)}; packed: {packedAuto}"),
+            EngineKind.Auto => new(EngineKind.Layers, $"general; packed: {packedAuto}; fused: {fused}"),
             EngineKind.Layers => new(EngineKind.Layers, "forced with --engine layers"),
             EngineKind.Fused => fused is null ? new(EngineKind.Fused, "forced with --engine fused") : throw Refuse("fused", fused),
             EngineKind.Packed => packed is null ? new(EngineKind.Packed, "forced with --engine packed") : throw Refuse("packed", packed),
@@ -64,7 +65,7 @@ public static class EngineChooser
     /// <summary>A training engine for <paramref name="network"/> as chosen: its steps set the network's gradients.</summary>
     public static ITrainingEngine CreateTraining(Network network, EngineChoice choice) => choice.Kind switch
     {
-        EngineKind.Packed => new PackedEngine(network),
+        EngineKind.Packed => PackedEngine.Create(network),
         EngineKind.Fused => new FusedEngine(network),
         _ => new LayerEngine(network),
     };
@@ -72,7 +73,7 @@ public static class EngineChooser
     /// <summary>An inference engine for <paramref name="network"/> as chosen: it reads the current weights at every call.</summary>
     public static IInferenceEngine CreateInference(Network network, EngineChoice choice) => choice.Kind switch
     {
-        EngineKind.Packed => new PackedEngine(network),
+        EngineKind.Packed => PackedEngine.Create(network),
         EngineKind.Fused => new FusedEngine(network),
         _ => new LayerEngine(network),
     };
@@ -88,7 +89,18 @@ public static class EngineChooser
     private static string? WhyNotPacked(Network network, Workload workload) =>
         !IsTwoLayerSoftmax(network, PackedMaxUnits, PackedMaxUnits) ? $"it runs Dense(≤{PackedMaxUnits}) → activation → Dense(≤{PackedMaxUnits}) → softmax only, not {Shape(network)}"
         : WhyNotWholeSets(workload) is { } why ? why
-        : !Simd.Has512 ? "it needs 512-bit vectors (AVX-512), which this machine does not offer to .NET"
+        : !Simd.Has128 ? "it needs vector hardware (128-bit vectors or wider), which this machine does not offer to .NET"
+        : null;
+
+    /// <summary>
+    /// Why auto leaves a network the packed engine can run to the fused one: below 256-bit vectors a
+    /// row of 16 hidden units takes four 128-bit vectors where the fused engine pads 10 units to 12
+    /// (three), and with 16 registers (x64 without AVX) the packed loops' sums do not fit: the seed
+    /// recipe took 25–26 s packed and 19 s fused at 128 bits (docs/benchmarks.md). --engine packed
+    /// still runs it there.
+    /// </summary>
+    private static string? WhyNotPackedAuto() => Simd.Width < 256
+        ? $"at {Simd.Width}-bit vectors the fused engine is faster (--engine packed runs it anyway)"
         : null;
 
     private static string? WhyNotFused(Network network, Workload workload) =>

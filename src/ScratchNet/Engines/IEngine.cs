@@ -20,7 +20,7 @@ public enum EngineKind
     /// <summary>Dense → g → Dense → softmax over sparse float rows, a block of images at a time (Engines/Fused).</summary>
     Fused,
 
-    /// <summary>The same shape over packed byte images, 16 images per 512-bit lane group (Engines/Packed).</summary>
+    /// <summary>The same shape over packed byte images, 16 images per lane group, at any vector width (Engines/Packed).</summary>
     Packed,
 }
 

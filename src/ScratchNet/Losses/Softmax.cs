@@ -95,26 +95,26 @@ public static unsafe class Softmax
         return e;
     }
 
-    /// <summary>Per lane (example), the largest of the <paramref name="classes"/> logits z[o·16 + lane].</summary>
-    public static Vector512<float> MaxLanes(float* z, int classes)
+    /// <summary>Per lane (example), the largest of the <paramref name="classes"/> logits z[o·16 + lane] (one vector of lanes at z).</summary>
+    internal static TV MaxLanes<TL, TV>(float* z, int classes) where TL : struct, ILanes<TV> where TV : struct
     {
-        Vector512<float> max = Vector512.Load(z);
+        TV max = TL.Load(z);
         for (int o = 1; o < classes; o++)
         {
-            max = Vector512.Max(max, Vector512.Load(z + (o * 16)));
+            max = TL.Max(max, TL.Load(z + (o * 16)));
         }
         return max;
     }
 
-    /// <summary>z[o·16 + lane] = exp(z − max) in place for 16 examples, classes from last to first; returns Σ exp per lane.</summary>
-    public static Vector512<float> ExpLanes(float* z, int classes, Vector512<float> max)
+    /// <summary>z[o·16 + lane] = exp(z − max) in place for one vector of examples, classes from last to first; returns Σ exp per lane.</summary>
+    internal static TV ExpLanes<TL, TV>(float* z, int classes, TV max) where TL : struct, ILanes<TV> where TV : struct
     {
-        Vector512<float> sum = default;
+        TV sum = default;
         for (int o = classes - 1; o >= 0; o--)
         {
-            Vector512<float> e = Exponential.Exp(Vector512.Load(z + (o * 16)) - max);
-            e.Store(z + (o * 16));
-            sum += e;
+            TV e = TL.Exp(TL.Subtract(TL.Load(z + (o * 16)), max));
+            TL.Store(e, z + (o * 16));
+            sum = TL.Add(sum, e);
         }
         return sum;
     }

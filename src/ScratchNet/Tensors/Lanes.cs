@@ -61,6 +61,18 @@ internal unsafe interface ILanes<TV> where TV : struct
 
     /// <summary>The sum of the lanes.</summary>
     static abstract float Sum(TV v);
+
+    /// <summary>Per lane: all bits set where a = b, else 0 (a mask for <see cref="Select"/>).</summary>
+    static abstract TV Equal(TV a, TV b);
+
+    /// <summary>Per lane: <paramref name="yes"/> where <paramref name="mask"/> is set (all bits), else <paramref name="no"/>.</summary>
+    static abstract TV Select(TV mask, TV yes, TV no);
+
+    /// <summary>ln x per lane (the runtime's vector logarithm).</summary>
+    static abstract TV Log(TV x);
+
+    /// <summary>Count bytes at p (0 … 255) as floats, one per lane.</summary>
+    static abstract TV FromBytes(byte* p);
 }
 
 internal unsafe struct Lanes512 : ILanes<Vector512<float>>
@@ -105,6 +117,18 @@ internal unsafe struct Lanes512 : ILanes<Vector512<float>>
         Vector512.ConditionalSelect(Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle(), v, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> yes, Vector512<float> no) => Vector512.ConditionalSelect(mask, yes, no);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Log(Vector512<float> x) => Vector512.Log(x);
+
+    /// <summary>16 bytes widened twice (bytes → 16-bit → 32-bit) and converted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FromBytes(byte* p) =>
+        Vector512.ConvertToSingle(Vector512.WidenLower(Vector512.WidenLower(Vector128.Load(p).ToVector256Unsafe().ToVector512Unsafe())).AsInt32());
 }
 
 internal unsafe struct Lanes256 : ILanes<Vector256<float>>
@@ -149,6 +173,18 @@ internal unsafe struct Lanes256 : ILanes<Vector256<float>>
         Vector256.ConditionalSelect(Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle(), v, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Select(Vector256<float> mask, Vector256<float> yes, Vector256<float> no) => Vector256.ConditionalSelect(mask, yes, no);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Log(Vector256<float> x) => Vector256.Log(x);
+
+    /// <summary>8 bytes (one 64-bit load) widened twice and converted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FromBytes(byte* p) =>
+        Vector256.ConvertToSingle(Vector256.WidenLower(Vector256.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)p).AsByte().ToVector256Unsafe())).AsInt32());
 }
 
 internal unsafe struct Lanes128 : ILanes<Vector128<float>>
@@ -193,6 +229,18 @@ internal unsafe struct Lanes128 : ILanes<Vector128<float>>
         Vector128.ConditionalSelect(Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle(), v, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Select(Vector128<float> mask, Vector128<float> yes, Vector128<float> no) => Vector128.ConditionalSelect(mask, yes, no);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Log(Vector128<float> x) => Vector128.Log(x);
+
+    /// <summary>4 bytes (one 32-bit load) widened twice and converted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FromBytes(byte* p) =>
+        Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)p).AsByte())).AsInt32());
 }
 
 /// <summary>One float as a "vector" of one lane: the generic kernels' scalar form (no vector hardware, and remainders).</summary>
@@ -233,4 +281,12 @@ internal unsafe struct LanesScalar : ILanes<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float KeepFirst(float v, int count) => count > 0 ? v : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Equal(float a, float b) => a == b ? BitConverter.Int32BitsToSingle(-1) : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Select(float mask, float yes, float no) => BitConverter.SingleToInt32Bits(mask) != 0 ? yes : no;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Log(float x) => MathF.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FromBytes(byte* p) => *p;
 }

@@ -59,6 +59,13 @@ public static class Simd
         get => Has512 ? VectorWidth.Bits512 : Has256 ? VectorWidth.Bits256 : Has128 ? VectorWidth.Bits128 : VectorWidth.Scalar;
     }
 
+    /// <summary>Vector registers the kernels can hold values in: 32 with AVX-512 and on ARM64, 16 with AVX2 and SSE.</summary>
+    public static int VectorRegisters
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Has512 || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? 32 : 16;
+    }
+
     /// <summary>The widest vectors in hardware, in bits (0: none), for run records and messages.</summary>
     public static int Width
     {

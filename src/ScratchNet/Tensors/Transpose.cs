@@ -1,5 +1,5 @@
 // Matrix transposes. The fast path moves 16×16 blocks through registers (AVX-512: four stages of
-// two-source permutes), the rest element by element; both give exactly the same numbers (a
+// two-source permutes), the rest (and every block without AVX-512) element by element; both give exactly the same numbers (a
 // transpose only moves values). Used to keep the first layer's weights in both orders: [out, in]
 // for the layer, [in, out] (one pixel's weights contiguous) for the sparse kernels.
 using System.Runtime.CompilerServices;
@@ -42,9 +42,23 @@ internal static unsafe class Transpose
         }
     }
 
-    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart), in registers: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
+    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart): in registers with AVX-512, element by element otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block16(float* src, int srcStride, float* dst, int dstStride, float scale = 1f)
+    {
+        if (Simd.Has512)
+        {
+            Block16InRegisters(src, srcStride, dst, dstStride, scale);
+        }
+        else
+        {
+            Scalar(src, 16, 0, 16, srcStride, dst, dstStride, scale);
+        }
+    }
+
+    /// <summary>dst = srcᵀ for one 16×16 block, in registers: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block16InRegisters(float* src, int srcStride, float* dst, int dstStride, float scale)
     {
         Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + (1 * srcStride)), r2 = Vector512.Load(src + (2 * srcStride)), r3 = Vector512.Load(src + (3 * srcStride));
         Vector512<float> r4 = Vector512.Load(src + (4 * srcStride)), r5 = Vector512.Load(src + (5 * srcStride)), r6 = Vector512.Load(src + (6 * srcStride)), r7 = Vector512.Load(src + (7 * srcStride));

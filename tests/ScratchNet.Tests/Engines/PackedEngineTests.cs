@@ -2,7 +2,6 @@
 // forms: packing loses no pixel, the step's loss, accuracy and gradients equal the layer-by-layer
 // path on awkward shapes (1, 7, 33, 784, 1000 inputs; 1, 10, 16 units; 1 … 5,000 images, blank
 // and fully inked images among them), and one and two threads give the same bits.
-using System.Runtime.Intrinsics;
 using ScratchNet.Data;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
@@ -155,12 +154,12 @@ public class PackedEngineTests
         Dataset data = RandomImages(m, inputs, classes, inputs + hidden + m);
         var network = Network.CreateDense([inputs, hidden, classes], activation);
         network.Initialize(Initializer.He, new Rng(5));
-        if (!Vector512.IsHardwareAccelerated)
+        if (!Simd.Has128)
         {
-            Assert.NotEqual(EngineKind.Packed, EngineChooser.Choose(network, Workload.FullBatchTraining).Kind);   // this machine takes the other engines
+            Assert.NotEqual(EngineKind.Packed, EngineChooser.Choose(network, Workload.FullBatchTraining).Kind);   // no vectors: this machine takes the other engines
             return;
         }
-        var step = new PackedEngine(network);
+        var step = PackedEngine.Create(network);
         PackedImages packed = PackedImages.Pack(m, inputs, data.Image, denseShare);
         (double loss, int correct) = step.Run(packed, data.Labels);
         var gradients = network.Parameters.Select(p => p.Gradient.ToArray()).ToList();
@@ -187,12 +186,12 @@ public class PackedEngineTests
         var test = TestData.MnistSets.Test.Take(3000);
         var network = Network.CreateDense([784, hidden, 10], activation);
         network.Initialize(Initializer.He, new Rng(9));
-        if (!Vector512.IsHardwareAccelerated)
+        if (!Simd.Has128)
         {
-            return;   // no AVX-512 here
+            return;   // no vector hardware here: the packed engine does not run
         }
         var fast = new Matrix(test.Count, 10);
-        new PackedEngine(network).Predict(PackedImages.Pack(test.Count, 784, test.Image, denseShare), fast);
+        PackedEngine.Create(network).Predict(PackedImages.Pack(test.Count, 784, test.Image, denseShare), fast);
         float[] expected = TestData.Predict(network, test.ToMatrix()).Span.ToArray();
         float[] actual = fast.Span.ToArray();
         for (int i = 0; i < expected.Length; i++)
@@ -207,13 +206,13 @@ public class PackedEngineTests
         var data = TestData.MnistSets.Train.Take(9000);
         var network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(4));
-        if (!Vector512.IsHardwareAccelerated)
+        if (!Simd.Has128)
         {
-            return;   // no AVX-512 here: FusedEngineTests cover the engine this machine takes
+            return;   // no vector hardware here: FusedEngineTests cover the engine this machine takes
         }
         (List<float[]>, double) Run(int threads) => TestData.WithThreads(threads, () =>
         {
-            (double loss, _) = new PackedEngine(network).Step(data);
+            (double loss, _) = PackedEngine.Create(network).Step(data);
             return (network.Parameters.Select(p => p.Gradient.ToArray()).ToList(), loss);
         });
         (List<float[]> one, double lossOne) = Run(1);
@@ -222,6 +221,46 @@ public class PackedEngineTests
         for (int p = 0; p < one.Count; p++)
         {
             Assert.Equal(one[p], two[p]);
+        }
+    }
+
+    /// <summary>The widths this machine runs: its widest and every narrower one (128 bits and up).</summary>
+    private static IEnumerable<VectorWidth> Widths() =>
+        new[] { VectorWidth.Bits512, VectorWidth.Bits256, VectorWidth.Bits128 }.Where(w => w <= Simd.Widest);
+
+    [Theory]
+    [InlineData("relu", 784, 10, 5000, 0.19)]
+    [InlineData("tanh", 33, 16, 300, 0.1)]
+    [InlineData("sigmoid", 1000, 3, 257, 2.0)]
+    public void Every_vector_width_gives_the_same_bits(string activation, int inputs, int hidden, int m, double denseShare)
+    {
+        if (!Simd.Fuses || !Simd.Has128)
+        {
+            return;   // without fused multiply-adds the lanes round differently from a fusing width; without vectors no width runs
+        }
+        Dataset data = RandomImages(m, inputs, 10, inputs + m);
+        var network = Network.CreateDense([inputs, hidden, 10], activation);
+        network.Initialize(Initializer.He, new Rng(6));
+        PackedImages packed = PackedImages.Pack(m, inputs, data.Image, denseShare);
+        var probabilities = new Matrix(m, 10);
+        (List<float[]> Gradients, double Loss, int Correct, float[] Probabilities) Run(VectorWidth width)
+        {
+            PackedEngine engine = PackedEngine.Create(network, width);
+            (double loss, int correct) = engine.Run(packed, data.Labels);
+            engine.Predict(packed, probabilities);
+            return (network.Parameters.Select(p => p.Gradient.ToArray()).ToList(), loss, correct, probabilities.Span.ToArray());
+        }
+        var widest = Run(Simd.Widest);
+        foreach (VectorWidth width in Widths())
+        {
+            var other = Run(width);
+            Assert.Equal(widest.Loss, other.Loss);
+            Assert.Equal(widest.Correct, other.Correct);
+            Assert.Equal(widest.Probabilities, other.Probabilities);
+            for (int p = 0; p < widest.Gradients.Count; p++)
+            {
+                Assert.True(widest.Gradients[p].AsSpan().SequenceEqual(other.Gradients[p]), $"{width}: parameter {p} differs from {Simd.Widest}");
+            }
         }
     }
 }

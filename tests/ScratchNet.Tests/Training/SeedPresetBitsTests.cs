@@ -14,7 +14,9 @@ public class SeedPresetBitsTests
 {
     /// <summary>
     /// SHA-256 of the seed-0 model's tensor bytes (the safetensors data after the header), per engine,
-    /// widest vector and whether multiply-adds fuse. The fused engine's lanes see the same operations
+    /// widest vector and whether multiply-adds fuse. The packed engine, too, gives the same bits at
+    /// every width where the hardware fuses (PackedEngineTests compares the widths directly; its 128-bit
+    /// hash with FMA is ARM64's). The fused engine's lanes see the same operations
     /// at every width, so it gives one hash wherever the hardware fuses (AVX-512, AVX2 and the 128-bit
     /// vectors of ARM64; recorded here from the x64 levels, as its scalar form gives the 128-bit bits);
     /// the layer engine's dot products sum 8 lanes at 256 bits and up, 4 at 128, 1 in scalar. Without
@@ -23,6 +25,9 @@ public class SeedPresetBitsTests
     private static readonly Dictionary<(EngineKind, string), string> Recorded = new()
     {
         [(EngineKind.Packed, "512")] = "a7ed0f7796753fb21e1343a6c488b71bc5eb131c0f907bd286515c41eb561ad2",
+        [(EngineKind.Packed, "256")] = "a7ed0f7796753fb21e1343a6c488b71bc5eb131c0f907bd286515c41eb561ad2",
+        [(EngineKind.Packed, "128")] = "a7ed0f7796753fb21e1343a6c488b71bc5eb131c0f907bd286515c41eb561ad2",
+        [(EngineKind.Packed, "128, no FMA")] = "c88d79e36abfbe0c013ad213aad57e130b772babfa0c50b0dda48c757c33847d",
         [(EngineKind.Fused, "512")] = "d463ff9d4b7a689cbf65924b0c1afcf454bf5b4187acbe67b078aa25903e01f7",
         [(EngineKind.Fused, "256")] = "d463ff9d4b7a689cbf65924b0c1afcf454bf5b4187acbe67b078aa25903e01f7",
         [(EngineKind.Fused, "128")] = "d463ff9d4b7a689cbf65924b0c1afcf454bf5b4187acbe67b078aa25903e01f7",
@@ -55,7 +60,7 @@ public class SeedPresetBitsTests
 
     private static bool Available(EngineKind kind) => kind switch
     {
-        EngineKind.Packed => Simd.Has512,
+        EngineKind.Packed => Simd.Has128,
         _ => true,
     };
 

@@ -22,7 +22,7 @@ public class ThreadDeterminismTests
     public static TheoryData<EngineKind, int> Engines()
     {
         var data = new TheoryData<EngineKind, int> { { EngineKind.Layers, 0 }, { EngineKind.Layers, 4096 }, { EngineKind.Fused, 0 } };
-        if (Simd.Has512)
+        if (Simd.Has128)
         {
             data.Add(EngineKind.Packed, 0);
         }

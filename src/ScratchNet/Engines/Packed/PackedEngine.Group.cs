@@ -1,67 +1,71 @@
-// The packed engine's second layer, 16 images at a time, one image per lane of a 512-bit vector:
+// The packed engine's second layer, 16 images at a time, one image per lane (a lane group is one
+// 512-bit vector, or taken in parts of 8 or 4 lanes at the narrower widths):
 //   Z1ᵀ = (Z1 rows)ᵀ + the dense pixels' part,  A1ᵀ = g(Z1ᵀ),  Z2 = W2·A1 + b2,  A2 = softmax(Z2)
 //   dZ2 = A2 − Y,  dW2 += dZ2·A1ᵀ,  db2 += dZ2,  dA1 = W2ᵀ·dZ2,  dZ1 = dA1 ∘ g′(Z1),  db1 += dZ1
 // and the inference pass that stops at A2. Leaves out: the first layer (PackedKernels.cs).
-using System.Numerics;
-using System.Runtime.Intrinsics;
 using ScratchNet.Losses;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Engines.Packed;
 
-internal sealed unsafe partial class PackedEngine
+internal sealed unsafe partial class PackedEngine<TL, TV>
 {
-
     /// <summary>
-    /// The second layer and the way back to dZ1 for the 16 images whose Z1 rows start at z1, one image
-    /// per lane (lanes whose label is −1 are missing images and add nothing): adds their losses to
-    /// <paramref name="loss"/>, returns how many were right, adds to dW2, db2 and db1 (per lane) and
-    /// overwrites the Z1 rows with dZ1.
+    /// The second layer and the way back to dZ1 for the 16 images whose Z1 rows start at z1 (labels
+    /// Y[first …], <paramref name="left"/> images there; lanes past them are missing images and add
+    /// nothing): adds their losses to <paramref name="loss"/> (per lane), returns how many were right,
+    /// adds to dW2, db2 and db1 (per lane) and overwrites the Z1 rows with dZ1.
     /// </summary>
-    private int Group(float* z1, Vector512<int> y, DenseGroup dense, float* work, float* dW2, float* db2, float* db1, ref Vector512<float> loss)
+    private int Group(float* z1, byte[] Y, int first, int left, DenseGroup dense, float* work, float* dW2, float* db2, float* db1, float* loss)
     {
         float* z1t = work, a1t = z1t + (V * V), da1t = a1t + (V * V), z2 = da1t + (V * V);
         Logits(z1, dense, work);
-        int correct;
-        float* pw2 = w2v.Pointer;
+        float* labels = stackalloc float[V];   // −1: no image in this lane
+        for (int l = 0; l < V; l++)
         {
+            labels[l] = l < left ? Y[first + l] : -1f;
+        }
+        float correct = 0;
+        float* pw2 = w2v.Pointer;
+        for (int part = 0; part < V; part += TL.Count)
+        {
+            float* z = z2 + part;
+            TV y = TL.Load(labels + part);
             //     A2 = softmax(Z2); loss = max + log Σ exp(z2 − max) − z2[y]; the prediction is the first largest
-            Vector512<float> max = Softmax.MaxLanes(z2, O), zy = default;
-            Vector512<int> best = Vector512.Create(O - 1);
+            TV max = Softmax.MaxLanes<TL, TV>(z, O), zy = default;
+            TV best = TL.Create(O - 1);
             for (int o = O - 1; o >= 0; o--)
             {
-                Vector512<float> z = Vector512.Load(z2 + (o * V));
-                best = Vector512.ConditionalSelect(Vector512.Equals(z, max).AsInt32(), Vector512.Create(o), best);
-                zy = Vector512.ConditionalSelect(Vector512.Equals(y, Vector512.Create(o)).AsSingle(), z, zy);
+                TV zo = TL.Load(z + (o * V));
+                best = TL.Select(TL.Equal(zo, max), TL.Create(o), best);
+                zy = TL.Select(TL.Equal(y, TL.Create(o)), zo, zy);
             }
-            Vector512<float> sum = Softmax.ExpLanes(z2, O, max);
-            Vector512<int> present = Vector512.GreaterThanOrEqual(y, Vector512<int>.Zero);
-            Vector512<float> valid = present.AsSingle();
-            loss += (max + Vector512.Log(sum) - zy) & valid;
-            correct = BitOperations.PopCount((uint)(Vector512.Equals(best, y) & present).ExtractMostSignificantBits());
+            TV sum = Softmax.ExpLanes<TL, TV>(z, O, max);
+            TL.Store(TL.Add(TL.Load(loss + part), TL.IfNonNegative(y, TL.Subtract(TL.Add(max, TL.Log(sum)), zy), default)), loss + part);
+            correct += TL.Sum(TL.Select(TL.Equal(best, y), TL.Create(1f), default));   // a missing image's −1 is never a class
             // BP  dZ2 = A2 − Y (0 for missing images), db2 += dZ2, dW2 += dZ2·A1ᵀ
-            Vector512<float> inv = Vector512<float>.One / sum;
+            TV inv = TL.Divide(TL.Create(1f), sum);
             for (int o = 0; o < O; o++)
             {
-                Vector512<float> oneHot = Vector512.Equals(y, Vector512.Create(o)).AsSingle() & Vector512<float>.One;
-                Vector512<float> dz2 = ((Vector512.Load(z2 + (o * V)) * inv) - oneHot) & valid;
-                dz2.Store(z2 + (o * V));
-                (Vector512.Load(db2 + (o * V)) + dz2).Store(db2 + (o * V));
-                float* acc = dW2 + (o * H * V);
+                TV oneHot = TL.Select(TL.Equal(y, TL.Create(o)), TL.Create(1f), default);
+                TV dz2 = TL.IfNonNegative(y, TL.Subtract(TL.Multiply(TL.Load(z + (o * V)), inv), oneHot), default);
+                TL.Store(dz2, z + (o * V));
+                TL.Store(TL.Add(TL.Load(db2 + (o * V) + part), dz2), db2 + (o * V) + part);
+                float* acc = dW2 + (o * H * V) + part;
                 for (int h = 0; h < H; h++)
                 {
-                    Vector512.FusedMultiplyAdd(dz2, Vector512.Load(a1t + (h * V)), Vector512.Load(acc + (h * V))).Store(acc + (h * V));
+                    TL.Store(TL.MulAdd(dz2, TL.Load(a1t + (h * V) + part), TL.Load(acc + (h * V))), acc + (h * V));
                 }
             }
             //     dA1 = W2ᵀ·dZ2
             for (int h = 0; h < H; h++)
             {
-                Vector512<float> acc = default;
+                TV acc = default;
                 for (int o = 0; o < O; o++)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(z2 + (o * V)), acc);
+                    acc = TL.MulAdd(TL.Load(pw2 + (((o * H) + h) * V)), TL.Load(z + (o * V)), acc);
                 }
-                acc.Store(da1t + (h * V));
+                TL.Store(acc, da1t + (h * V) + part);
             }
         }
         //     dZ1 = dA1 ∘ g′(Z1), db1 += dZ1 (per lane), then back in rows over Z1 (padding units stay 0)
@@ -69,12 +73,12 @@ internal sealed unsafe partial class PackedEngine
         g.Derivative(new ReadOnlySpan<float>(z1t, H * V), new ReadOnlySpan<float>(a1t, H * V), dZ1t, dZ1t);
         for (int h = 0; h < H; h++)
         {
-            Vector512<float> dz1 = Vector512.Load(da1t + (h * V));
-            (Vector512.Load(db1 + (h * V)) + dz1).Store(db1 + (h * V));
+            Row16<TL, TV> dz1 = Row16<TL, TV>.Load(da1t + (h * V));
+            (Row16<TL, TV>.Load(db1 + (h * V)) + dz1).Store(db1 + (h * V));
             dz1.Store(dense.DZ1t + (h * V));
         }
         Transpose.Block16(da1t, V, z1, V);   // rows H … 15 of dZ1ᵀ are 0
-        return correct;
+        return (int)correct;
     }
 
     /// <summary>
@@ -86,19 +90,22 @@ internal sealed unsafe partial class PackedEngine
     {
         float* z1t = work, a1t = z1t + (V * V), z2 = a1t + (2 * V * V);
         Transpose.Block16(z1, V, z1t, V);
-        PackedKernels.DenseForward(dense.Bytes, dense.D, dense.Pixels, w1t.Pointer, H, z1t);
+        PackedKernels<TL, TV>.DenseForward(dense.Bytes, dense.D, dense.Pixels, w1t.Pointer, H, z1t);
         g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
         float* pw2 = w2v.Pointer;
         fixed (float* pb2 = b2)
         {
-            for (int o = 0; o < O; o++)
+            for (int part = 0; part < V; part += TL.Count)
             {
-                Vector512<float> acc = Vector512.Create(pb2[o]);
-                for (int h = 0; h < H; h++)
+                for (int o = 0; o < O; o++)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(pw2 + (((o * H) + h) * V)), Vector512.Load(a1t + (h * V)), acc);
+                    TV acc = TL.Create(pb2[o]);
+                    for (int h = 0; h < H; h++)
+                    {
+                        acc = TL.MulAdd(TL.Load(pw2 + (((o * H) + h) * V)), TL.Load(a1t + (h * V) + part), acc);
+                    }
+                    TL.Store(acc, z2 + (o * V) + part);
                 }
-                acc.Store(z2 + (o * V));
             }
         }
     }
@@ -107,7 +114,7 @@ internal sealed unsafe partial class PackedEngine
     /// Inference only: A [m, O] = softmax(W2·g(W1·X + b1) + b2) for packed images, block by block
     /// (the forward half of <see cref="Run"/>, nothing kept but the probabilities).
     /// </summary>
-    public void Predict(PackedImages X, Matrix A)
+    public override void Predict(PackedImages X, Matrix A)
     {
         if (X.Cols != K || A.Rows != X.Rows || A.Cols != O)
         {
@@ -127,7 +134,7 @@ internal sealed unsafe partial class PackedEngine
             fixed (float* levels = X.Levels, pb1 = b1p, pa = a)
             fixed (byte* denseBytes = X.DenseBytes)
             {
-                var bias1 = Vector512.Load(pb1);
+                var bias1 = Row16<TL, TV>.Load(pb1);
                 for (int b = b0; b < b1; b++)
                 {
                     int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
@@ -137,10 +144,14 @@ internal sealed unsafe partial class PackedEngine
                     {
                         Logits(Z1 + (i * V), new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, null), work);
                         float* z2 = work + (3 * V * V);
-                        Vector512<float> inv = Vector512<float>.One / Softmax.ExpLanes(z2, O, Softmax.MaxLanes(z2, O));
-                        for (int o = 0; o < O; o++)
+                        for (int part = 0; part < V; part += TL.Count)
                         {
-                            (Vector512.Load(z2 + (o * V)) * inv).Store(z2 + (o * V));
+                            float* z = z2 + part;
+                            TV inv = TL.Divide(TL.Create(1f), Softmax.ExpLanes<TL, TV>(z, O, Softmax.MaxLanes<TL, TV>(z, O)));
+                            for (int o = 0; o < O; o++)
+                            {
+                                TL.Store(TL.Multiply(TL.Load(z + (o * V)), inv), z + (o * V));
+                            }
                         }
                         float* row = pa + ((long)(r0 + i) * O);
                         for (int l = 0; l < Math.Min(V, rows - i); l++)

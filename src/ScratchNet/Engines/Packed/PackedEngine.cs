@@ -1,6 +1,7 @@
 // The fastest full-batch step, for the seed network's shape with a narrow hidden layer:
-// packed byte images X → Dense(H ≤ 16) → g → Dense(O ≤ 16) → softmax with cross-entropy, on
-// AVX-512. Per block of 256 images (in cache):
+// packed byte images X → Dense(H ≤ 16) → g → Dense(O ≤ 16) → softmax with cross-entropy, at any
+// vector width (a row of 16 floats is one 512-bit vector, two of 256 or four of 128: Row16).
+// Per block of 256 images (in cache):
 //   FP  Z1 = W1·X + b1   sparse pixels image by image: one 16-lane FMA (all hidden units) per
 //                        non-zero with the pixel's row of W1ᵀ, four accumulators in flight;
 //                        dense pixels (inked in a third of the images) 16 images per lane group:
@@ -12,7 +13,9 @@
 // Blocks are grouped into pieces fixed by m alone, each with its own partial gradients, reduced in
 // piece order: the same bits whatever the thread count. The same math as the layer-by-layer path
 // (tested against it). The chooser gives it full-batch training and inference of byte images on
-// machines with 512-bit vectors; other shapes and machines run the fused or layer engine.
+// machines with vector hardware (PackedEngine.Create picks the width); other shapes run the fused
+// or layer engine. Every lane sees the same operations at every width: where the hardware fuses
+// multiply-adds alike, the widths give the same bits (except the dense pixels' lane sums).
 // This file: the step's orchestration (pieces, buffers, weights in, gradients out); the second
 // layer's 16-lane groups are in PackedEngine.Group.cs, the first layer's loops in PackedKernels.cs.
 using System.Runtime.Intrinsics;
@@ -22,9 +25,45 @@ using ScratchNet.Tensors;
 
 namespace ScratchNet.Engines.Packed;
 
-internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceEngine
+/// <summary>The packed engine, at the widest vectors this machine offers.</summary>
+internal abstract class PackedEngine : ITrainingEngine, IInferenceEngine
 {
-    private const int V = PackedKernels.V;     // floats per Vector512: hidden units (padded), images per group
+    /// <summary>The engine for a network the chooser found fits (EngineChooser.IsTwoLayerSoftmax, at most 16 units a layer), at this machine's widest vectors.</summary>
+    public static PackedEngine Create(Network network) => Create(network, Simd.Widest);
+
+    /// <summary>The engine at <paramref name="width"/>, which this machine must run (tests compare the widths).</summary>
+    internal static PackedEngine Create(Network network, VectorWidth width) => width > Simd.Widest
+        ? throw new NotSupportedException($"This machine runs vectors of at most {Simd.Width} bits, not {(int)width}.")
+        : width switch
+    {
+        VectorWidth.Bits512 => new PackedEngine<Lanes512, Vector512<float>>(network),
+        VectorWidth.Bits256 => new PackedEngine<Lanes256, Vector256<float>>(network),
+        VectorWidth.Bits128 => new PackedEngine<Lanes128, Vector128<float>>(network),
+        _ => throw new NotSupportedException("The packed engine needs vector hardware (128-bit vectors or wider); the chooser runs the fused engine here."),
+    };
+
+    public EngineKind Kind => EngineKind.Packed;
+
+    public StepResult Step(Dataset data) => Run(PackedImages.Of(data), data.Labels);
+
+    public StepResult Step(Dataset data, ReadOnlySpan<int> images) =>
+        throw new NotSupportedException("The packed engine steps over whole data sets (full batch); mini-batches run on the layer engine.");
+
+    public void Predict(Dataset data, Matrix A) => Predict(PackedImages.Of(data), A);
+
+    /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
+    public abstract StepResult Run(PackedImages X, byte[] Y);
+
+    /// <summary>Inference only: A [m, O] = softmax(W2·g(W1·X + b1) + b2) for packed images.</summary>
+    public abstract void Predict(PackedImages X, Matrix A);
+}
+
+/// <summary>The packed engine at one vector width (<typeparamref name="TL"/>).</summary>
+internal sealed unsafe partial class PackedEngine<TL, TV> : PackedEngine
+    where TL : struct, ILanes<TV>
+    where TV : struct
+{
+    private const int V = PackedImages.Lanes;   // floats per row: hidden units (padded), images per group
     private const int Block = PackedImages.BlockRows;
 
     private readonly Dense dense1;
@@ -62,15 +101,6 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
         b2 = new float[O];
     }
 
-    public EngineKind Kind => EngineKind.Packed;
-
-    public StepResult Step(Dataset data) => Run(PackedImages.Of(data), data.Labels);
-
-    public StepResult Step(Dataset data, ReadOnlySpan<int> images) =>
-        throw new NotSupportedException("The packed engine steps over whole data sets (full batch); mini-batches run on the layer engine.");
-
-    public void Predict(Dataset data, Matrix A) => Predict(PackedImages.Of(data), A);
-
     /// <summary>Grows the per-piece buffers to hold <paramref name="pieces"/> pieces, with <paramref name="lanesSize"/> dense-lane floats each.</summary>
     private void EnsureBuffers(int pieces, long lanesSize)
     {
@@ -84,8 +114,8 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
         }
     }
 
-    /// <summary>One forward and backward pass over X [m, K] with labels Y: sets every gradient (means over m) and returns the mean loss and the number of correct predictions.</summary>
-    public StepResult Run(PackedImages X, byte[] Y)
+    /// <inheritdoc/>
+    public override StepResult Run(PackedImages X, byte[] Y)
     {
         int m = X.Rows;
         if (X.Cols != K || Y.Length != m)
@@ -122,7 +152,7 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
         float[] w2 = dense2.W.Value;
         for (int j = 0; j < O * H; j++)
         {
-            Vector512.Create(w2[j]).Store(w2v.Pointer + (j * V));
+            new Span<float>(w2v.Pointer + (j * V), V).Fill(w2[j]);
         }
         Array.Clear(b1p);
         dense1.b.Value.CopyTo(b1p, 0);
@@ -143,22 +173,23 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
         fixed (float* levels = X.Levels, pb1 = b1p)
         fixed (byte* denseBytes = X.DenseBytes)
         {
-            var bias1 = Vector512.Load(pb1);
+            var bias1 = Row16<TL, TV>.Load(pb1);
+            float* blockLoss = stackalloc float[V];
             for (int b = firstBlock; b < endBlock; b++)
             {
                 int r0 = PackedImages.BlockStart(b), rows = X.BlockEnd(b) - r0;
                 // FP  Z1 = W1·X + b1 over the sparse pixels, then A1 … dZ1 16 images at a time; dZ1 replaces Z1
                 SparseForward(rowEntries, rowStart, levels, bias1, r0, rows, Z1);
-                Vector512<float> blockLoss = default;
+                new Span<float>(blockLoss, V).Clear();
                 byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
                 for (int i = 0; i < rows; i += V)
                 {
                     var dense = new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, dZ1tBlock + ((i / V) * V * V));
-                    correct += Group(Z1 + (i * V), PackedKernels.Labels(Y, r0 + i, rows - i), dense, group, dW2, db2, db1, ref blockLoss);
+                    correct += Group(Z1 + (i * V), Y, r0 + i, rows - i, dense, group, dW2, db2, db1, blockLoss);
                 }
                 for (int l = 0; l < V; l++)
                 {
-                    loss += blockLoss.GetElement(l);
+                    loss += blockLoss[l];
                 }
                 //     dW1 += dZ1·Xᵀ, pixel by pixel over the block's non-zeros in column order
                 int* cols = colStart + ((long)b * (K + 1));
@@ -168,18 +199,18 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
                     if (e1 > e0)
                     {
                         float* dst = dW1t + (k * V);
-                        (Vector512.Load(dst) + PackedKernels.Accumulate(colEntries + e0, e1 - e0, Z1, levels)).Store(dst);
+                        (Row16<TL, TV>.Load(dst) + PackedKernels<TL, TV>.Accumulate(colEntries + e0, e1 - e0, Z1, levels)).Store(dst);
                     }
                 }
                 //     and over the dense pixels, 16 images per FMA
-                PackedKernels.DenseGradient(blockBytes, D, H, dZ1tBlock, (rows + V - 1) / V, lanes, first: b == firstBlock);
+                PackedKernels<TL, TV>.DenseGradient(blockBytes, D, H, dZ1tBlock, (rows + V - 1) / V, lanes, first: b == firstBlock);
             }
             //     the dense pixels' lanes summed into dW1ᵀ, once per piece
             for (int j = 0; j < D; j++)
             {
                 for (int h = 0; h < H; h++)
                 {
-                    dW1t[(densePixels[j] * V) + h] += Vector512.Sum(Vector512.Load(lanes + ((((long)j * V) + h) * V)));
+                    dW1t[(densePixels[j] * V) + h] += Row16<TL, TV>.Load(lanes + ((((long)j * V) + h) * V)).Sum();
                 }
             }
         }
@@ -187,12 +218,12 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
     }
 
     /// <summary>Z1 rows of block images r0 … r0 + rows − 1: b1 plus their sparse pixels' part, image by image; rows past a short block are zeros.</summary>
-    private void SparseForward(ushort* rowEntries, int* rowStart, float* levels, Vector512<float> bias1, int r0, int rows, float* Z1)
+    private void SparseForward(ushort* rowEntries, int* rowStart, float* levels, Row16<TL, TV> bias1, int r0, int rows, float* Z1)
     {
         for (int i = 0; i < rows; i++)
         {
             int e0 = rowStart[r0 + i];
-            (PackedKernels.Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
+            (PackedKernels<TL, TV>.Forward(rowEntries + e0, rowStart[r0 + i + 1] - e0, w1t.Pointer, levels) + bias1).Store(Z1 + (i * V));
         }
         new Span<float>(Z1 + (rows * V), (Block - rows) * V).Clear();
     }
@@ -211,9 +242,9 @@ internal sealed unsafe partial class PackedEngine : ITrainingEngine, IInferenceE
             for (int p = 1; p < pieces; p++)
             {
                 float* part = firstChunk + ((long)p * size);
-                for (int j = 0; j < length; j += V)
+                for (int j = 0; j < length; j += TL.Count)
                 {
-                    (Vector512.Load(firstChunk + j) + Vector512.Load(part + j)).Store(firstChunk + j);
+                    TL.Store(TL.Add(TL.Load(firstChunk + j), TL.Load(part + j)), firstChunk + j);
                 }
             }
         });
