@@ -97,16 +97,16 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
         Network network = Network.CreateDense([784, 10, 10], "relu");
         network.Initialize(Initializer.SeedUniform, new Rng(0));
-        Inference(network, "seed network");
-        // (g) The same with the cnn-fast network.
+        Inference(network, "seed network", engine);
+        // (g) The same with the cnn-fast network (which only the layer engine runs: --engine is for the seed network).
         Network cnn = cnnFast.CreateNetwork();
         cnn.Initialize(Initializer.He, new Rng(0));
-        Inference(cnn, "cnn-fast network");
+        Inference(cnn, "cnn-fast network", EngineKind.Auto);
         return results;
 
-        void Inference(Network net, string name)
+        void Inference(Network net, string name, EngineKind kind)
         {
-            IInferenceEngine inference = EngineChooser.CreateInference(net, EngineChooser.Choose(net, Workload.Inference, engine));
+            IInferenceEngine inference = EngineChooser.CreateInference(net, EngineChooser.Choose(net, Workload.Inference, kind));
             int count = data.Test.Count;
             var throughput = new List<double>();
             var probabilities = new Matrix(count, 10);

@@ -56,7 +56,7 @@ internal static class BenchCommand
                 {
                     childArguments.AddRange(["--data", Path.GetFullPath(dataPath)]);
                 }
-                return BenchLevels.Run(console, levels, childArguments, jsonPath);
+                return BenchLevels.Run(console, parsed.InvocationConfiguration.Error, levels, childArguments, jsonPath);
             }
             var sets = DataSource.Load(parsed.GetValue(data));
             console.WriteLine($"ScratchNet bench · {n} run(s) per workload · threads {t}{(parsed.GetValue(quick) ? " · quick (not for quoting)" : "")}");

@@ -53,8 +53,12 @@ internal static class BenchLevels
 
     private sealed record ChildOutput(string Machine, string VectorLevel, List<BenchmarkResult> Results);
 
-    /// <summary>Runs the bench once per level in a child process and prints one table; writes the JSON if asked.</summary>
-    public static int Run(TextWriter console, IReadOnlyList<IsaLevel> levels, IReadOnlyList<string> childArguments, string? jsonPath)
+    /// <summary>
+    /// Runs the bench once per level in a child process and prints one table; writes the JSON if asked.
+    /// A level whose run fails stops the bench: its one-line error goes to <paramref name="error"/>
+    /// with the level named, and its exit code is returned.
+    /// </summary>
+    public static int Run(TextWriter console, TextWriter error, IReadOnlyList<IsaLevel> levels, IReadOnlyList<string> childArguments, string? jsonPath)
     {
         console.WriteLine($"ScratchNet bench at {levels.Count} instruction-set level(s) · {Machine.Processor}, {Environment.ProcessorCount} cores");
         var runs = new List<LevelRun>();
@@ -65,7 +69,12 @@ internal static class BenchLevels
             {
                 string json = Path.Combine(folder, level.Name + ".json");
                 console.WriteLine($"  {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
-                ChildOutput output = RunChild(level, [.. childArguments, "--json", json], json);
+                (ChildOutput? output, int exitCode, string why) = RunChild(level, [.. childArguments, "--json", json], json);
+                if (output is null)
+                {
+                    error.WriteLine($"error: bench --isa {level.Name}: the run at this level failed (exit {exitCode}): {why}");
+                    return exitCode == ExitCodes.Ok ? ExitCodes.BadInput : exitCode;
+                }
                 console.WriteLine($"          ran at {output.VectorLevel}");
                 runs.Add(new LevelRun(level, output.VectorLevel, output.Results));
             }
@@ -89,7 +98,8 @@ internal static class BenchLevels
         return ExitCodes.Ok;
     }
 
-    private static ChildOutput RunChild(IsaLevel level, IReadOnlyList<string> arguments, string json)
+    /// <summary>The child's results, or null with its exit code and the last line it wrote (its error).</summary>
+    private static (ChildOutput? Output, int ExitCode, string Why) RunChild(IsaLevel level, IReadOnlyList<string> arguments, string json)
     {
         // This program again: the apphost, or `dotnet ScratchNet.Cli.dll` when started that way.
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("bench --isa: cannot tell which program to start again.");
@@ -116,10 +126,11 @@ internal static class BenchLevels
         if (child.ExitCode != 0 || !File.Exists(json))
         {
             string why = stderr.Result.Trim() is { Length: > 0 } e ? e : stdout.Result.Trim();
-            throw new InvalidOperationException($"bench --isa {level.Name}: the run at this level failed (exit {child.ExitCode}): {why.Split('\n').LastOrDefault()}");
+            string last = why.Split('\n').LastOrDefault("no output").Trim();
+            return (null, child.ExitCode, last.StartsWith("error: ", StringComparison.Ordinal) ? last["error: ".Length..] : last);
         }
-        return JsonSerializer.Deserialize<ChildOutput>(File.ReadAllText(json), TrainingRecord.JsonOptions)
-            ?? throw new InvalidDataException($"bench --isa {level.Name}: the run wrote no results.");
+        return (JsonSerializer.Deserialize<ChildOutput>(File.ReadAllText(json), TrainingRecord.JsonOptions)
+            ?? throw new InvalidDataException($"bench --isa {level.Name}: the run wrote no results."), 0, "");
     }
 
     private static void Print(TextWriter console, List<LevelRun> runs)

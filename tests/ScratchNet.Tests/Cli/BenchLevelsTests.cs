@@ -46,4 +46,26 @@ public class BenchLevelsTests
         }
         Assert.True(levels[1].GetProperty("results").GetArrayLength() >= 6);
     }
+
+    [Fact]
+    public void A_level_whose_run_fails_stops_the_bench_with_that_runs_one_line_error()
+    {
+        string empty = TestData.TempDir();   // no data set in it: the child's own check refuses it
+        var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "1", "--data", empty);   // two levels: each runs in a child
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("error: bench --isa native: the run at this level failed (exit 2): ", err);
+        Assert.DoesNotContain("   at ", err);   // no stack trace
+        Assert.DoesNotContain("seed recipe", output);
+    }
+
+    [Fact]
+    public void A_forced_engine_runs_the_seed_network_and_leaves_the_cnn_to_the_engine_that_runs_it()
+    {
+        string engine = Simd.Has128 ? "packed" : "fused";   // packed runs wherever there are vectors
+        var (code, output, err) = Run("bench", "--quick", "--runs", "1", "--engine", engine);
+        Assert.True(code == 0, err);
+        Assert.Contains($"engine {engine}", output);
+        Assert.Contains("inference, cnn-fast network", output);
+    }
 }
