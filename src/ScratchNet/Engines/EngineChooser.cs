@@ -52,7 +52,7 @@ public static class EngineChooser
         string? packedAuto = packed ?? WhyNotPackedAuto();
         return requested switch
         {
-            EngineKind.Auto when packedAuto is null => new(EngineKind.Packed, $"{Shape(network)} with softmax, {Describe(workload)}, {Simd.Level}"),
+            EngineKind.Auto when packedAuto is null => new(EngineKind.Packed, $"{Shape(network)} with softmax, {Describe(workload)}, {Simd.Width}-bit vectors"),
             EngineKind.Auto when fused is null => new(EngineKind.Fused, $"{Shape(network)} with softmax, {Describe(workload)}; packed: {packedAuto}"),
             EngineKind.Auto => new(EngineKind.Layers, $"general; packed: {packedAuto}; fused: {fused}"),
             EngineKind.Layers => new(EngineKind.Layers, "forced with --engine layers"),
