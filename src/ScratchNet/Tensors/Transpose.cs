@@ -1,5 +1,6 @@
 // Matrix transposes. The fast path moves 16×16 blocks through registers (AVX-512: four stages of
-// two-source permutes), the rest (and every block without AVX-512) element by element; both give exactly the same numbers (a
+// two-source permutes; AVX: four 8×8 blocks of unpacks, shuffles and lane permutes), the rest (and
+// every block on other machines) element by element; both give exactly the same numbers (a
 // transpose only moves values). Used to keep the first layer's weights in both orders: [out, in]
 // for the layer, [in, out] (one pixel's weights contiguous) for the sparse kernels.
 using System.Runtime.CompilerServices;
@@ -14,7 +15,7 @@ internal static unsafe class Transpose
     public static void Matrix(float* src, int rows, int cols, int ldSrc, float* dst, int ldDst, float scale = 1f)
     {
         int c = 0;
-        if (Simd.Has512)
+        if (HasRegisterPath)
         {
             // Sixteen rows of dst at a time, written left to right (sixteen sequential streams).
             for (; c + 16 <= cols; c += 16)
@@ -42,7 +43,10 @@ internal static unsafe class Transpose
         }
     }
 
-    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart): in registers with AVX-512, element by element otherwise.</summary>
+    /// <summary>Whether 16×16 blocks move through registers here: AVX-512's two-source permutes, or AVX's 8×8 unpack-shuffle-permute (x64 with AVX2).</summary>
+    private static bool HasRegisterPath => Simd.Has512 || (Simd.Has256 && Avx.IsSupported);
+
+    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart): in registers with AVX-512 or AVX, element by element otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block16(float* src, int srcStride, float* dst, int dstStride, float scale = 1f)
     {
@@ -50,10 +54,39 @@ internal static unsafe class Transpose
         {
             Block16InRegisters(src, srcStride, dst, dstStride, scale);
         }
+        else if (Simd.Has256 && Avx.IsSupported)
+        {
+            // dst block (i, j) = (src block (j, i))ᵀ for the four 8×8 blocks.
+            Block8(src, srcStride, dst, dstStride, scale);
+            Block8(src + 8, srcStride, dst + (8 * dstStride), dstStride, scale);
+            Block8(src + (8 * srcStride), srcStride, dst + 8, dstStride, scale);
+            Block8(src + (8 * srcStride) + 8, srcStride, dst + (8 * dstStride) + 8, dstStride, scale);
+        }
         else
         {
             Scalar(src, 16, 0, 16, srcStride, dst, dstStride, scale);
         }
+    }
+
+    /// <summary>dst = srcᵀ for one 8×8 block with AVX: pairs of rows interleaved (unpack), then pairs of pairs (shuffle), then the 128-bit halves exchanged (permute).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block8(float* src, int srcStride, float* dst, int dstStride, float scale)
+    {
+        Vector256<float> r0 = Vector256.Load(src), r1 = Vector256.Load(src + srcStride), r2 = Vector256.Load(src + (2 * srcStride)), r3 = Vector256.Load(src + (3 * srcStride));
+        Vector256<float> r4 = Vector256.Load(src + (4 * srcStride)), r5 = Vector256.Load(src + (5 * srcStride)), r6 = Vector256.Load(src + (6 * srcStride)), r7 = Vector256.Load(src + (7 * srcStride));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        r0 = Avx.Permute2x128(u0, u4, 0x20); r1 = Avx.Permute2x128(u1, u5, 0x20); r2 = Avx.Permute2x128(u2, u6, 0x20); r3 = Avx.Permute2x128(u3, u7, 0x20);
+        r4 = Avx.Permute2x128(u0, u4, 0x31); r5 = Avx.Permute2x128(u1, u5, 0x31); r6 = Avx.Permute2x128(u2, u6, 0x31); r7 = Avx.Permute2x128(u3, u7, 0x31);
+        if (scale != 1f)
+        {
+            var k = Vector256.Create(scale);
+            r0 *= k; r1 *= k; r2 *= k; r3 *= k; r4 *= k; r5 *= k; r6 *= k; r7 *= k;
+        }
+        r0.Store(dst); r1.Store(dst + dstStride); r2.Store(dst + (2 * dstStride)); r3.Store(dst + (3 * dstStride));
+        r4.Store(dst + (4 * dstStride)); r5.Store(dst + (5 * dstStride)); r6.Store(dst + (6 * dstStride)); r7.Store(dst + (7 * dstStride));
     }
 
     /// <summary>dst = srcᵀ for one 16×16 block, in registers: four butterfly stages, each swapping the off-diagonal halves of 2d×2d blocks (row bit d ↔ column bit d).</summary>
