@@ -1,6 +1,9 @@
 // 2×2 max pooling with stride 2: A[n,c,y,x] = max of A_prev[n, c, 2y + i, 2x + j] over i, j ∈ {0, 1}.
 // An odd last row or column is dropped (PyTorch's floor). Ties go to the first of (0,0), (0,1), (1,0),
-// (1,1). Backward: dA_prev is dA at the winner of each window, 0 elsewhere.
+// (1,1). Backward: dA_prev is dA at the winner of each window, 0 elsewhere. The forward pass takes
+// Vector<float>.Count windows at a time where there are vectors (the same comparisons, lane by lane).
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
@@ -61,7 +64,7 @@ public sealed class MaxPool2D : ILayer
     /// <summary>One example: A = the maximum of each 2×2 window (the first maximum on a tie) and where it was.</summary>
     private unsafe void Pool(ReadOnlySpan<float> input, Span<float> output, Span<int> where)
     {
-        int W = Input.Width;
+        int W = Input.Width, Wo = Output.Width, Vc = Vector<float>.Count;
         fixed (float* x = input, y = output)
         fixed (int* win = where)
         {
@@ -70,7 +73,27 @@ public sealed class MaxPool2D : ILayer
                 for (int yo = 0; yo < Output.Height; yo++)
                 {
                     int top = Input.Index(c, 2 * yo, 0), o = Output.Index(c, yo, 0);
-                    for (int xo = 0; xo < Output.Width; xo++)
+                    int xo = 0;
+                    // Vc windows at a time; a last chunk that passes the row's end keeps only the row's windows
+                    // (it reads on into the next row, never past the example: then the rest goes one by one).
+                    for (; Simd.HasVector && xo < Wo && top + (2 * xo) + W + (2 * Vc) + 1 <= input.Length; xo += Vc)
+                    {
+                        (Vector<float> best, Vector<int> at) = Windows(x, top + (2 * xo), W);
+                        if (xo + Vc <= Wo)
+                        {
+                            best.Store(y + o + xo);
+                            at.Store(win + o + xo);
+                        }
+                        else
+                        {
+                            for (int l = 0; l < Wo - xo; l++)
+                            {
+                                y[o + xo + l] = best[l];
+                                win[o + xo + l] = at[l];
+                            }
+                        }
+                    }
+                    for (; xo < Wo; xo++)
                     {
                         // Left against right in each row (a tie keeps the left), then the bottom row's winner
                         // against the top's (a tie keeps the top): the first maximum in reading order wins.
@@ -85,6 +108,35 @@ public sealed class MaxPool2D : ILayer
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The Vc windows whose top-left corners are x[at], x[at + 2], …: their maxima and where they are,
+    /// by the same comparisons as the element-by-element loop. Every lane compares itself with its right
+    /// neighbour (a load one float on) in both rows; the even lanes are the windows, and narrowing
+    /// each pair of lanes to its low half (the even one) packs them side by side.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector<float> Best, Vector<int> At) Windows(float* x, int at, int W)
+    {
+        (Vector<float> v0, Vector<int> i0) = Pairs(x, at, W);
+        (Vector<float> v1, Vector<int> i1) = Pairs(x, at + Vector<float>.Count, W);
+        return (Vector.AsVectorSingle(Vector.Narrow(Vector.AsVectorUInt64(v0), Vector.AsVectorUInt64(v1))),
+                Vector.AsVectorInt32(Vector.Narrow(Vector.AsVectorUInt64(i0), Vector.AsVectorUInt64(i1))));
+    }
+
+    /// <summary>Per lane j: the 2×2 window at at + j (valid for even j): its maximum and its index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector<float> Best, Vector<int> At) Pairs(float* x, int at, int W)
+    {
+        Vector<float> left = Vector.Load(x + at), right = Vector.Load(x + at + 1);
+        Vector<float> lowLeft = Vector.Load(x + at + W), lowRight = Vector.Load(x + at + W + 1);
+        Vector<int> upRight = Vector.GreaterThan(right, left), lowTakesRight = Vector.GreaterThan(lowRight, lowLeft);   // −1 where true
+        Vector<float> upper = Vector.ConditionalSelect(upRight, right, left), lower = Vector.ConditionalSelect(lowTakesRight, lowRight, lowLeft);
+        Vector<int> index = new Vector<int>(at) + Vector<int>.Indices;
+        Vector<int> take = Vector.GreaterThan(lower, upper);
+        return (Vector.ConditionalSelect(take, lower, upper),
+                Vector.ConditionalSelect(take, index + new Vector<int>(W) - lowTakesRight, index - upRight));
     }
 
     /// <inheritdoc/>
