@@ -79,8 +79,10 @@ public sealed class MaxPool2D : ILayer
                     for (; Simd.HasVector && xo < Wo && top + (2 * xo) + W + (2 * Vc) + 1 <= input.Length; xo += Vc)
                     {
                         (Vector<float> best, Vector<int> at) = Windows(x, top + (2 * xo), W);
-                        if (xo + Vc <= Wo)
+                        if (o + xo + Vc <= output.Length)
                         {
+                            // Whole vectors: lanes past this row land on the next row's first windows, which
+                            // that row writes again (rows go in order); never past this example's outputs.
                             best.Store(y + o + xo);
                             at.Store(win + o + xo);
                         }
