@@ -12,8 +12,13 @@ namespace ScratchNet.Engines.Layers;
 
 internal sealed class LayerEngine(Network network) : ITrainingEngine, IInferenceEngine
 {
-    /// <summary>Images per forward pass at inference: big enough for the kernels, small enough that the buffers stay a few MB.</summary>
-    public const int InferenceBatch = 1024;
+    /// <summary>
+    /// Images per forward pass at inference: big enough for the kernels, small enough that a layer's
+    /// maps stay in cache between layers (cnn-fast's 8×28×28 maps: 6.4 MB for 256 images). 1,024 gave
+    /// cnn-fast 34–38 k images/s, 256 gave 48–53 k (the same outputs: every image's arithmetic is
+    /// independent of the batch); the cnn and mlp networks showed no difference beyond the noise.
+    /// </summary>
+    public const int InferenceBatch = 256;
 
     private readonly InputBuffer batchX = new(network, network.InputSize);   // a mini-batch's X [m, in]
     private readonly Matrix A = new(0, network.OutputSize);                  // A_L [m, classes]
