@@ -15,7 +15,7 @@
 // (tested against it). The chooser gives it full-batch training and inference of byte images on
 // machines with vector hardware (PackedEngine.Create picks the width); other shapes run the fused
 // or layer engine. Every lane sees the same operations at every width: where the hardware fuses
-// multiply-adds alike, the widths give the same bits (except the dense pixels' lane sums).
+// multiply-adds alike, the widths give the same bits (the lane sums too: Row16.Sum adds as Vector512.Sum).
 // This file: the step's orchestration (pieces, buffers, weights in, gradients out); the second
 // layer's 16-lane groups are in PackedEngine.Group.cs, the first layer's loops in PackedKernels.cs.
 using System.Runtime.Intrinsics;

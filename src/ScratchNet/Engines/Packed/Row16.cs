@@ -16,9 +16,6 @@ internal unsafe struct Row16<TL, TV>
     /// <summary>Lanes 0 …, Count …, 2·Count … and 3·Count … of the row.</summary>
     private TV a, b, c, d;
 
-    /// <summary>Vectors per row: 1, 2 or 4.</summary>
-    public static int Parts => 16 / TL.Count;
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Row16<TL, TV> Load(float* p)
     {
