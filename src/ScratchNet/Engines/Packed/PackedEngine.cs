@@ -12,9 +12,9 @@
 //                        dense pixels per lane, the lanes summed once per piece.
 // Blocks are grouped into pieces fixed by m alone, each with its own partial gradients, reduced in
 // piece order: the same bits whatever the thread count. The same math as the layer-by-layer path
-// (tested against it). The chooser gives it full-batch training and inference of byte images on
-// machines with vector hardware (PackedEngine.Create picks the width); other shapes run the fused
-// or layer engine. Every lane sees the same operations at every width: where the hardware fuses
+// (tested against it). The chooser gives it full-batch training and inference of byte images from
+// 256-bit vectors up (it runs at 128 bits too, where the fused engine is faster on x64;
+// PackedEngine.Create picks the width); other shapes run the fused or layer engine. Every lane sees the same operations at every width: where the hardware fuses
 // multiply-adds alike, the widths give the same bits (the lane sums too: Row16.Sum adds as Vector512.Sum).
 // This file: the step's orchestration (pieces, buffers, weights in, gradients out); the second
 // layer's 16-lane groups are in PackedEngine.Group.cs, the first layer's loops in PackedKernels.cs.
