@@ -8,64 +8,72 @@ namespace ScratchNet.Tensors;
 internal static unsafe partial class ConvKernels
 {
     /// <summary>
-    /// cols [CKK, G·P]: row (c, i, j), columns g·P + y·Wo + x, hold X[n0 + g, c, y·S + i − P, x·S + j − P]
-    /// (zero outside X).
+    /// cols in panels [G·P/PW][CKK][PW]: row (c, i, j), columns g·P + y·Wo + x, hold X[n0 + g, c, y·S + i − P, x·S + j − P]
+    /// (zero outside X, and past G·P). Each row of an example is made in <paramref name="row"/> [Ho·Wo], then moved to its panels.
     /// </summary>
-    private static void Unroll(float* X, ConvShape shape, int n0, int G, float* cols)
+    private static void Unroll(float* X, ConvShape shape, int n0, int G, float* cols, float* row)
     {
         MapShape input = shape.Input;
-        int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding;
-        long N = (long)G * Ho * Wo;
+        int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding, P = Ho * Wo, CKK = shape.Patch;
         for (int g = 0; g < G; g++)
         {
             float* x = X + ((long)(n0 + g) * input.Size);
-            float* row = cols + ((long)g * Ho * Wo);
+            int k = 0;
             for (int c = 0; c < input.Channels; c++)
             {
                 float* plane = x + ((long)c * input.Plane);
                 for (int i = 0; i < K; i++)
                 {
-                    for (int j = 0; j < K; j++, row += N)
+                    for (int j = 0; j < K; j++, k++)
                     {
-                        if (SamePlane(shape))
-                        {
-                            ShiftedPlane(plane, input.Height, input.Width, i - pad, j - pad, row);
-                            continue;
-                        }
-                        // Output columns x with 0 ≤ x·S + j − pad < W
-                        int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
-                        int xEnd = Math.Max(xFirst, Math.Min(Wo, CeilDiv(input.Width + pad - j, S)));
-                        for (int y = 0; y < Ho; y++)
-                        {
-                            float* dst = row + ((long)y * Wo);
-                            int u = (y * S) + i - pad;
-                            if (u < 0 || u >= input.Height)
-                            {
-                                new Span<float>(dst, Wo).Clear();
-                                continue;
-                            }
-                            float* src = plane + ((long)u * input.Width) + j - pad;
-                            for (int xo = 0; xo < xFirst; xo++)
-                            {
-                                dst[xo] = 0f;
-                            }
-                            if (S == 1)
-                            {
-                                Buffer.MemoryCopy(src + xFirst, dst + xFirst, (xEnd - xFirst) * 4L, (xEnd - xFirst) * 4L);
-                            }
-                            else
-                            {
-                                for (int xo = xFirst; xo < xEnd; xo++)
-                                {
-                                    dst[xo] = src[xo * S];
-                                }
-                            }
-                            for (int xo = xEnd; xo < Wo; xo++)
-                            {
-                                dst[xo] = 0f;
-                            }
-                        }
+                        UnrollRow(plane, shape, i, j, row);
+                        ToPanels(row, P, (long)g * P, k, CKK, cols);
                     }
+                }
+            }
+        }
+        ClearPanelTail(cols, (long)G * P, CKK);
+
+        static void UnrollRow(float* plane, ConvShape shape, int i, int j, float* row)
+        {
+            MapShape input = shape.Input;
+            int Ho = shape.OutHeight, Wo = shape.OutWidth, S = shape.Stride, pad = shape.Padding;
+            if (SamePlane(shape))
+            {
+                ShiftedPlane(plane, input.Height, input.Width, i - pad, j - pad, row);
+                return;
+            }
+            // Output columns x with 0 ≤ x·S + j − pad < W
+            int xFirst = Math.Min(Wo, Math.Max(0, CeilDiv(pad - j, S)));
+            int xEnd = Math.Max(xFirst, Math.Min(Wo, CeilDiv(input.Width + pad - j, S)));
+            for (int y = 0; y < Ho; y++)
+            {
+                float* dst = row + ((long)y * Wo);
+                int u = (y * S) + i - pad;
+                if (u < 0 || u >= input.Height)
+                {
+                    new Span<float>(dst, Wo).Clear();
+                    continue;
+                }
+                float* src = plane + ((long)u * input.Width) + j - pad;
+                for (int xo = 0; xo < xFirst; xo++)
+                {
+                    dst[xo] = 0f;
+                }
+                if (S == 1)
+                {
+                    Buffer.MemoryCopy(src + xFirst, dst + xFirst, (xEnd - xFirst) * 4L, (xEnd - xFirst) * 4L);
+                }
+                else
+                {
+                    for (int xo = xFirst; xo < xEnd; xo++)
+                    {
+                        dst[xo] = src[xo * S];
+                    }
+                }
+                for (int xo = xEnd; xo < Wo; xo++)
+                {
+                    dst[xo] = 0f;
                 }
             }
         }

@@ -24,12 +24,6 @@ internal static unsafe partial class ConvKernels
     /// <summary>Floats of unrolled columns per group, at most (1 MB: they stay in the core's cache).</summary>
     private const int GroupColumns = 1 << 18;
 
-    /// <summary>Columns per strip of the outer-product tiles: 32 floats of every row of the right-hand matrix stay in L1 across the tiles.</summary>
-    private const int Strip = 32;
-
-    /// <summary>Unrolled columns kept from a training forward pass for the weight gradient, at most (floats: 64 MB).</summary>
-    private const long MaxKeptColumns = 16L << 20;
-
     /// <summary>How many pieces m examples make: m / 4, at least 1, at most 16 — fixed by m alone.</summary>
     public static int PieceCount(int m) => Math.Clamp(m / MinExamplesPerPiece, 1, MaxPieces);
 
@@ -45,37 +39,25 @@ internal static unsafe partial class ConvKernels
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
-        long keptLength = (long)m * CKK * P;
-        bool keep = keepColumns && keptLength <= MaxKeptColumns;
+        bool keep = keepColumns && work.EnsureKept(shape, m, pieces);
         work.KeptFor = null;
-        if (keep && work.Kept.Length < keptLength)
+        fixed (float* pw = W, ptiles = work.Tiles)
         {
-            work.Kept = new float[keptLength];
+            PackTiles(pw, O, CKK, CKK, 1, ptiles);
         }
         Workers.For(pieces, piece =>
         {
-            fixed (float* pw = W, px = X, pz = Z, pcols = work.Columns[piece], pkept = work.Kept, pout = work.Maps[piece])
+            fixed (float* px = X, pz = Z, ptiles = work.Tiles, pcols = work.Columns[piece], pkept = keep ? work.Kept[piece] : null, pout = work.Maps[piece], prow = work.Row[piece])
             {
+                long kept = 0;
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
                     int N = G * P;
-                    float* cols = keep ? pkept + ((long)n0 * CKK * P) : pcols;
-                    Unroll(px, shape, n0, G, cols);
-                    // Z_g = W·cols_g   (O×CKK)·(CKK×G·P) → (O×G·P), eight filters per tile at 512 bits, else four
-                    // (a strip of columns at a time, so that its CKK rows stay in L1 across every filter tile)
-                    for (int n = 0; n < N; n += Strip)
-                    {
-                        int width = Math.Min(Strip, N - n);
-                        int o = 0;
-                        for (; o + 8 <= O && Simd.Has512; o += 8)
-                        {
-                            Kernels.OuterTile8(pw + ((long)o * CKK), CKK, 1, cols + n, N, 0, CKK, width, pout + ((long)o * N) + n, N, accumulate: false);
-                        }
-                        for (; o < O; o += 4)
-                        {
-                            Kernels.OuterTile(pw + ((long)o * CKK), CKK, 1, Math.Min(4, O - o), cols + n, N, 0, CKK, width, pout + ((long)o * N) + n, N, accumulate: false);
-                        }
-                    }
+                    float* cols = keep ? pkept + kept : pcols;
+                    kept += PanelFloats(N, CKK);
+                    Unroll(px, shape, n0, G, cols, prow);
+                    // Z_g = W·cols_g   (O×CKK)·(CKK×G·P) → (O×G·P)
+                    PanelProduct(ptiles, O, CKK, cols, N, pout, N);
                     // Z[n, o, ·] = Z_g[o, example n's columns] + b[o]
                     for (int g = 0; g < G; g++)
                     {
@@ -99,49 +81,34 @@ internal static unsafe partial class ConvKernels
         bool kept = work.KeptFor is var (keptX, keptM) && ReferenceEquals(keptX, X) && keptM == m;
         Workers.For(pieces, piece =>
         {
-            float[] partialW = work.PartialW[piece], partialB = work.PartialB[piece], product = work.Product[piece];
+            float[] partialW = work.PartialW[piece], partialB = work.PartialB[piece];
             Array.Clear(partialW, 0, O * CKK);
             Array.Clear(partialB, 0, O);
-            fixed (float* px = X, pdz = dZ, pprod = product, pcols = work.Columns[piece], pkept = work.Kept, pdout = work.Maps[piece])
+            fixed (float* px = X, pdz = dZ, pcols = work.Columns[piece], pkept = kept ? work.Kept[piece] : null, pT = work.Transposed[piece], ptiles = work.Maps[piece], ppartial = partialW, pturn = work.Turn[piece], prow = work.Row[piece])
             {
+                long offset = 0;
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
                     int N = G * P;
-                    float* cols = kept ? pkept + ((long)n0 * CKK * P) : pcols;
+                    float* cols = kept ? pkept + offset : pcols;
+                    offset += PanelFloats(N, CKK);
                     if (!kept)
                     {
-                        Unroll(px, shape, n0, G, cols);
+                        Unroll(px, shape, n0, G, cols, prow);
                     }
-                    Gather(pdz, shape, n0, G, pdout);
-                    // dW_g = dZ_g·cols_gᵀ   (O×G·P)·(G·P×CKK) → (O×CKK): dot products along the G·P columns
-                    // (blocks of 16 filters × 32 patch rows, whose G·P columns stay in L1 while they meet)
-                    for (int o0 = 0; o0 < O; o0 += 16)
+                    // dW_g = dZ_g·cols_gᵀ   (O×G·P)·(G·P×CKK) → (O×CKK): the columns turned into panels of patch rows,
+                    // dZ_g into tiles of filters, so that the sum over the group's columns is the panels' k
+                    int Npad = (int)(PanelFloats(N, 1));
+                    TransposePanels(cols, CKK, N, pT);
+                    GatherTiles(pdz, shape, n0, G, Npad, ptiles, pturn);
+                    PanelProduct(ptiles, O, Npad, pT, CKK, ppartial, CKK, accumulate: true);
+                    // db[o] += Σ dZ[·, o, ·] over the group's examples, in order
+                    for (int g = 0; g < G; g++)
                     {
-                        for (int k0 = 0; k0 < CKK; k0 += 32)
+                        for (int o = 0; o < O; o++)
                         {
-                            int kEnd = Math.Min(CKK, k0 + 32);
-                            for (int o = o0; o < Math.Min(O, o0 + 16); o += 4)
-                            {
-                                int rows = Math.Min(4, O - o);
-                                int k = k0;
-                                for (; k + 2 <= kEnd; k += 2)
-                                {
-                                    Kernels.DotTile4x2(pdout + ((long)o * N), N, rows, cols + ((long)k * N), N, pprod + ((long)o * CKK) + k, CKK);
-                                }
-                                for (; k < kEnd; k++)
-                                {
-                                    for (int r = 0; r < rows; r++)
-                                    {
-                                        pprod[((long)(o + r) * CKK) + k] = Kernels.Dot(pdout + ((long)(o + r) * N), cols + ((long)k * N), N);
-                                    }
-                                }
-                            }
+                            partialB[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdz + (((long)(n0 + g) * O) + o) * P, P));
                         }
-                    }
-                    TensorPrimitives.Add(partialW.AsSpan(0, O * CKK), product.AsSpan(0, O * CKK), partialW.AsSpan(0, O * CKK));
-                    for (int o = 0; o < O; o++)
-                    {
-                        partialB[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdout + ((long)o * N), N));
                     }
                 }
             }
@@ -165,28 +132,20 @@ internal static unsafe partial class ConvKernels
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
+        fixed (float* pw = W, ptiles = work.Tiles)
+        {
+            PackTiles(pw, CKK, O, 1, CKK, ptiles);
+        }
         Workers.For(pieces, piece =>
         {
-            fixed (float* pw = W, pdz = dZ, pdx = dX, pdcols = work.Columns[piece], pdout = work.Maps[piece])
+            fixed (float* ptiles = work.Tiles, pdz = dZ, pdx = dX, pdcols = work.Columns[piece], pdout = work.Maps[piece])
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
                     int N = G * P;
                     Gather(pdz, shape, n0, G, pdout);
-                    // dcols_g = Wᵀ·dZ_g   (CKK×O)·(O×G·P) → (CKK×G·P), eight patch rows per tile at 512 bits, else four
-                    for (int n = 0; n < N; n += Strip)
-                    {
-                        int width = Math.Min(Strip, N - n);
-                        int k = 0;
-                        for (; k + 8 <= CKK && Simd.Has512; k += 8)
-                        {
-                            Kernels.OuterTile8(pw + k, 1, CKK, pdout + n, N, 0, O, width, pdcols + ((long)k * N) + n, N, accumulate: false);
-                        }
-                        for (; k < CKK; k += 4)
-                        {
-                            Kernels.OuterTile(pw + k, 1, CKK, Math.Min(4, CKK - k), pdout + n, N, 0, O, width, pdcols + ((long)k * N) + n, N, accumulate: false);
-                        }
-                    }
+                    // dcols_g = Wᵀ·dZ_g   (CKK×O)·(O×G·P) → (CKK×G·P)
+                    PanelProduct(ptiles, CKK, O, pdout, N, pdcols, N);
                     Fold(pdcols, shape, n0, G, pdx);
                 }
             }
@@ -204,43 +163,74 @@ internal static unsafe partial class ConvKernels
         }
     }
 
-    /// <summary>dZ_g [O, G·P]: example n0 + g's plane o at columns g·P … of row o.</summary>
-    private static void Gather(float* dZ, ConvShape shape, int n0, int G, float* dout)
+    /// <summary>dZ_g in panels [G·P/PW][O][PW]: example n0 + g's plane o at columns g·P … of row o (zero past G·P).</summary>
+    private static void Gather(float* dZ, ConvShape shape, int n0, int G, float* panels)
     {
-        int O = shape.Filters, P = shape.Output.Plane, N = G * P;
+        int O = shape.Filters, P = shape.Output.Plane;
         for (int g = 0; g < G; g++)
         {
             for (int o = 0; o < O; o++)
             {
-                new ReadOnlySpan<float>(dZ + ((((long)(n0 + g) * O) + o) * P), P).CopyTo(new Span<float>(dout + ((long)o * N) + ((long)g * P), P));
+                ToPanels(dZ + ((((long)(n0 + g) * O) + o) * P), P, (long)g * P, o, O, panels);
             }
         }
+        ClearPanelTail(panels, (long)G * P, O);
     }
 }
 
 /// <summary>A convolution layer's scratch buffers, per piece: grown once, reused every step (no allocation per step).</summary>
 internal sealed class ConvWorkspace
 {
-    internal float[][] Columns = [];             // [CKK, G·P]: a group's unrolled columns (or their gradient)
-    internal float[][] Maps = [];                // [O, G·P]: a group's output maps (or their gradient) side by side
+    internal float[][] Columns = [];             // a group's unrolled columns in panels [G·P/PW][CKK][PW] (or their gradient, [CKK, G·P])
+    internal float[][] Maps = [];                // a group's output maps [O, G·P] (or their gradient: in panels [G·P/PW][O][PW], or in tiles [O/R][G·P][R])
+    internal float[][] Row = [];                 // one unrolled row of one example [Ho·Wo]
+    internal float[][] Transposed = [];         // a group's columns turned: panels of patch rows [CKK/PW][G·P][PW]
+    internal float[][] Turn = [];                // sixteen planes of dZ turned [Ho·Wo][16]
     internal float[][] PartialW = [];            // [O, CKK]: a piece's weight gradient
     internal float[][] PartialB = [];            // [O]
-    internal float[][] Product = [];             // [O, CKK]: a group's
-    internal float[] Kept = [];                  // [m, CKK, P]: the columns of the last training forward pass, group by group
+    internal float[] Tiles = [];                 // W or Wᵀ packed in tiles of rows
+    internal float[][] Kept = [];                // per piece: the columns of the last training forward pass, group after group
     internal (float[] X, int M)? KeptFor;        // … of which input
+
+    /// <summary>Unrolled columns kept from a training forward pass, at most (floats: 64 MB).</summary>
+    private const long MaxKept = 16L << 20;
 
     internal void Ensure(ConvShape shape, int pieces)
     {
         int group = ConvKernels.GroupSize(shape);
+        long N = (long)group * shape.Output.Plane;
         int weights = shape.Filters * shape.Patch;
-        Grow(ref Columns, pieces, group * shape.Patch * shape.Output.Plane);
-        Grow(ref Maps, pieces, group * shape.Output.Size);
+        Grow(ref Columns, pieces, ConvKernels.PanelFloats(N, shape.Patch));
+        long Npad = ConvKernels.PanelFloats(N, 1);
+        Grow(ref Maps, pieces, Math.Max(ConvKernels.PanelFloats(N, shape.Filters), ConvKernels.TileFloats(shape.Filters, (int)Npad)));
+        Grow(ref Transposed, pieces, ConvKernels.PanelFloats(shape.Patch, (int)Npad));
+        Grow(ref Turn, pieces, 16 * shape.Output.Plane);
+        Grow(ref Row, pieces, shape.Output.Plane);
         Grow(ref PartialW, pieces, weights);
         Grow(ref PartialB, pieces, shape.Filters);
-        Grow(ref Product, pieces, weights);
+        int tiles = Math.Max(ConvKernels.TileFloats(shape.Filters, shape.Patch), ConvKernels.TileFloats(shape.Patch, shape.Filters));
+        if (Tiles.Length < tiles)
+        {
+            Tiles = new float[tiles];
+        }
     }
 
-    private static void Grow(ref float[][] buffers, int pieces, int length)
+    /// <summary>Makes room to keep m examples' columns, piece by piece; false when they would pass <see cref="MaxKept"/>.</summary>
+    internal bool EnsureKept(ConvShape shape, int m, int pieces)
+    {
+        int per = (m + pieces - 1) / pieces, group = ConvKernels.GroupSize(shape);
+        long full = ConvKernels.PanelFloats((long)group * shape.Output.Plane, shape.Patch) * (per / group);
+        long rest = per % group == 0 ? 0 : ConvKernels.PanelFloats((long)(per % group) * shape.Output.Plane, shape.Patch);
+        long length = full + rest;
+        if (length * pieces > MaxKept)
+        {
+            return false;
+        }
+        Grow(ref Kept, pieces, (int)length);
+        return true;
+    }
+
+    private static void Grow(ref float[][] buffers, int pieces, long length)
     {
         if (buffers.Length < pieces)
         {
