@@ -204,6 +204,74 @@ internal static unsafe partial class ConvKernels
     }
 
     /// <summary>
+    /// dW [O, CKK] += dZ·colsᵀ over one group as dot products along the panels, for patches narrower than a panel
+    /// (turning them would leave most of each panel empty): dZ in panels [N/PW][O][PW], the columns in panels
+    /// [N/PW][CKK][PW], both zero past N. Each dW[o, k] gathers one vector of lane sums, summed across its lanes at the end.
+    /// </summary>
+    internal static void PanelDots(float* dzPanels, int O, float* colPanels, int CKK, long N, float* dW)
+    {
+        switch (Simd.Widest)
+        {
+            case VectorWidth.Bits512: PanelDots<Lanes512, Vector512<float>>(dzPanels, O, colPanels, CKK, N, dW); break;
+            case VectorWidth.Bits256: PanelDots<Lanes256, Vector256<float>>(dzPanels, O, colPanels, CKK, N, dW); break;
+            case VectorWidth.Bits128: PanelDots<Lanes128, Vector128<float>>(dzPanels, O, colPanels, CKK, N, dW); break;
+            default: PanelDots<LanesScalar, float>(dzPanels, O, colPanels, CKK, N, dW); break;
+        }
+    }
+
+    private static void PanelDots<TL, TV>(float* dzPanels, int O, float* colPanels, int CKK, long N, float* dW)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        for (int o = 0; o < O; o += 2)
+        {
+            for (int k = 0; k < CKK; k += 4)
+            {
+                DotTile<TL, TV>(dzPanels, O, o, Math.Min(2, O - o), colPanels, CKK, k, Math.Min(4, CKK - k), N, dW);
+            }
+        }
+    }
+
+    /// <summary>dW[o + i, k + j] += Σ_n dZ[o + i, n]·cols[k + j, n] for i &lt; rows (≤ 2), j &lt; ks (≤ 4): rows past these reuse the first (not stored).</summary>
+    private static void DotTile<TL, TV>(float* dzPanels, int O, int o, int rows, float* colPanels, int CKK, int k, int ks, long N, float* dW)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, PW = 2 * L;
+        int z1 = rows > 1 ? 1 : 0, x1 = ks > 1 ? 1 : 0, x2 = ks > 2 ? 2 : 0, x3 = ks > 3 ? 3 : 0;
+        TV s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        long panels = (N + PW - 1) / PW;
+        for (long p = 0; p < panels; p++)
+        {
+            float* z = dzPanels + (((p * O) + o) * PW);
+            float* x = colPanels + (((p * CKK) + k) * PW);
+            for (int q = 0; q < PW; q += L)
+            {
+                TV za = TL.Load(z + q), zb = TL.Load(z + (z1 * PW) + q);
+                TV v = TL.Load(x + q);
+                s00 = TL.MulAdd(za, v, s00); s10 = TL.MulAdd(zb, v, s10);
+                v = TL.Load(x + (x1 * PW) + q);
+                s01 = TL.MulAdd(za, v, s01); s11 = TL.MulAdd(zb, v, s11);
+                v = TL.Load(x + (x2 * PW) + q);
+                s02 = TL.MulAdd(za, v, s02); s12 = TL.MulAdd(zb, v, s12);
+                v = TL.Load(x + (x3 * PW) + q);
+                s03 = TL.MulAdd(za, v, s03); s13 = TL.MulAdd(zb, v, s13);
+            }
+        }
+        Add(dW + ((long)o * CKK) + k, ks, TL.Sum(s00), TL.Sum(s01), TL.Sum(s02), TL.Sum(s03));
+        if (rows > 1)
+        {
+            Add(dW + ((long)(o + 1) * CKK) + k, ks, TL.Sum(s10), TL.Sum(s11), TL.Sum(s12), TL.Sum(s13));
+        }
+
+        static void Add(float* row, int ks, float a, float b, float c, float d)
+        {
+            row[0] += a;
+            if (ks > 1) row[1] += b;
+            if (ks > 2) row[2] += c;
+            if (ks > 3) row[3] += d;
+        }
+    }
+
+    /// <summary>
     /// The panels [N/PW][rows][PW] turned: panels [rows/PW][Npad][PW] of the transpose (Npad = N rounded up to panels),
     /// 16×16 blocks through registers where the machine has them. Columns past <paramref name="rows"/> are left alone.
     /// </summary>

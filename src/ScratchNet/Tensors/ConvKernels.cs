@@ -96,12 +96,21 @@ internal static unsafe partial class ConvKernels
                     {
                         Unroll(px, shape, n0, G, cols, prow);
                     }
-                    // dW_g = dZ_g·cols_gᵀ   (O×G·P)·(G·P×CKK) → (O×CKK): the columns turned into panels of patch rows,
-                    // dZ_g into tiles of filters, so that the sum over the group's columns is the panels' k
-                    int Npad = (int)(PanelFloats(N, 1));
-                    TransposePanels(cols, CKK, N, pT);
-                    GatherTiles(pdz, shape, n0, G, Npad, ptiles, pturn);
-                    PanelProduct(ptiles, O, Npad, pT, CKK, ppartial, CKK, accumulate: true);
+                    // dW += dZ_g·cols_gᵀ   (O×G·P)·(G·P×CKK) → (O×CKK): the columns turned into panels of patch rows,
+                    // dZ_g into tiles of filters, so that the sum over the group's columns is the panels' k; patches
+                    // narrower than a panel take dot products along the panels instead
+                    if (CKK < PanelWidth)
+                    {
+                        Gather(pdz, shape, n0, G, ptiles);
+                        PanelDots(ptiles, O, cols, CKK, N, ppartial);
+                    }
+                    else
+                    {
+                        int Npad = (int)PanelFloats(N, 1);
+                        TransposePanels(cols, CKK, N, pT);
+                        GatherTiles(pdz, shape, n0, G, Npad, ptiles, pturn);
+                        PanelProduct(ptiles, O, Npad, pT, CKK, ppartial, CKK, accumulate: true);
+                    }
                     // db[o] += Σ dZ[·, o, ·] over the group's examples, in order
                     for (int g = 0; g < G; g++)
                     {
