@@ -65,17 +65,43 @@ internal static unsafe partial class ConvKernels
     }
 
     /// <summary>Writes src[0 … count) to row <paramref name="row"/> of the panels, columns n … n + count − 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ToPanels(float* src, int count, long n, int row, int rows, float* panels)
     {
         int PW = PanelWidth;
-        while (count > 0)
+        long panel = n / PW, step = (long)rows * PW;
+        int q = (int)(n - (panel * PW)), take = Math.Min(count, PW - q);
+        float* dst = panels + (((panel * rows) + row) * PW);
+        CopyShort(src, dst + q, take);
+        for (src += take, count -= take, dst += step; count >= PW; src += PW, count -= PW, dst += step)
         {
-            long panel = n / PW;
-            int q = (int)(n - (panel * PW)), take = Math.Min(count, PW - q);
-            new ReadOnlySpan<float>(src, take).CopyTo(new Span<float>(panels + (((panel * rows) + row) * PW) + q, take));
-            src += take;
-            n += take;
-            count -= take;
+            CopyShort(src, dst, PW);
+        }
+        CopyShort(src, dst, count);
+    }
+
+    /// <summary>dst[i] = src[i] for i &lt; count: a few floats, in vectors inline (a call to a general copy costs more than these moves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(float* src, float* dst, int count)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector256.Store(Vector256.Load(src + i), dst + i);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128.Store(Vector128.Load(src + i), dst + i);
+            }
+        }
+        for (; i < count; i++)
+        {
+            dst[i] = src[i];
         }
     }
 
@@ -99,25 +125,30 @@ internal static unsafe partial class ConvKernels
     /// c + r·ldc. Every element is Σ_k A[r, k]·B[k, n], one chain of fused multiply-adds in k order (starting from
     /// C's value with <paramref name="accumulate"/>).
     /// </summary>
-    internal static void PanelProduct(float* tiles, int rows, int K, float* panels, long N, float* c, long ldc, bool accumulate = false)
+    internal static void PanelProduct(float* tiles, int rows, int K, float* panels, long N, float* c, long ldc, bool accumulate = false) =>
+        PanelProduct(tiles, rows, K, new PackedPanels(panels, K, PanelWidth), N, c, ldc, accumulate);
+
+    /// <summary><see cref="PanelProduct(float*, int, int, float*, long, float*, long, bool)"/> with B's rows wherever <paramref name="columns"/> says.</summary>
+    internal static void PanelProduct<TB>(float* tiles, int rows, int K, TB columns, long N, float* c, long ldc, bool accumulate = false)
+        where TB : struct, IPanelSource<TB>
     {
         switch (Simd.Widest)
         {
-            case VectorWidth.Bits512: PanelProduct<Lanes512, Vector512<float>>(tiles, rows, K, panels, N, c, ldc, accumulate); break;
-            case VectorWidth.Bits256: PanelProduct<Lanes256, Vector256<float>>(tiles, rows, K, panels, N, c, ldc, accumulate); break;
-            case VectorWidth.Bits128: PanelProduct<Lanes128, Vector128<float>>(tiles, rows, K, panels, N, c, ldc, accumulate); break;
-            default: PanelProduct<LanesScalar, float>(tiles, rows, K, panels, N, c, ldc, accumulate); break;
+            case VectorWidth.Bits512: PanelProduct<Lanes512, Vector512<float>, TB>(tiles, rows, K, columns, N, c, ldc, accumulate); break;
+            case VectorWidth.Bits256: PanelProduct<Lanes256, Vector256<float>, TB>(tiles, rows, K, columns, N, c, ldc, accumulate); break;
+            case VectorWidth.Bits128: PanelProduct<Lanes128, Vector128<float>, TB>(tiles, rows, K, columns, N, c, ldc, accumulate); break;
+            default: PanelProduct<LanesScalar, float, TB>(tiles, rows, K, columns, N, c, ldc, accumulate); break;
         }
     }
 
-    private static void PanelProduct<TL, TV>(float* tiles, int rows, int K, float* panels, long N, float* c, long ldc, bool accumulate)
-        where TL : struct, ILanes<TV> where TV : struct
+    private static void PanelProduct<TL, TV, TB>(float* tiles, int rows, int K, TB columns, long N, float* c, long ldc, bool accumulate)
+        where TL : struct, ILanes<TV> where TV : struct where TB : struct, IPanelSource<TB>
     {
         int R = TileRows, PW = 2 * TL.Count;
         float* edge = stackalloc float[8 * 32];   // a tile that does not fit C: computed whole here, then its part copied
         for (long n = 0; n < N; n += PW)
         {
-            float* b = panels + (n * K);
+            TB b = columns.At(n);
             int width = (int)Math.Min(PW, N - n);
             for (int t = 0; t < rows; t += R)
             {
@@ -125,26 +156,26 @@ internal static unsafe partial class ConvKernels
                 int height = Math.Min(R, rows - t);
                 if (width == PW && height == R)
                 {
-                    PanelTile<TL, TV>(a, b, K, c + (t * ldc) + n, ldc, accumulate);
+                    PanelTile<TL, TV, TB>(a, b, K, c + (t * ldc) + n, ldc, accumulate);
                     continue;
                 }
                 for (int r = 0; r < height && accumulate; r++)
                 {
-                    new ReadOnlySpan<float>(c + ((t + r) * ldc) + n, width).CopyTo(new Span<float>(edge + (r * PW), width));
+                    CopyShort(c + ((t + r) * ldc) + n, edge + (r * PW), width);
                 }
-                PanelTile<TL, TV>(a, b, K, edge, PW, accumulate);
+                PanelTile<TL, TV, TB>(a, b, K, edge, PW, accumulate);
                 for (int r = 0; r < height; r++)
                 {
-                    new ReadOnlySpan<float>(edge + (r * PW), width).CopyTo(new Span<float>(c + ((t + r) * ldc) + n, width));
+                    CopyShort(edge + (r * PW), c + ((t + r) * ldc) + n, width);
                 }
             }
         }
     }
 
-    /// <summary>An R × 2-vector tile: c[r·ldc + q] (+)= Σ_k a[k·R + r]·b[k·PW + q], accumulators in registers.</summary>
+    /// <summary>An R × 2-vector tile: c[r·ldc + q] (+)= Σ_k a[k·R + r]·B[k, q], accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PanelTile<TL, TV>(float* a, float* b, int K, float* c, long ldc, bool accumulate)
-        where TL : struct, ILanes<TV> where TV : struct
+    private static void PanelTile<TL, TV, TB>(float* a, TB b, int K, float* c, long ldc, bool accumulate)
+        where TL : struct, ILanes<TV> where TV : struct where TB : struct, IPanelSource<TB>
     {
         int L = TL.Count, R = TileRows;
         bool eight = R == 8;
@@ -166,9 +197,10 @@ internal static unsafe partial class ConvKernels
                 c70 = TL.Load(cr); c71 = TL.Load(cr + L);
             }
         }
-        for (int k = 0; k < K; k++, a += R, b += 2 * L)
+        for (int k = 0; k < K; k++, a += R)
         {
-            TV b0 = TL.Load(b), b1 = TL.Load(b + L);
+            float* row = b.Row(k);
+            TV b0 = TL.Load(row), b1 = TL.Load(row + L);
             TV v = TL.Create(a[0]);
             c00 = TL.MulAdd(v, b0, c00); c01 = TL.MulAdd(v, b1, c01);
             v = TL.Create(a[1]);
@@ -309,10 +341,41 @@ internal static unsafe partial class ConvKernels
                     float* d = tiles + ((long)t * Npad) + ((long)g * P * R);
                     for (int j = 0; j < P; j++)
                     {
-                        new ReadOnlySpan<float>(turn + (j * 16) + r0, take).CopyTo(new Span<float>(d + ((long)j * R), take));
+                        CopyShort(turn + (j * 16) + r0, d + ((long)j * R), take);
                     }
                 }
             }
         }
     }
+}
+
+/// <summary>Where the B operand of a panel product keeps its rows: row k of columns n … n + PW − 1.</summary>
+internal unsafe interface IPanelSource<TSelf> where TSelf : struct, IPanelSource<TSelf>
+{
+    /// <summary>The source moved to columns n ….</summary>
+    TSelf At(long n);
+
+    /// <summary>Row k of the current PW columns (PW floats in a row).</summary>
+    float* Row(int k);
+}
+
+/// <summary>Panels [N/PW][K][PW]: each panel's K rows of PW columns one after another.</summary>
+internal readonly unsafe struct PackedPanels(float* start, int K, int PW) : IPanelSource<PackedPanels>
+{
+    private readonly float* start = start;
+
+    public PackedPanels At(long n) => new(start + (n * K), K, PW);
+
+    public float* Row(int k) => start + ((long)k * PW);
+}
+
+/// <summary>Rows as shifts of one spread stack of maps: row k of column n is at start + n + offsets[k] (ConvKernels.Shifted).</summary>
+internal readonly unsafe struct ShiftedRows(float* start, int* offsets) : IPanelSource<ShiftedRows>
+{
+    private readonly float* start = start;
+    private readonly int* offsets = offsets;
+
+    public ShiftedRows At(long n) => new(start + n, offsets);
+
+    public float* Row(int k) => start + offsets[k];
 }
