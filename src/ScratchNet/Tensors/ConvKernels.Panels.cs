@@ -288,18 +288,10 @@ internal static unsafe partial class ConvKernels
                 s03 = TL.MulAdd(za, v, s03); s13 = TL.MulAdd(zb, v, s13);
             }
         }
-        Add(dW + ((long)o * CKK) + k, ks, TL.Sum(s00), TL.Sum(s01), TL.Sum(s02), TL.Sum(s03));
+        AddSums(dW + ((long)o * CKK) + k, ks, TL.Sum(s00), TL.Sum(s01), TL.Sum(s02), TL.Sum(s03));
         if (rows > 1)
         {
-            Add(dW + ((long)(o + 1) * CKK) + k, ks, TL.Sum(s10), TL.Sum(s11), TL.Sum(s12), TL.Sum(s13));
-        }
-
-        static void Add(float* row, int ks, float a, float b, float c, float d)
-        {
-            row[0] += a;
-            if (ks > 1) row[1] += b;
-            if (ks > 2) row[2] += c;
-            if (ks > 3) row[3] += d;
+            AddSums(dW + ((long)(o + 1) * CKK) + k, ks, TL.Sum(s10), TL.Sum(s11), TL.Sum(s12), TL.Sum(s13));
         }
     }
 

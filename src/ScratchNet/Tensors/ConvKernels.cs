@@ -36,6 +36,11 @@ internal static unsafe partial class ConvKernels
     /// </summary>
     public static void Forward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work, bool keepColumns = false)
     {
+        if (Shifts(shape))
+        {
+            ShiftedForward(X, W, b, shape, m, Z, work);
+            return;
+        }
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
@@ -78,12 +83,40 @@ internal static unsafe partial class ConvKernels
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
+        for (int p = 0; p < pieces; p++)
+        {
+            Array.Clear(work.PartialW[p], 0, O * CKK);
+            Array.Clear(work.PartialB[p], 0, O);
+        }
+        if (ShiftsWeights(shape))
+        {
+            ShiftedWeightGradient(X, dZ, shape, m, pieces, work);
+        }
+        else
+        {
+            UnrolledWeightGradient(X, dZ, shape, m, pieces, work);
+        }
+        // dW = scale·Σ_pieces partial, pieces in order
+        Span<float> sumW = dW.AsSpan(0, O * CKK), sumB = db.AsSpan(0, O);
+        work.PartialW[0].AsSpan(0, O * CKK).CopyTo(sumW);
+        work.PartialB[0].AsSpan(0, O).CopyTo(sumB);
+        for (int p = 1; p < pieces; p++)
+        {
+            TensorPrimitives.Add(sumW, work.PartialW[p].AsSpan(0, O * CKK), sumW);
+            TensorPrimitives.Add(sumB, work.PartialB[p].AsSpan(0, O), sumB);
+        }
+        TensorPrimitives.Multiply(sumW, scale, sumW);
+        TensorPrimitives.Multiply(sumB, scale, sumB);
+    }
+
+    /// <summary>The weight gradient from unrolled columns (kept from the forward pass when they fit), group by group into the pieces' partial sums.</summary>
+    private static void UnrolledWeightGradient(float[] X, float[] dZ, ConvShape shape, int m, int pieces, ConvWorkspace work)
+    {
+        int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         bool kept = work.KeptFor is var (keptX, keptM) && ReferenceEquals(keptX, X) && keptM == m;
         Workers.For(pieces, piece =>
         {
             float[] partialW = work.PartialW[piece], partialB = work.PartialB[piece];
-            Array.Clear(partialW, 0, O * CKK);
-            Array.Clear(partialB, 0, O);
             fixed (float* px = X, pdz = dZ, pcols = work.Columns[piece], pkept = kept ? work.Kept[piece] : null, pT = work.Transposed[piece], ptiles = work.Maps[piece], ppartial = partialW, pturn = work.Turn[piece], prow = work.Row[piece])
             {
                 long offset = 0;
@@ -122,22 +155,16 @@ internal static unsafe partial class ConvKernels
                 }
             }
         });
-        // dW = scale·Σ_pieces partial, pieces in order
-        Span<float> sumW = dW.AsSpan(0, O * CKK), sumB = db.AsSpan(0, O);
-        work.PartialW[0].AsSpan(0, O * CKK).CopyTo(sumW);
-        work.PartialB[0].AsSpan(0, O).CopyTo(sumB);
-        for (int p = 1; p < pieces; p++)
-        {
-            TensorPrimitives.Add(sumW, work.PartialW[p].AsSpan(0, O * CKK), sumW);
-            TensorPrimitives.Add(sumB, work.PartialB[p].AsSpan(0, O), sumB);
-        }
-        TensorPrimitives.Multiply(sumW, scale, sumW);
-        TensorPrimitives.Multiply(sumB, scale, sumB);
     }
 
     /// <summary>dX [m, C·H·W] = the input gradient of Z = W ⋆ X + b, given dZ [m, O·Ho·Wo].</summary>
     public static void InputGradient(float[] dZ, float[] W, ConvShape shape, int m, float[] dX, ConvWorkspace work)
     {
+        if (ShiftsInputs(shape))
+        {
+            ShiftedInputGradient(dZ, W, shape, m, dX, work);
+            return;
+        }
         int O = shape.Filters, CKK = shape.Patch, P = shape.Output.Plane;
         int pieces = PieceCount(m);
         work.Ensure(shape, pieces);
@@ -190,37 +217,74 @@ internal static unsafe partial class ConvKernels
 /// <summary>A convolution layer's scratch buffers, per piece: grown once, reused every step (no allocation per step).</summary>
 internal sealed class ConvWorkspace
 {
+    // Stride 1 (ConvKernels.Shifted)
+    internal float[][] Stack = [];               // a group's maps spread (the input, or dZ for the input gradient)
+    internal int[][] Offsets = [];               // where each row of the product starts in the stack
+    internal float[] Turned = [];                // the input gradient's filters [C, O·K·K]
+    // Other strides (unrolled columns)
     internal float[][] Columns = [];             // a group's unrolled columns in panels [G·P/PW][CKK][PW] (or their gradient, [CKK, G·P])
-    internal float[][] Maps = [];                // a group's output maps [O, G·P] (or their gradient: in panels [G·P/PW][O][PW], or in tiles [O/R][G·P][R])
     internal float[][] Row = [];                 // one unrolled row of one example [Ho·Wo]
     internal float[][] Transposed = [];         // a group's columns turned: panels of patch rows [CKK/PW][G·P][PW]
     internal float[][] Turn = [];                // sixteen planes of dZ turned [Ho·Wo][16]
-    internal float[][] PartialW = [];            // [O, CKK]: a piece's weight gradient
-    internal float[][] PartialB = [];            // [O]
-    internal float[] Tiles = [];                 // W or Wᵀ packed in tiles of rows
     internal float[][] Kept = [];                // per piece: the columns of the last training forward pass, group after group
     internal (float[] X, int M)? KeptFor;        // … of which input
+    // Both
+    internal float[][] Maps = [];                // a group's product rows (outputs or gradients) in the layout its path uses
+    internal float[][] PartialW = [];            // [O, CKK]: a piece's weight gradient
+    internal float[][] PartialB = [];            // [O]
+    internal float[] Tiles = [];                 // W, Wᵀ or the turned filters packed in tiles of rows
 
     /// <summary>Unrolled columns kept from a training forward pass, at most (floats: 64 MB).</summary>
     private const long MaxKept = 16L << 20;
 
     internal void Ensure(ConvShape shape, int pieces)
     {
-        int group = ConvKernels.GroupSize(shape);
-        long N = (long)group * shape.Output.Plane;
-        int weights = shape.Filters * shape.Patch;
-        Grow(ref Columns, pieces, ConvKernels.PanelFloats(N, shape.Patch));
-        long Npad = ConvKernels.PanelFloats(N, 1);
-        Grow(ref Maps, pieces, Math.Max(ConvKernels.PanelFloats(N, shape.Filters), ConvKernels.TileFloats(shape.Filters, (int)Npad)));
-        Grow(ref Transposed, pieces, ConvKernels.PanelFloats(shape.Patch, (int)Npad));
-        Grow(ref Turn, pieces, 16 * shape.Output.Plane);
-        Grow(ref Row, pieces, shape.Output.Plane);
-        Grow(ref PartialW, pieces, weights);
-        Grow(ref PartialB, pieces, shape.Filters);
-        int tiles = Math.Max(ConvKernels.TileFloats(shape.Filters, shape.Patch), ConvKernels.TileFloats(shape.Patch, shape.Filters));
+        int group = ConvKernels.GroupSize(shape), O = shape.Filters, C = shape.Input.Channels, CKK = shape.Patch;
+        Grow(ref PartialW, pieces, O * CKK);
+        Grow(ref PartialB, pieces, O);
+        int tiles = Math.Max(ConvKernels.TileFloats(O, CKK), ConvKernels.TileFloats(CKK, O));
+        if (ConvKernels.Shifts(shape))
+        {
+            var forward = ConvKernels.InputSpread(shape, group);
+            var backward = ConvKernels.GradientSpread(shape, group);
+            long placed = (forward.Columns + ConvKernels.PanelWidth - 1) / ConvKernels.PanelWidth * ConvKernels.PanelWidth;
+            Grow(ref Stack, pieces, Math.Max(forward.Floats(C), backward.Floats(O)));
+            Grow(ref Maps, pieces, Math.Max(O * placed, C * backward.Columns));
+            GrowInts(ref Offsets, pieces, Math.Max(CKK, O * shape.Kernel * shape.Kernel));
+            if (Turned.Length < O * CKK)
+            {
+                Turned = new float[O * CKK];
+            }
+            tiles = Math.Max(tiles, ConvKernels.TileFloats(C, O * shape.Kernel * shape.Kernel));
+        }
+        if (!ConvKernels.ShiftsWeights(shape) || !ConvKernels.ShiftsInputs(shape))
+        {
+            long N = (long)group * shape.Output.Plane;
+            long Npad = ConvKernels.PanelFloats(N, 1);
+            Grow(ref Columns, pieces, ConvKernels.PanelFloats(N, CKK));
+            Grow(ref Maps, pieces, Math.Max(ConvKernels.PanelFloats(N, O), ConvKernels.TileFloats(O, (int)Npad)));
+            Grow(ref Transposed, pieces, ConvKernels.PanelFloats(CKK, (int)Npad));
+            Grow(ref Turn, pieces, 16 * shape.Output.Plane);
+            Grow(ref Row, pieces, shape.Output.Plane);
+        }
         if (Tiles.Length < tiles)
         {
             Tiles = new float[tiles];
+        }
+    }
+
+    private static void GrowInts(ref int[][] buffers, int pieces, int length)
+    {
+        if (buffers.Length < pieces)
+        {
+            Array.Resize(ref buffers, pieces);
+        }
+        for (int p = 0; p < pieces; p++)
+        {
+            if (buffers[p] is null || buffers[p].Length < length)
+            {
+                buffers[p] = new int[length];
+            }
         }
     }
 

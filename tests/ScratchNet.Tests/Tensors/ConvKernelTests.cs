@@ -23,6 +23,8 @@ public class ConvKernelTests
         { 5, 17, 4, 4, 3, 1, 2, 0 },    // 1×1 stride 2
         { 5, 3, 5, 5, 2, 4, 1, 0 },     // an even kernel, valid
         { 9, 2, 3, 3, 3, 3, 1, 0 },     // the output is 1×1
+        { 5, 2, 6, 7, 3, 5, 1, 1 },     // 5×5 with padding 1: neither same nor valid
+        { 3, 2, 5, 4, 3, 3, 1, 2 },     // 3×3 with padding 2: the output is larger than the input
     };
 
     private static (ConvShape Shape, float[] X, float[] W, float[] b, float[] dZ) Case(int m, int C, int H, int W, int O, int K, int stride, int padding, ulong seed)

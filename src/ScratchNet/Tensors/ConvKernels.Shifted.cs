@@ -1,0 +1,367 @@
+// Stride-1 convolutions without unrolling. A group's maps are spread over shared zero borders: the
+// rows of a plane Pitch = W + p floats apart (the p zeros that end a row begin the next one), the
+// examples H + p rows apart, p zero rows above the first. Output (g, y, x) is then computed at
+//   n = (g·(H + p) + y)·Pitch + x,   reading input (c, i, j) at n + c·Stride + i·Pitch + j,
+// so every row of the product's right-hand operand is the spread stack itself, shifted — no
+// unrolled columns. Positions with x ≥ Wo or between examples are computed and dropped (1 − Ho·Wo /
+// ((H + p)·Pitch) of the work: 7 % at 28×28, 13 % at 14×14, 23 % at 7×7). The input gradient is the
+// same product: dZ spread with K − 1 − p, against the filters turned 180° with in and out exchanged.
+// The weight gradient takes dot products of dZ (placed at the output positions, zeros between) with
+// the shifted rows. Every element of Z and dX is one chain of fused multiply-adds in (c, i, j) order.
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ScratchNet.Tensors;
+
+internal static unsafe partial class ConvKernels
+{
+    /// <summary>How a group of G examples' maps (H × W, padding p, kernel K) is spread for the stride-1 products.</summary>
+    internal readonly struct Spread
+    {
+        public Spread(int H, int W, int p, int K, int G)
+        {
+            Height = H;
+            Width = W;
+            Padding = p;
+            Pitch = W + p;
+            ExampleRows = H + p;
+            OutHeight = H + (2 * p) - K + 1;
+            OutWidth = W + (2 * p) - K + 1;
+            Columns = ((long)((G - 1) * ExampleRows) + OutHeight) * Pitch;
+            long used = ((long)p + ((long)G * ExampleRows)) * Pitch;
+            ChannelStride = (used + PanelWidth + K + 15) / 16 * 16;
+        }
+
+        public int Height { get; }
+        public int Width { get; }
+        public int Padding { get; }
+
+        /// <summary>Floats from one row of a plane to the next.</summary>
+        public int Pitch { get; }
+
+        /// <summary>Rows from one example to the next.</summary>
+        public int ExampleRows { get; }
+
+        public int OutHeight { get; }
+        public int OutWidth { get; }
+
+        /// <summary>Output positions computed: up to the last output row of the last example.</summary>
+        public long Columns { get; }
+
+        /// <summary>Floats from one channel's stack to the next (zeros after the last row, for the last panel's reads).</summary>
+        public long ChannelStride { get; }
+
+        /// <summary>Where value (u, 0) of example g sits in its channel's stack.</summary>
+        public long Input(int g, int u) => (((long)Padding + ((long)g * ExampleRows) + u) * Pitch) + Padding;
+
+        /// <summary>Where output (y, 0) of example g is computed.</summary>
+        public long Output(int g, int y) => (((long)g * ExampleRows) + y) * Pitch;
+
+        /// <summary>Floats of C channels' stacks.</summary>
+        public long Floats(int channels) => channels * ChannelStride;
+    }
+
+    /// <summary>Whether the stride-1 products (no unrolled columns) compute this convolution's forward pass.</summary>
+    internal static bool Shifts(ConvShape shape) => shape.Stride == 1;
+
+    /// <summary>
+    /// Whether the weight gradient takes the shifted dot products: stride 1 on maps of 10×10 outputs or more. Smaller
+    /// maps make short dot products (a horizontal sum per few vectors) and drop more positions (23 % at 7×7); there the
+    /// unrolled product is the faster (measured: 1×28×28 → 32 and 32×14×14 → 64 shifted, 64×7×7 → 128 unrolled).
+    /// </summary>
+    internal static bool ShiftsWeights(ConvShape shape) => Shifts(shape) && shape.Output.Plane >= 100;
+
+    /// <summary>Whether the input gradient takes the shifted product: stride 1 with 4 input channels or more (fewer leave the tiles' rows mostly empty).</summary>
+    internal static bool ShiftsInputs(ConvShape shape) => Shifts(shape) && shape.Input.Channels >= 4;
+
+    /// <summary>The spread of a forward pass (and the weight gradient): the input maps, padding p.</summary>
+    internal static Spread InputSpread(ConvShape shape, int G) => new(shape.Input.Height, shape.Input.Width, shape.Padding, shape.Kernel, G);
+
+    /// <summary>The spread of the input gradient: dZ's maps, padding K − 1 − p (its output is H × W).</summary>
+    internal static Spread GradientSpread(ConvShape shape, int G) => new(shape.OutHeight, shape.OutWidth, shape.Kernel - 1 - shape.Padding, shape.Kernel, G);
+
+    /// <summary>The forward pass for stride 1: Z = W ⋆ X + b, group by group, no unrolled columns.</summary>
+    private static void ShiftedForward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work)
+    {
+        int O = shape.Filters, C = shape.Input.Channels, CKK = shape.Patch;
+        int pieces = PieceCount(m);
+        work.Ensure(shape, pieces);
+        work.KeptFor = null;
+        fixed (float* pw = W, ptiles = work.Tiles)
+        {
+            PackTiles(pw, O, CKK, CKK, 1, ptiles);
+        }
+        Workers.For(pieces, piece =>
+        {
+            fixed (float* px = X, pz = Z, pb = b, ptiles = work.Tiles, pstack = work.Stack[piece], pout = work.Maps[piece])
+            fixed (int* poff = work.Offsets[piece])
+            {
+                foreach (var (n0, G) in Groups(piece, pieces, m, shape))
+                {
+                    Spread spread = InputSpread(shape, G);
+                    RowOffsets(C, shape.Kernel, spread, poff);
+                    SpreadMaps(px, C, n0, G, spread, pstack);
+                    // Z_g = W·X_g shifted   (O×CKK)·(CKK×positions) → (O×positions)
+                    PanelProduct(ptiles, O, CKK, new ShiftedRows(pstack, poff), spread.Columns, pout, spread.Columns);
+                    TakeBack(pout, spread.Columns, O, n0, G, spread, pb, pz);
+                }
+            }
+        });
+    }
+
+    /// <summary>The weight gradient for stride 1: dW += dZ·X shifted, dot products over each group's output positions.</summary>
+    private static void ShiftedWeightGradient(float[] X, float[] dZ, ConvShape shape, int m, int pieces, ConvWorkspace work)
+    {
+        int O = shape.Filters, C = shape.Input.Channels, CKK = shape.Patch, P = shape.Output.Plane;
+        Workers.For(pieces, piece =>
+        {
+            float[] partialB = work.PartialB[piece];
+            fixed (float* px = X, pdz = dZ, ppartial = work.PartialW[piece], pstack = work.Stack[piece], pplaced = work.Maps[piece])
+            fixed (int* poff = work.Offsets[piece])
+            {
+                foreach (var (n0, G) in Groups(piece, pieces, m, shape))
+                {
+                    Spread spread = InputSpread(shape, G);
+                    long columns = (spread.Columns + PanelWidth - 1) / PanelWidth * PanelWidth;
+                    RowOffsets(C, shape.Kernel, spread, poff);
+                    SpreadMaps(px, C, n0, G, spread, pstack);
+                    Place(pdz, O, n0, G, spread, pplaced, columns);
+                    ShiftedDots(pplaced, columns, O, pstack, poff, CKK, columns, ppartial);
+                    for (int g = 0; g < G; g++)
+                    {
+                        for (int o = 0; o < O; o++)
+                        {
+                            partialB[o] += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdz + (((long)(n0 + g) * O) + o) * P, P));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>The input gradient for stride 1: dX = the turned filters ⋆ dZ spread with K − 1 − p.</summary>
+    private static void ShiftedInputGradient(float[] dZ, float[] W, ConvShape shape, int m, float[] dX, ConvWorkspace work)
+    {
+        int O = shape.Filters, C = shape.Input.Channels, OKK = O * shape.Kernel * shape.Kernel;
+        int pieces = PieceCount(m);
+        work.Ensure(shape, pieces);
+        fixed (float* pw = W, pturned = work.Turned, ptiles = work.Tiles)
+        {
+            TurnFilters(pw, shape, pturned);
+            PackTiles(pturned, C, OKK, OKK, 1, ptiles);
+        }
+        Workers.For(pieces, piece =>
+        {
+            fixed (float* pdz = dZ, pdx = dX, ptiles = work.Tiles, pstack = work.Stack[piece], pout = work.Maps[piece])
+            fixed (int* poff = work.Offsets[piece])
+            {
+                foreach (var (n0, G) in Groups(piece, pieces, m, shape))
+                {
+                    Spread spread = GradientSpread(shape, G);
+                    RowOffsets(O, shape.Kernel, spread, poff);
+                    SpreadMaps(pdz, O, n0, G, spread, pstack);
+                    // dX_g = turned·dZ_g shifted   (C×O·K·K)·(O·K·K×positions) → (C×positions)
+                    PanelProduct(ptiles, C, OKK, new ShiftedRows(pstack, poff), spread.Columns, pout, spread.Columns);
+                    TakeBack(pout, spread.Columns, C, n0, G, spread, null, pdx);
+                }
+            }
+        });
+    }
+
+    /// <summary>offsets[(c·K + i)·K + j] = c·ChannelStride + i·Pitch + j: where row (c, i, j) of the product starts.</summary>
+    private static void RowOffsets(int channels, int K, Spread spread, int* offsets)
+    {
+        for (int c = 0, k = 0; c < channels; c++)
+        {
+            for (int i = 0; i < K; i++)
+            {
+                for (int j = 0; j < K; j++, k++)
+                {
+                    offsets[k] = (int)((c * spread.ChannelStride) + ((long)i * spread.Pitch) + j);
+                }
+            }
+        }
+    }
+
+    /// <summary>Spreads examples n0 … n0 + G − 1 of maps [m, C·H·W] into <paramref name="stack"/> (zeros everywhere else).</summary>
+    private static void SpreadMaps(float* maps, int channels, int n0, int G, Spread spread, float* stack)
+    {
+        int H = spread.Height, W = spread.Width, plane = H * W;
+        new Span<float>(stack, (int)spread.Floats(channels)).Clear();
+        for (int g = 0; g < G; g++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                float* src = maps + ((((long)(n0 + g) * channels) + c) * plane);
+                float* dst = stack + (c * spread.ChannelStride) + spread.Input(g, 0);
+                for (int u = 0; u < H; u++, src += W, dst += spread.Pitch)
+                {
+                    CopyShort(src, dst, W);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// maps[n0 + g, f, y, x] = rows[f·ldr + Output(g, y) + x] (+ bias[f]) for the group's output positions: the product's
+    /// rows [F, Columns] taken back to NCHW.
+    /// </summary>
+    private static void TakeBack(float* rows, long ldr, int filters, int n0, int G, Spread spread, float* bias, float* maps)
+    {
+        int Ho = spread.OutHeight, Wo = spread.OutWidth, plane = Ho * Wo;
+        for (int g = 0; g < G; g++)
+        {
+            for (int f = 0; f < filters; f++)
+            {
+                float* dst = maps + ((((long)(n0 + g) * filters) + f) * plane);
+                float* src = rows + (f * ldr) + spread.Output(g, 0);
+                float add = bias is null ? 0f : bias[f];
+                for (int y = 0; y < Ho; y++, src += spread.Pitch, dst += Wo)
+                {
+                    AddShort(src, add, dst, Wo);
+                }
+            }
+        }
+    }
+
+    /// <summary>dZ [m, O·Ho·Wo] placed at the forward pass's output positions: placed[o·ldp + Output(g, y) + x], zeros elsewhere up to <paramref name="ldp"/>.</summary>
+    private static void Place(float* dZ, int filters, int n0, int G, Spread spread, float* placed, long ldp)
+    {
+        int Ho = spread.OutHeight, Wo = spread.OutWidth, plane = Ho * Wo;
+        new Span<float>(placed, (int)(filters * ldp)).Clear();
+        for (int g = 0; g < G; g++)
+        {
+            for (int f = 0; f < filters; f++)
+            {
+                float* src = dZ + ((((long)(n0 + g) * filters) + f) * plane);
+                float* dst = placed + (f * ldp) + spread.Output(g, 0);
+                for (int y = 0; y < Ho; y++, src += Wo, dst += spread.Pitch)
+                {
+                    CopyShort(src, dst, Wo);
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[i] = src[i] + add for i &lt; count (a short row), in vectors inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddShort(float* src, float add, float* dst, int count)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> v = Vector256.Create(add);
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector256.Store(Vector256.Load(src + i) + v, dst + i);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> v = Vector128.Create(add);
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128.Store(Vector128.Load(src + i) + v, dst + i);
+            }
+        }
+        for (; i < count; i++)
+        {
+            dst[i] = src[i] + add;
+        }
+    }
+
+    /// <summary>
+    /// turned [C, O·K·K]: turned[c, (o·K + i)·K + j] = W[o, c, K − 1 − i, K − 1 − j] — the filters of the input
+    /// gradient's product (in and out exchanged, each kernel turned 180°).
+    /// </summary>
+    private static void TurnFilters(float* W, ConvShape shape, float* turned)
+    {
+        int O = shape.Filters, C = shape.Input.Channels, K = shape.Kernel, KK = K * K;
+        for (int c = 0; c < C; c++)
+        {
+            for (int o = 0; o < O; o++)
+            {
+                float* src = W + ((((long)o * C) + c) * KK);
+                float* dst = turned + ((((long)c * O) + o) * KK);
+                for (int t = 0; t < KK; t++)
+                {
+                    dst[t] = src[KK - 1 - t];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dW [O, C·K·K] += Σ_n placed[o, n]·stack[n + offsets[k]]: dZ at the output positions against the shifted input
+    /// rows, dot products over the group's <paramref name="columns"/> (a multiple of the vector width; placed is zero past
+    /// the output positions). 4 filters × 4 rows of accumulators where there are 32 registers, else 2 × 4.
+    /// </summary>
+    private static void ShiftedDots(float* placed, long ldp, int O, float* stack, int* offsets, int CKK, long columns, float* dW)
+    {
+        switch (Simd.Widest)
+        {
+            case VectorWidth.Bits512: ShiftedDots<Lanes512, Vector512<float>>(placed, ldp, O, stack, offsets, CKK, columns, dW); break;
+            case VectorWidth.Bits256: ShiftedDots<Lanes256, Vector256<float>>(placed, ldp, O, stack, offsets, CKK, columns, dW); break;
+            case VectorWidth.Bits128: ShiftedDots<Lanes128, Vector128<float>>(placed, ldp, O, stack, offsets, CKK, columns, dW); break;
+            default: ShiftedDots<LanesScalar, float>(placed, ldp, O, stack, offsets, CKK, columns, dW); break;
+        }
+    }
+
+    private static void ShiftedDots<TL, TV>(float* placed, long ldp, int O, float* stack, int* offsets, int CKK, long columns, float* dW)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int OT = TileRows == 8 ? 4 : 2;
+        for (int o = 0; o < O; o += OT)
+        {
+            for (int k = 0; k < CKK; k += 4)
+            {
+                ShiftedDotTile<TL, TV>(placed, ldp, o, Math.Min(OT, O - o), stack, offsets, k, Math.Min(4, CKK - k), columns, dW + ((long)o * CKK) + k, CKK);
+            }
+        }
+    }
+
+    /// <summary>dW[i·ldw + j] += Σ_n placed[(o + i)·ldp + n]·stack[offsets[k + j] + n] for i &lt; rows, j &lt; ks: missing rows reuse the first (not stored).</summary>
+    private static void ShiftedDotTile<TL, TV>(float* placed, long ldp, int o, int rows, float* stack, int* offsets, int k, int ks, long columns, float* dW, int ldw)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        bool four = TileRows == 8;
+        float* z0 = placed + (o * ldp);
+        float* z1 = rows > 1 ? z0 + ldp : z0, z2 = rows > 2 ? z0 + (2 * ldp) : z0, z3 = rows > 3 ? z0 + (3 * ldp) : z0;
+        float* x0 = stack + offsets[k];
+        float* x1 = stack + offsets[ks > 1 ? k + 1 : k], x2 = stack + offsets[ks > 2 ? k + 2 : k], x3 = stack + offsets[ks > 3 ? k + 3 : k];
+        TV s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        TV s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        for (long n = 0; n < columns; n += L)
+        {
+            TV za = TL.Load(z0 + n), zb = TL.Load(z1 + n);
+            TV zc = four ? TL.Load(z2 + n) : default, zd = four ? TL.Load(z3 + n) : default;
+            TV v = TL.Load(x0 + n);
+            s00 = TL.MulAdd(za, v, s00); s10 = TL.MulAdd(zb, v, s10);
+            if (four) { s20 = TL.MulAdd(zc, v, s20); s30 = TL.MulAdd(zd, v, s30); }
+            v = TL.Load(x1 + n);
+            s01 = TL.MulAdd(za, v, s01); s11 = TL.MulAdd(zb, v, s11);
+            if (four) { s21 = TL.MulAdd(zc, v, s21); s31 = TL.MulAdd(zd, v, s31); }
+            v = TL.Load(x2 + n);
+            s02 = TL.MulAdd(za, v, s02); s12 = TL.MulAdd(zb, v, s12);
+            if (four) { s22 = TL.MulAdd(zc, v, s22); s32 = TL.MulAdd(zd, v, s32); }
+            v = TL.Load(x3 + n);
+            s03 = TL.MulAdd(za, v, s03); s13 = TL.MulAdd(zb, v, s13);
+            if (four) { s23 = TL.MulAdd(zc, v, s23); s33 = TL.MulAdd(zd, v, s33); }
+        }
+        AddSums(dW, ks, TL.Sum(s00), TL.Sum(s01), TL.Sum(s02), TL.Sum(s03));
+        if (rows > 1) AddSums(dW + ldw, ks, TL.Sum(s10), TL.Sum(s11), TL.Sum(s12), TL.Sum(s13));
+        if (rows > 2) AddSums(dW + (2L * ldw), ks, TL.Sum(s20), TL.Sum(s21), TL.Sum(s22), TL.Sum(s23));
+        if (rows > 3) AddSums(dW + (3L * ldw), ks, TL.Sum(s30), TL.Sum(s31), TL.Sum(s32), TL.Sum(s33));
+    }
+
+    /// <summary>row[j] += the j-th of (a, b, c, d) for j &lt; ks.</summary>
+    private static void AddSums(float* row, int ks, float a, float b, float c, float d)
+    {
+        row[0] += a;
+        if (ks > 1) row[1] += b;
+        if (ks > 2) row[2] += c;
+        if (ks > 3) row[3] += d;
+    }
+}
