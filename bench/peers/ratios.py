@@ -34,6 +34,14 @@ for name, ours, key, higher in rows:
         ratio = ours / theirs if higher else theirs / ours
         cells.append(f"{theirs:16.4g} {ratio:6.2f}×")
     print(f"{name:58} {ours:12.4g} " + " ".join(cells))
+# How far (f) and (h) are from the hardware: their arithmetic against the measured multiply-add peak (ScratchNet's own run).
+for r in sn:
+    if r["workload"].startswith("fused multiply-add peak"):
+        print(f"{r['workload']}: {r['median']:.0f} GFLOPS ({r['note']})")
+for start, quantity in (("cnn-fast preset (", "time per epoch"), ("cnn preset (", "training throughput")):
+    for r in sn:
+        if r["workload"].startswith(start) and r["quantity"].startswith(quantity) and "at peak" in r["note"]:
+            print(f"{start[:-2]}: {r['note']}")
 print("accuracy: ScratchNet seed", pick("seed recipe (", "training time"), "s;",
       " ".join(f"{p['peer']}: seed {100 * p['seed_test_accuracy']:.2f} %, 784-128-10 {100 * p['mlp_test_accuracy']:.2f} %" for p in peers))
 
