@@ -152,16 +152,21 @@ public sealed class MaxPool2D : ILayer
         int m = dOutput.Rows;
         // dA_prev = dA at each window's winner, 0 elsewhere
         Matrix dA = Matrix.Ensure(ref dInput, m, Input.Size);
-        dA.Span.Clear();
         float[] dy = dOutput.Storage, dx = dA.Storage;
-        for (int n = 0; n < m; n++)
+        int[] win = winners;
+        int pieces = ConvKernels.PieceCount(m), per = (m + pieces - 1) / pieces;
+        Workers.For(pieces, piece =>
         {
-            int inRow = n * Input.Size, outRow = n * Output.Size;
-            for (int o = 0; o < Output.Size; o++)
+            for (int n = piece * per; n < Math.Min(m, (piece + 1) * per); n++)
             {
-                dx[inRow + winners[outRow + o]] = dy[outRow + o];
+                int inRow = n * Input.Size, outRow = n * Output.Size;
+                Array.Clear(dx, inRow, Input.Size);
+                for (int o = 0; o < Output.Size; o++)
+                {
+                    dx[inRow + win[outRow + o]] = dy[outRow + o];
+                }
             }
-        }
+        });
         return dA;
     }
 }
