@@ -36,7 +36,9 @@ internal static unsafe partial class ConvKernels
     /// </summary>
     public static void Forward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work, bool keepColumns = false)
     {
-        if (Shifts(shape))
+        // Stride 1 runs without unrolled columns, unless a training pass's weight gradient will unroll them anyway:
+        // then they are unrolled here once and kept for it
+        if (Shifts(shape) && (!keepColumns || ShiftsWeights(shape)))
         {
             ShiftedForward(X, W, b, shape, m, Z, work);
             return;

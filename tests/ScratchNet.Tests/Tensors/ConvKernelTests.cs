@@ -64,6 +64,34 @@ public class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void Weight_gradient_from_the_columns_a_training_pass_kept_matches_the_definition(int m, int C, int H, int W, int O, int K, int stride, int padding)
+    {
+        var (shape, X, Wt, b, dZ) = Case(m, C, H, W, O, K, stride, padding, 4);
+        float[] expectedW = new float[O * shape.Patch], actualW = new float[expectedW.Length];
+        float[] expectedB = new float[O], actualB = new float[O];
+        var work = new ConvWorkspace();
+        ConvKernels.Forward(X, Wt, b, shape, m, new float[m * shape.Output.Size], work, keepColumns: true);
+        ReferenceConvolution.WeightGradient(X, dZ, shape, m, 1f / m, expectedW, expectedB);
+        ConvKernels.WeightGradient(X, dZ, shape, m, 1f / m, actualW, actualB, work);
+        AssertClose(expectedW, actualW, shape.Output.Plane);
+        AssertClose(expectedB, actualB, shape.Output.Plane);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void A_training_pass_gives_the_bits_of_an_evaluation_pass(int m, int C, int H, int W, int O, int K, int stride, int padding)
+    {
+        // Training may unroll and keep the columns where evaluation shifts the maps: each output is still one chain
+        // of multiply-adds in (c, i, j) order, then the bias.
+        var (shape, X, Wt, b, _) = Case(m, C, H, W, O, K, stride, padding, 5);
+        float[] training = new float[m * shape.Output.Size], evaluation = new float[training.Length];
+        ConvKernels.Forward(X, Wt, b, shape, m, training, new ConvWorkspace(), keepColumns: true);
+        ConvKernels.Forward(X, Wt, b, shape, m, evaluation, new ConvWorkspace(), keepColumns: false);
+        Assert.Equal(evaluation, training);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public void Input_gradient_matches_the_definition(int m, int C, int H, int W, int O, int K, int stride, int padding)
     {
         var (shape, _, Wt, _, dZ) = Case(m, C, H, W, O, K, stride, padding, 3);
