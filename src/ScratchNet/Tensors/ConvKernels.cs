@@ -1,10 +1,13 @@
-// Fast convolution: the input patches of a group of examples are unrolled side by side into columns
-// (im2col), so the forward pass, the weight gradient and the input gradient are each one blocked
-// product of Kernels (outer-product and dot tiles at the machine's widest vectors: 512, 256 or 128 bits)
-// over G·P columns rather than G small ones:
-//   forward   Z_g [O, G·P] = W [O, CKK] · cols_g [CKK, G·P] + b        (P = Ho·Wo output positions)
-//   weights   dW [O, CKK] = scale · Σ_g dZ_g [O, G·P] · cols_gᵀ;  db[o] = scale · Σ dZ[·, o, ·]
-//   input     dcols_g [CKK, G·P] = Wᵀ · dZ_g, each column added back where it came from (col2im)
+// Fast convolution: every pass is one register-tiled product over a group of examples' positions at
+// once (ConvKernels.Panels: R filters × two vectors of positions in registers, at 512, 256 or 128 bits):
+//   forward   Z_g [O, positions] = W [O, CKK] · X_g's patches + b          (CKK = C·K·K)
+//   weights   dW [O, CKK] = scale · Σ_g dZ_g · (X_g's patches)ᵀ;  db[o] = scale · Σ dZ[·, o, ·]
+//   input     dX_g = the transposed convolution of dZ_g
+// Where the patches come from depends on the stride. Stride 1 (ConvKernels.Shifted): from the maps
+// themselves, spread over shared zero borders — each row of the product is a shift of that stack, so
+// nothing is unrolled; the input gradient is the same product with the filters turned 180°. Other
+// strides, and the weight gradient on maps under 10×10 outputs: the patches unrolled side by side into
+// panels of columns (im2col, ConvKernels.Columns; a training pass keeps them for the weight gradient).
 // Examples are split into pieces fixed by m alone and each piece into groups fixed by the shapes; each
 // piece sums its groups in order and the pieces' partial sums are added in piece order, so the bits do
 // not depend on the thread count. Same contracts as ReferenceConvolution. Leaves out: Winograd, FFT.
