@@ -85,14 +85,14 @@ internal static unsafe partial class ConvKernels
     private static void CopyShort(float* src, float* dst, int count)
     {
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Simd.Has256)
         {
             for (; i + 8 <= count; i += 8)
             {
                 Vector256.Store(Vector256.Load(src + i), dst + i);
             }
         }
-        if (Vector128.IsHardwareAccelerated)
+        if (Simd.Has128)
         {
             for (; i + 4 <= count; i += 4)
             {

@@ -99,12 +99,8 @@ internal static unsafe partial class ConvKernels
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
-                    Spread spread = InputSpread(shape, G);
-                    RowOffsets(C, shape.Kernel, spread, poff);
-                    SpreadMaps(px, C, n0, G, spread, pstack);
-                    // Z_g = W·X_g shifted   (O×CKK)·(CKK×positions) → (O×positions)
-                    PanelProduct(ptiles, O, CKK, new ShiftedRows(pstack, poff), spread.Columns, pout, spread.Columns);
-                    TakeBack(pout, spread.Columns, O, n0, G, spread, pb, pz);
+                    // Z_g = W·X_g shifted   (O×CKK)·(CKK×positions) → (O×positions), + b
+                    ShiftedGroup(px, C, shape.Kernel, ptiles, O, InputSpread(shape, G), n0, G, pstack, poff, pout, pb, pz);
                 }
             }
         });
@@ -158,15 +154,24 @@ internal static unsafe partial class ConvKernels
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
-                    Spread spread = GradientSpread(shape, G);
-                    RowOffsets(O, shape.Kernel, spread, poff);
-                    SpreadMaps(pdz, O, n0, G, spread, pstack);
                     // dX_g = turned·dZ_g shifted   (C×O·K·K)·(O·K·K×positions) → (C×positions)
-                    PanelProduct(ptiles, C, OKK, new ShiftedRows(pstack, poff), spread.Columns, pout, spread.Columns);
-                    TakeBack(pout, spread.Columns, C, n0, G, spread, null, pdx);
+                    ShiftedGroup(pdz, O, shape.Kernel, ptiles, C, GradientSpread(shape, G), n0, G, pstack, poff, pout, null, pdx);
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// One group through a stride-1 product: examples n0 … of <paramref name="maps"/> [m, channels·H·W] spread into
+    /// <paramref name="stack"/>, the tiles' product over its shifted rows into <paramref name="product"/> [rows, positions],
+    /// taken back to <paramref name="output"/> [m, rows·Ho·Wo] (+ bias).
+    /// </summary>
+    private static void ShiftedGroup(float* maps, int channels, int K, float* tiles, int rows, Spread spread, int n0, int G, float* stack, int* offsets, float* product, float* bias, float* output)
+    {
+        RowOffsets(channels, K, spread, offsets);
+        SpreadMaps(maps, channels, n0, G, spread, stack);
+        PanelProduct(tiles, rows, channels * K * K, new ShiftedRows(stack, offsets), spread.Columns, product, spread.Columns);
+        TakeBack(product, spread.Columns, rows, n0, G, spread, bias, output);
     }
 
     /// <summary>offsets[(c·K + i)·K + j] = c·ChannelStride + i·Pitch + j: where row (c, i, j) of the product starts.</summary>
@@ -249,7 +254,7 @@ internal static unsafe partial class ConvKernels
     private static void AddShort(float* src, float add, float* dst, int count)
     {
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Simd.Has256)
         {
             Vector256<float> v = Vector256.Create(add);
             for (; i + 8 <= count; i += 8)
@@ -257,7 +262,7 @@ internal static unsafe partial class ConvKernels
                 Vector256.Store(Vector256.Load(src + i) + v, dst + i);
             }
         }
-        if (Vector128.IsHardwareAccelerated)
+        if (Simd.Has128)
         {
             Vector128<float> v = Vector128.Create(add);
             for (; i + 4 <= count; i += 4)

@@ -255,7 +255,7 @@ internal sealed class ConvWorkspace
             long placed = (forward.Columns + ConvKernels.PanelWidth - 1) / ConvKernels.PanelWidth * ConvKernels.PanelWidth;
             Grow(ref Stack, pieces, Math.Max(forward.Floats(C), backward.Floats(O)));
             Grow(ref Maps, pieces, Math.Max(O * placed, C * backward.Columns));
-            GrowInts(ref Offsets, pieces, Math.Max(CKK, O * shape.Kernel * shape.Kernel));
+            Grow(ref Offsets, pieces, Math.Max(CKK, O * shape.Kernel * shape.Kernel));
             if (Turned.Length < O * CKK)
             {
                 Turned = new float[O * CKK];
@@ -278,21 +278,6 @@ internal sealed class ConvWorkspace
         }
     }
 
-    private static void GrowInts(ref int[][] buffers, int pieces, int length)
-    {
-        if (buffers.Length < pieces)
-        {
-            Array.Resize(ref buffers, pieces);
-        }
-        for (int p = 0; p < pieces; p++)
-        {
-            if (buffers[p] is null || buffers[p].Length < length)
-            {
-                buffers[p] = new int[length];
-            }
-        }
-    }
-
     /// <summary>Makes room to keep m examples' columns, piece by piece; false when they would pass <see cref="MaxKept"/>.</summary>
     internal bool EnsureKept(ConvShape shape, int m, int pieces)
     {
@@ -308,7 +293,7 @@ internal sealed class ConvWorkspace
         return true;
     }
 
-    private static void Grow(ref float[][] buffers, int pieces, long length)
+    private static void Grow<T>(ref T[][] buffers, int pieces, long length)
     {
         if (buffers.Length < pieces)
         {
@@ -318,7 +303,7 @@ internal sealed class ConvWorkspace
         {
             if (buffers[p] is null || buffers[p].Length < length)
             {
-                buffers[p] = new float[length];
+                buffers[p] = new T[length];
             }
         }
     }
