@@ -1,8 +1,9 @@
-// Matrix transposes. The fast path moves 16×16 blocks through registers (AVX-512: four stages of
-// two-source permutes; AVX: four 8×8 blocks of unpacks, shuffles and lane permutes), the rest (and
-// every block on other machines) element by element; both give exactly the same numbers (a
-// transpose only moves values). Used to keep the first layer's weights in both orders: [out, in]
-// for the layer, [in, out] (one pixel's weights contiguous) for the sparse kernels.
+// Matrix transposes. The fast path moves blocks through registers (AVX-512: 16×16 in four stages of
+// two-source permutes; AVX: four 8×8 blocks of unpacks, shuffles and lane permutes; 128-bit vectors
+// only — ARM64, x64 without AVX — 4×4 blocks of one-source shuffles and selects), the rest element
+// by element; all give exactly the same numbers (a transpose only moves values). Used to keep the
+// first layer's weights in both orders ([out, in] for the layer, [in, out] for the sparse kernels),
+// and by the packed engine and the convolution's weight gradient.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -28,7 +29,53 @@ internal static unsafe class Transpose
                 Scalar(src + ((long)r * ldSrc), rows - r, c, c + 16, ldSrc, dst + r, ldDst, scale);
             }
         }
+        else if (Simd.Has128)
+        {
+            // 128-bit vectors only (ARM64, x64 without AVX): 4×4 blocks, four rows of dst at a time.
+            for (; c + 4 <= cols; c += 4)
+            {
+                int r = 0;
+                for (; r + 4 <= rows; r += 4)
+                {
+                    Block4(src + ((long)r * ldSrc) + c, ldSrc, dst + ((long)c * ldDst) + r, ldDst, scale);
+                }
+                Scalar(src + ((long)r * ldSrc), rows - r, c, c + 4, ldSrc, dst + r, ldDst, scale);
+            }
+        }
         Scalar(src, rows, c, cols, ldSrc, dst, ldDst, scale);
+    }
+
+    /// <summary>
+    /// dst = srcᵀ for one 4×4 block with 128-bit vectors, written with the cross-platform shuffles and selects (one
+    /// source each, so ARM64 and x64 alike): the off-diagonal 2×2 blocks of row pairs (0, 2) and (1, 3) exchanged,
+    /// then the off-diagonal elements of row pairs (0, 1) and (2, 3).
+    /// </summary>
+    private static void Block4(float* src, int srcStride, float* dst, int dstStride, float scale)
+    {
+        Vector128<float> r0 = Vector128.Load(src), r1 = Vector128.Load(src + srcStride);
+        Vector128<float> r2 = Vector128.Load(src + (2L * srcStride)), r3 = Vector128.Load(src + (3L * srcStride));
+        Vector128<float> low = Vector128.Create(-1, -1, 0, 0).AsSingle(), even = Vector128.Create(-1, 0, -1, 0).AsSingle();
+        Vector128<int> lowTwice = Vector128.Create(0, 1, 0, 1), highTwice = Vector128.Create(2, 3, 2, 3);
+        Vector128<int> evenTwice = Vector128.Create(0, 0, 2, 2), oddTwice = Vector128.Create(1, 1, 3, 3);
+        Vector128<float> t0 = Vector128.ConditionalSelect(low, r0, Vector128.Shuffle(r2, lowTwice));
+        Vector128<float> t2 = Vector128.ConditionalSelect(low, Vector128.Shuffle(r0, highTwice), r2);
+        Vector128<float> t1 = Vector128.ConditionalSelect(low, r1, Vector128.Shuffle(r3, lowTwice));
+        Vector128<float> t3 = Vector128.ConditionalSelect(low, Vector128.Shuffle(r1, highTwice), r3);
+        r0 = Vector128.ConditionalSelect(even, t0, Vector128.Shuffle(t1, evenTwice));
+        r1 = Vector128.ConditionalSelect(even, Vector128.Shuffle(t0, oddTwice), t1);
+        r2 = Vector128.ConditionalSelect(even, t2, Vector128.Shuffle(t3, evenTwice));
+        r3 = Vector128.ConditionalSelect(even, Vector128.Shuffle(t2, oddTwice), t3);
+        if (scale != 1f)
+        {
+            r0 *= scale;
+            r1 *= scale;
+            r2 *= scale;
+            r3 *= scale;
+        }
+        r0.Store(dst);
+        r1.Store(dst + dstStride);
+        r2.Store(dst + (2L * dstStride));
+        r3.Store(dst + (3L * dstStride));
     }
 
     /// <summary>Columns c0 … c1 − 1 of rows [0, rows) of src, element by element.</summary>
@@ -46,7 +93,7 @@ internal static unsafe class Transpose
     /// <summary>Whether 16×16 blocks move through registers here: AVX-512's two-source permutes, or AVX's 8×8 unpack-shuffle-permute (x64 with AVX2).</summary>
     private static bool HasRegisterPath => Simd.Has512 || (Simd.Has256 && Avx.IsSupported);
 
-    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart): in registers with AVX-512 or AVX, element by element otherwise.</summary>
+    /// <summary>dst = srcᵀ for one 16×16 block (rows srcStride and dstStride floats apart): in registers with AVX-512, AVX or 128-bit vectors, element by element otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block16(float* src, int srcStride, float* dst, int dstStride, float scale = 1f)
     {
@@ -61,6 +108,16 @@ internal static unsafe class Transpose
             Block8(src + 8, srcStride, dst + (8 * dstStride), dstStride, scale);
             Block8(src + (8 * srcStride), srcStride, dst + 8, dstStride, scale);
             Block8(src + (8 * srcStride) + 8, srcStride, dst + (8 * dstStride) + 8, dstStride, scale);
+        }
+        else if (Simd.Has128)
+        {
+            for (int i = 0; i < 16; i += 4)
+            {
+                for (int j = 0; j < 16; j += 4)
+                {
+                    Block4(src + ((long)i * srcStride) + j, srcStride, dst + ((long)j * dstStride) + i, dstStride, scale);
+                }
+            }
         }
         else
         {
