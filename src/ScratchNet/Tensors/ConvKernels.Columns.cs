@@ -14,7 +14,7 @@ internal static unsafe partial class ConvKernels
     private static void Unroll(float* X, ConvShape shape, int n0, int G, float* cols, float* row)
     {
         MapShape input = shape.Input;
-        int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, S = shape.Stride, pad = shape.Padding, P = Ho * Wo, CKK = shape.Patch;
+        int Ho = shape.OutHeight, Wo = shape.OutWidth, K = shape.Kernel, P = Ho * Wo, CKK = shape.Patch;
         for (int g = 0; g < G; g++)
         {
             float* x = X + ((long)(n0 + g) * input.Size);
