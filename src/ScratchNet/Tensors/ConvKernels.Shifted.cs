@@ -94,8 +94,9 @@ internal static unsafe partial class ConvKernels
         }
         Workers.For(pieces, piece =>
         {
-            fixed (float* px = X, pz = Z, pb = b, ptiles = work.Tiles, pstack = work.Stack[piece], pout = work.Maps[piece])
-            fixed (int* poff = work.Offsets[piece])
+            int slot = Workers.Slot;   // this thread's scratch buffers
+            fixed (float* px = X, pz = Z, pb = b, ptiles = work.Tiles, pstack = work.Stack[slot], pout = work.Maps[slot])
+            fixed (int* poff = work.Offsets[slot])
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
@@ -112,9 +113,10 @@ internal static unsafe partial class ConvKernels
         int O = shape.Filters, C = shape.Input.Channels, CKK = shape.Patch, P = shape.Output.Plane;
         Workers.For(pieces, piece =>
         {
+            int slot = Workers.Slot;   // this thread's scratch buffers
             float[] partialB = work.PartialB[piece];
-            fixed (float* px = X, pdz = dZ, ppartial = work.PartialW[piece], pstack = work.Stack[piece], pplaced = work.Maps[piece])
-            fixed (int* poff = work.Offsets[piece])
+            fixed (float* px = X, pdz = dZ, ppartial = work.PartialW[piece], pstack = work.Stack[slot], pplaced = work.Maps[slot])
+            fixed (int* poff = work.Offsets[slot])
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
@@ -149,8 +151,9 @@ internal static unsafe partial class ConvKernels
         }
         Workers.For(pieces, piece =>
         {
-            fixed (float* pdz = dZ, pdx = dX, ptiles = work.Tiles, pstack = work.Stack[piece], pout = work.Maps[piece])
-            fixed (int* poff = work.Offsets[piece])
+            int slot = Workers.Slot;   // this thread's scratch buffers
+            fixed (float* pdz = dZ, pdx = dX, ptiles = work.Tiles, pstack = work.Stack[slot], pout = work.Maps[slot])
+            fixed (int* poff = work.Offsets[slot])
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {

@@ -57,7 +57,8 @@ internal static unsafe partial class ConvKernels
         }
         Workers.For(pieces, piece =>
         {
-            fixed (float* px = X, pz = Z, ptiles = work.Tiles, pcols = work.Columns[piece], pkept = keep ? work.Kept[piece] : null, pout = work.Maps[piece], prow = work.Row[piece])
+            int slot = Workers.Slot;   // this thread's scratch buffers
+            fixed (float* px = X, pz = Z, ptiles = work.Tiles, pcols = work.Columns[slot], pkept = keep ? work.Kept[piece] : null, pout = work.Maps[slot], prow = work.Row[slot])
             {
                 long kept = 0;
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
@@ -121,8 +122,9 @@ internal static unsafe partial class ConvKernels
         bool kept = work.KeptFor is var (keptX, keptM) && ReferenceEquals(keptX, X) && keptM == m;
         Workers.For(pieces, piece =>
         {
+            int slot = Workers.Slot;   // this thread's scratch buffers
             float[] partialW = work.PartialW[piece], partialB = work.PartialB[piece];
-            fixed (float* px = X, pdz = dZ, pcols = work.Columns[piece], pkept = kept ? work.Kept[piece] : null, pT = work.Transposed[piece], ptiles = work.Maps[piece], ppartial = partialW, pturn = work.Turn[piece], prow = work.Row[piece])
+            fixed (float* px = X, pdz = dZ, pcols = work.Columns[slot], pkept = kept ? work.Kept[piece] : null, pT = work.Transposed[slot], ptiles = work.Maps[slot], ppartial = partialW, pturn = work.Turn[slot], prow = work.Row[slot])
             {
                 long offset = 0;
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
@@ -179,7 +181,8 @@ internal static unsafe partial class ConvKernels
         }
         Workers.For(pieces, piece =>
         {
-            fixed (float* ptiles = work.Tiles, pdz = dZ, pdx = dX, pdcols = work.Columns[piece], pdout = work.Maps[piece])
+            int slot = Workers.Slot;   // this thread's scratch buffers
+            fixed (float* ptiles = work.Tiles, pdz = dZ, pdx = dX, pdcols = work.Columns[slot], pdout = work.Maps[slot])
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
@@ -219,14 +222,18 @@ internal static unsafe partial class ConvKernels
     }
 }
 
-/// <summary>A convolution layer's scratch buffers, per piece: grown once, reused every step (no allocation per step).</summary>
+/// <summary>
+/// A convolution layer's buffers, grown once and reused every step (no allocation per step): scratch per thread of the
+/// parallel call (indexed by <see cref="Workers.Slot"/>, so a core's pieces reuse the buffers already in its cache),
+/// partial sums and kept columns per piece (they carry results, so they follow the pieces, not the threads).
+/// </summary>
 internal sealed class ConvWorkspace
 {
-    // Stride 1 (ConvKernels.Shifted)
+    // Stride 1 (ConvKernels.Shifted), per thread
     internal float[][] Stack = [];               // a group's maps spread (the input, or dZ for the input gradient)
     internal int[][] Offsets = [];               // where each row of the product starts in the stack
     internal float[] Turned = [];                // the input gradient's filters [C, O·K·K]
-    // Other strides (unrolled columns)
+    // Other strides (unrolled columns), per thread
     internal float[][] Columns = [];             // a group's unrolled columns in panels [G·P/PW][CKK][PW] (or their gradient, [CKK, G·P])
     internal float[][] Row = [];                 // one unrolled row of one example [Ho·Wo]
     internal float[][] Transposed = [];         // a group's columns turned: panels of patch rows [CKK/PW][G·P][PW]
@@ -234,17 +241,19 @@ internal sealed class ConvWorkspace
     internal float[][] Kept = [];                // per piece: the columns of the last training forward pass, group after group
     internal (float[] X, int M)? KeptFor;        // … of which input
     // Both
-    internal float[][] Maps = [];                // a group's product rows (outputs or gradients) in the layout its path uses
-    internal float[][] PartialW = [];            // [O, CKK]: a piece's weight gradient
-    internal float[][] PartialB = [];            // [O]
+    internal float[][] Maps = [];                // per thread: a group's product rows (outputs or gradients) in the layout its path uses
+    internal float[][] PartialW = [];            // per piece: [O, CKK], the piece's weight gradient
+    internal float[][] PartialB = [];            // per piece: [O]
     internal float[] Tiles = [];                 // W, Wᵀ or the turned filters packed in tiles of rows
 
     /// <summary>Unrolled columns kept from a training forward pass, at most (floats: 64 MB).</summary>
     private const long MaxKept = 16L << 20;
 
+    /// <summary>Makes room for a call over <paramref name="pieces"/> pieces made from here (scratch for the threads it will run on).</summary>
     internal void Ensure(ConvShape shape, int pieces)
     {
         int group = ConvKernels.GroupSize(shape), O = shape.Filters, C = shape.Input.Channels, CKK = shape.Patch;
+        int threads = Workers.Participants(pieces);
         Grow(ref PartialW, pieces, O * CKK);
         Grow(ref PartialB, pieces, O);
         int tiles = Math.Max(ConvKernels.TileFloats(O, CKK), ConvKernels.TileFloats(CKK, O));
@@ -253,9 +262,9 @@ internal sealed class ConvWorkspace
             var forward = ConvKernels.InputSpread(shape, group);
             var backward = ConvKernels.GradientSpread(shape, group);
             long placed = (forward.Columns + ConvKernels.PanelWidth - 1) / ConvKernels.PanelWidth * ConvKernels.PanelWidth;
-            Grow(ref Stack, pieces, Math.Max(forward.Floats(C), backward.Floats(O)));
-            Grow(ref Maps, pieces, Math.Max(O * placed, C * backward.Columns));
-            Grow(ref Offsets, pieces, Math.Max(CKK, O * shape.Kernel * shape.Kernel));
+            Grow(ref Stack, threads, Math.Max(forward.Floats(C), backward.Floats(O)));
+            Grow(ref Maps, threads, Math.Max(O * placed, C * backward.Columns));
+            Grow(ref Offsets, threads, Math.Max(CKK, O * shape.Kernel * shape.Kernel));
             if (Turned.Length < O * CKK)
             {
                 Turned = new float[O * CKK];
@@ -266,11 +275,11 @@ internal sealed class ConvWorkspace
         {
             long N = (long)group * shape.Output.Plane;
             long Npad = ConvKernels.PanelFloats(N, 1);
-            Grow(ref Columns, pieces, ConvKernels.PanelFloats(N, CKK));
-            Grow(ref Maps, pieces, Math.Max(ConvKernels.PanelFloats(N, O), ConvKernels.TileFloats(O, (int)Npad)));
-            Grow(ref Transposed, pieces, ConvKernels.PanelFloats(CKK, (int)Npad));
-            Grow(ref Turn, pieces, 16 * shape.Output.Plane);
-            Grow(ref Row, pieces, shape.Output.Plane);
+            Grow(ref Columns, threads, ConvKernels.PanelFloats(N, CKK));
+            Grow(ref Maps, threads, Math.Max(ConvKernels.PanelFloats(N, O), ConvKernels.TileFloats(O, (int)Npad)));
+            Grow(ref Transposed, threads, ConvKernels.PanelFloats(CKK, (int)Npad));
+            Grow(ref Turn, threads, 16 * shape.Output.Plane);
+            Grow(ref Row, threads, shape.Output.Plane);
         }
         if (Tiles.Length < tiles)
         {
@@ -293,13 +302,13 @@ internal sealed class ConvWorkspace
         return true;
     }
 
-    private static void Grow<T>(ref T[][] buffers, int pieces, long length)
+    private static void Grow<T>(ref T[][] buffers, int count, long length)
     {
-        if (buffers.Length < pieces)
+        if (buffers.Length < count)
         {
-            Array.Resize(ref buffers, pieces);
+            Array.Resize(ref buffers, count);
         }
-        for (int p = 0; p < pieces; p++)
+        for (int p = 0; p < count; p++)
         {
             if (buffers[p] is null || buffers[p].Length < length)
             {

@@ -23,6 +23,9 @@ public static class Workers
     [ThreadStatic]
     private static bool insidePiece;
 
+    [ThreadStatic]
+    private static int slot;
+
     private sealed class Job(Action<int> body, int pieces, int helpers)
     {
         public readonly Action<int> Body = body;
@@ -53,6 +56,18 @@ public static class Workers
         public void Dispose() => Scoped.Value = previous;
     }
 
+    /// <summary>
+    /// How many threads a call of <see cref="For"/> with <paramref name="pieces"/> pieces made here would run on: the
+    /// number of <see cref="Slot"/> values its pieces can see (scratch buffers per thread rather than per piece).
+    /// </summary>
+    public static int Participants(int pieces) => insidePiece ? 1 : Math.Max(1, Math.Min(Threads, pieces));
+
+    /// <summary>
+    /// Inside a piece: which of the call's <see cref="Participants"/> threads runs it (0: the caller), so that pieces on
+    /// one thread can share its scratch buffers; 0 outside a parallel call and when a call runs inline.
+    /// </summary>
+    public static int Slot => slot;
+
     /// <summary>Runs body(p) for every piece p in [0, pieces), in parallel when Threads &gt; 1.</summary>
     public static void For(int pieces, Action<int> body)
     {
@@ -63,9 +78,19 @@ public static class Workers
         int helpers = Math.Min(Threads, pieces) - 1;
         if (helpers == 0 || insidePiece)
         {
-            for (int p = 0; p < pieces; p++)
+            // Inline: one thread, slot 0 (an outer call's other threads never touch this call's scratch)
+            int outer = slot;
+            slot = 0;
+            try
             {
-                body(p);
+                for (int p = 0; p < pieces; p++)
+                {
+                    body(p);
+                }
+            }
+            finally
+            {
+                slot = outer;
             }
             return;
         }
@@ -79,7 +104,7 @@ public static class Workers
                 generation++;
                 Monitor.PulseAll(Sync);
             }
-            Work(job);
+            Work(job, 0);
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Done) < pieces)
             {
@@ -93,10 +118,12 @@ public static class Workers
         }
     }
 
-    private static void Work(Job job)
+    private static void Work(Job job, int participant)
     {
         bool wasInside = insidePiece;
+        int outer = slot;
         insidePiece = true;
+        slot = participant;
         try
         {
             int p;
@@ -116,6 +143,7 @@ public static class Workers
         finally
         {
             insidePiece = wasInside;
+            slot = outer;
         }
     }
 
@@ -151,9 +179,9 @@ public static class Workers
                 seen = generation;
                 job = current;
             }
-            if (job is not null && Interlocked.Increment(ref job.Joined) <= job.Helpers)
+            if (job is not null && Interlocked.Increment(ref job.Joined) is var joined && joined <= job.Helpers)
             {
-                Work(job);
+                Work(job, joined);
             }
         }
     }

@@ -23,6 +23,49 @@ public class WorkersTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Pieces_running_at_once_never_share_a_slot_and_slots_stay_below_the_participants(int threads)
+    {
+        using Workers.ThreadScope scope = Workers.Use(threads);
+        for (int round = 0; round < 100; round++)
+        {
+            int pieces = 1 + (round % 19);
+            int participants = Workers.Participants(pieces);
+            Assert.Equal(Math.Min(threads, pieces), participants);
+            var busy = new int[participants];
+            int clashes = 0, outOfRange = 0;
+            Workers.For(pieces, p =>
+            {
+                int slot = Workers.Slot;
+                if (slot < 0 || slot >= participants)
+                {
+                    Interlocked.Increment(ref outOfRange);
+                    return;
+                }
+                if (Interlocked.Exchange(ref busy[slot], 1) != 0)
+                {
+                    Interlocked.Increment(ref clashes);
+                }
+                Thread.SpinWait(2000);
+                Volatile.Write(ref busy[slot], 0);
+                // A call inside a piece of a parallel call runs inline on this thread: one participant, slot 0; then this piece's slot again
+                int inner = -1, innerParticipants = Workers.Participants(4);
+                Workers.For(4, q => Interlocked.Exchange(ref inner, Math.Max(Volatile.Read(ref inner), Workers.Slot)));
+                bool outerParallel = participants > 1;
+                if ((outerParallel && (inner != 0 || innerParticipants != 1)) || inner >= innerParticipants || Workers.Slot != slot)
+                {
+                    Interlocked.Increment(ref outOfRange);
+                }
+            });
+            Assert.Equal(0, clashes);
+            Assert.Equal(0, outOfRange);
+            Assert.Equal(0, Workers.Slot);
+        }
+    }
+
     [Fact]
     public async Task A_thread_scope_belongs_to_its_flow_and_ends_with_its_run()
     {
