@@ -2,7 +2,8 @@
 // window and the gradient at its first maximum in reading order, on map sizes that put windows in
 // whole vector chunks, in chunks that pass a row's end, and one by one (odd widths and heights,
 // maps narrower than a vector, the last row of the last example), with many ties (values drawn
-// from a few levels) and with negative values.
+// from a few levels) and with negative values; the gradient is written whole over a buffer left
+// full by an earlier pass.
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
 
@@ -36,6 +37,10 @@ public class MaxPoolTests
         {
             dy[i] = 1 + rng.NextInt(1000);
         }
+        // A pass over other maps first leaves its gradients at other winners in the reused buffer: every
+        // value of the next gradient must be written, zeros included
+        pool.Forward(new Matrix(m, map.Size, x.Reverse().ToArray()), training: true);
+        pool.Backward(new Matrix(m, o.Size, dy.Select(v => v + 0.5f).ToArray()), computeInputGradient: true);
         Matrix y = pool.Forward(new Matrix(m, map.Size, x), training: true);
         Matrix dx = pool.Backward(new Matrix(m, o.Size, dy), computeInputGradient: true)!;
         var expectedDx = new float[x.Length];
