@@ -7,7 +7,8 @@ namespace ScratchNet.Layers;
 /// <summary>An element-wise activation layer A = g(Z).</summary>
 public abstract class Activation : ILayer
 {
-    private const int RowsPerPiece = 256;
+    /// <summary>Floats per piece of work (a multiple of every vector width; the last piece takes the rest, so none is shorter).</summary>
+    private const int PieceFloats = 1 << 14;
     private Matrix? Z;   // input [m, n], kept for g′
     private Matrix? A;   // output [m, n]
     private Matrix? dZ;  // [m, n]
@@ -47,10 +48,10 @@ public abstract class Activation : ILayer
         Z = input;
         Matrix a = Matrix.Ensure(ref A, input.Rows, Size);
         float[] zs = input.Storage, outs = a.Storage;
-        int total = input.Rows * Size, chunk = RowsPerPiece * Size;
-        Workers.For((total + chunk - 1) / chunk, p =>
+        int total = input.Rows * Size, pieces = Math.Max(1, total / PieceFloats);
+        Workers.For(pieces, p =>
         {
-            int start = p * chunk, length = Math.Min(chunk, total - start);
+            int start = p * PieceFloats, length = p == pieces - 1 ? total - start : PieceFloats;
             Apply(zs.AsSpan(start, length), outs.AsSpan(start, length));
         });
         return a;
@@ -63,10 +64,10 @@ public abstract class Activation : ILayer
         Matrix a = A!;
         Matrix dz = Matrix.Ensure(ref dZ, dOutput.Rows, Size);
         float[] zs = z.Storage, outs = a.Storage, das = dOutput.Storage, dzs = dz.Storage;
-        int total = dOutput.Rows * Size, chunk = RowsPerPiece * Size;
-        Workers.For((total + chunk - 1) / chunk, p =>
+        int total = dOutput.Rows * Size, pieces = Math.Max(1, total / PieceFloats);
+        Workers.For(pieces, p =>
         {
-            int start = p * chunk, length = Math.Min(chunk, total - start);
+            int start = p * PieceFloats, length = p == pieces - 1 ? total - start : PieceFloats;
             Derivative(zs.AsSpan(start, length), outs.AsSpan(start, length), das.AsSpan(start, length), dzs.AsSpan(start, length));
         });
         return dz;
