@@ -6,7 +6,7 @@
 //   evaluation x̂ = (x − running_mean)/√(running_var + ε)
 // Backward (N = m·H·W values per channel): dγ = (1/m)·Σ dy·x̂, dβ = (1/m)·Σ dy,
 //   dx = γ/√(σ² + ε) · (dy − (1/N)·Σ dy − x̂·(1/N)·Σ dy·x̂).
-// Each plane is summed in float, the planes in order in double; channels are independent pieces
+// Each plane is summed in float, the planes in order in double; runs of whole channels are the pieces
 // (same bits on any thread count). A dense layer's units (planes of 1) are one piece, row by row.
 using System.Numerics;
 using ScratchNet.Tensors;
@@ -14,7 +14,7 @@ using ScratchNet.Tensors;
 namespace ScratchNet.Layers;
 
 /// <summary>Batch normalisation with scale γ [C], shift β [C] and running statistics [C].</summary>
-public sealed class BatchNorm : ILayer
+public sealed unsafe class BatchNorm : ILayer
 {
     private Matrix? output;  // y [m, C·H·W]
     private Matrix? input;   // x [m, C·H·W], kept from Forward: x̂ = (x − μ)/√(σ² + ε) is linear in x, so Backward works from x (no x̂ buffer to write and read)
@@ -88,9 +88,10 @@ public sealed class BatchNorm : ILayer
         Matrix y = Matrix.Ensure(ref output, m, Shape.Size);
         this.input = input;
         float[] x = input.Storage, yv = y.Storage;
-        Workers.For(Shape.Plane == 1 ? 1 : C, piece =>
+        int pieces = Pieces();
+        Workers.For(pieces, piece =>
         {
-            int c0 = Shape.Plane == 1 ? 0 : piece, c1 = Shape.Plane == 1 ? C : piece + 1;
+            int c0 = piece * C / pieces, c1 = (piece + 1) * C / pieces;
             if (training)
             {
                 // μ and σ² (biased) of each channel over the batch, from Σ (x − K) and Σ (x − K)² about
@@ -129,7 +130,10 @@ public sealed class BatchNorm : ILayer
                         yv[at] = (gamma.Value[c] * h) + beta.Value[c];
                         continue;
                     }
-                    Normalize(x.AsSpan(at, Shape.Plane), shift[c], invStd[c], gamma.Value[c], beta.Value[c], yv.AsSpan(at, Shape.Plane));
+                    fixed (float* px = x, py = yv)
+                    {
+                        Normalize(px + at, Shape.Plane, shift[c], invStd[c], gamma.Value[c], beta.Value[c], py + at);
+                    }
                 }
             }
         });
@@ -145,9 +149,10 @@ public sealed class BatchNorm : ILayer
         Matrix dx = Matrix.Ensure(ref dInput, m, Shape.Size);
         float[] dy = dOutput.Storage, x = xIn.Storage, dxv = dx.Storage;
         long N = (long)m * Shape.Plane;
-        Workers.For(Shape.Plane == 1 ? 1 : C, piece =>
+        int pieces = Pieces();
+        Workers.For(pieces, piece =>
         {
-            int c0 = Shape.Plane == 1 ? 0 : piece, c1 = Shape.Plane == 1 ? C : piece + 1;
+            int c0 = piece * C / pieces, c1 = (piece + 1) * C / pieces;
             // Σ dy and Σ dy·x̂ over each channel: plane sums in float, added in double
             // Σ dy·x̂ = (1/√(σ² + ε))·(Σ dy·x − μ·Σ dy)
             ChannelDySums(dy, x, m, c0, c1);
@@ -176,64 +181,83 @@ public sealed class BatchNorm : ILayer
                     }
                     // … = scale·dy + a·x + b with a = −scale·meanDyXHat/√(σ² + ε), b = a·(−μ) − scale·meanDy
                     float a = -scale * meanDyXHat * invStd[c];
-                    InputGradient(dy.AsSpan(at, Shape.Plane), x.AsSpan(at, Shape.Plane), scale, a, (a * shift[c]) - (scale * meanDy), dxv.AsSpan(at, Shape.Plane));
+                    fixed (float* pdy = dy, px = x, pdx = dxv)
+                    {
+                        InputGradient(pdy + at, px + at, Shape.Plane, scale, a, (a * shift[c]) - (scale * meanDy), pdx + at);
+                    }
                 }
             }
         });
         return computeInputGradient ? dx : null;
     }
 
+    /// <summary>
+    /// Runs of whole channels, one per thread (a channel's sums never depend on the split, so neither do the bits);
+    /// runs rather than channel by channel, because neighbouring channels' planes share cache lines. A dense layer's
+    /// units (planes of 1) are one piece, row by row.
+    /// </summary>
+    private int Pieces() => Shape.Plane == 1 ? 1 : Math.Min(Shape.Channels, Workers.Threads);
+
     /// <summary>For channels [c0, c1): mean[c] = Σ (x − K) and squares[c] = Σ (x − K)², K = the running mean; each plane in float, the planes in order in double.</summary>
-    private void ChannelMoments(float[] x, int m, int c0, int c1)
+    private unsafe void ChannelMoments(float[] x, int m, int c0, int c1)
     {
-        Array.Clear(mean, c0, c1 - c0);
-        Array.Clear(squares, c0, c1 - c0);
-        for (int n = 0; n < m; n++)
+        fixed (float* px = x)
         {
             for (int c = c0; c < c1; c++)
             {
-                var (sum, sumOfSquares) = Moments(x.AsSpan((n * Shape.Size) + (c * Shape.Plane), Shape.Plane), RunningMean.Value[c]);
-                mean[c] += sum;
-                squares[c] += sumOfSquares;
+                // Summed in locals and stored once: neighbouring channels' sums share cache lines, and another thread has them
+                double sums = 0, sumsOfSquares = 0;
+                for (int n = 0; n < m; n++)
+                {
+                    var (sum, sumOfSquares) = Moments(px + (n * Shape.Size) + (c * Shape.Plane), Shape.Plane, RunningMean.Value[c]);
+                    sums += sum;
+                    sumsOfSquares += sumOfSquares;
+                }
+                mean[c] = sums;
+                squares[c] = sumsOfSquares;
             }
         }
     }
 
     /// <summary>For channels [c0, c1): mean[c] = Σ dy and squares[c] = Σ dy·x; each plane in float, the planes in order in double.</summary>
-    private void ChannelDySums(float[] dy, float[] x, int m, int c0, int c1)
+    private unsafe void ChannelDySums(float[] dy, float[] x, int m, int c0, int c1)
     {
-        Array.Clear(mean, c0, c1 - c0);
-        Array.Clear(squares, c0, c1 - c0);
-        for (int n = 0; n < m; n++)
+        fixed (float* pdy = dy, px = x)
         {
             for (int c = c0; c < c1; c++)
             {
-                int at = (n * Shape.Size) + (c * Shape.Plane);
-                var (sum, dot) = SumAndDot(dy.AsSpan(at, Shape.Plane), x.AsSpan(at, Shape.Plane));
-                mean[c] += sum;
-                squares[c] += dot;
+                double sums = 0, dots = 0;
+                for (int n = 0; n < m; n++)
+                {
+                    int at = (n * Shape.Size) + (c * Shape.Plane);
+                    var (sum, dot) = SumAndDot(pdy + at, px + at, Shape.Plane);
+                    sums += sum;
+                    dots += dot;
+                }
+                mean[c] = sums;
+                squares[c] = dots;
             }
         }
     }
 
-    /// <summary>Σ (x − K) and Σ (x − K)² in one pass.</summary>
-    private static (float Sum, float SumOfSquares) Moments(ReadOnlySpan<float> x, float K)
+    /// <summary>Σ (x − K) and Σ (x − K)² over x[0 … length) in one pass.</summary>
+    private static unsafe (float Sum, float SumOfSquares) Moments(float* x, int length, float K)
     {
         int i = 0;
         float sum = 0, squares = 0;
-        if (Simd.HasVector && x.Length >= Vector<float>.Count)
+        if (Simd.HasVector && length >= Vector<float>.Count)
         {
             Vector<float> s = Vector<float>.Zero, q = Vector<float>.Zero, k = new(K);
-            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            for (; i + Vector<float>.Count <= length; i += Vector<float>.Count)
             {
-                Vector<float> d = new Vector<float>(x[i..]) - k;
+                Vector<float> d = Vector.Load(x + i) - k;
                 s += d;
                 q += d * d;
             }
             sum = Vector.Sum(s);
             squares = Vector.Sum(q);
         }
-        for (; i < x.Length; i++)
+        for (; i < length; i++)
         {
             float d = x[i] - K;
             sum += d;
@@ -242,24 +266,24 @@ public sealed class BatchNorm : ILayer
         return (sum, squares);
     }
 
-    /// <summary>Σ a and Σ a·b in one pass.</summary>
-    private static (float Sum, float Dot) SumAndDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    /// <summary>Σ a and Σ a·b over [0 … length) in one pass.</summary>
+    private static unsafe (float Sum, float Dot) SumAndDot(float* a, float* b, int length)
     {
         int i = 0;
         float sum = 0, dot = 0;
-        if (Simd.HasVector && a.Length >= Vector<float>.Count)
+        if (Simd.HasVector && length >= Vector<float>.Count)
         {
             Vector<float> s = Vector<float>.Zero, d = Vector<float>.Zero;
-            for (; i + Vector<float>.Count <= a.Length; i += Vector<float>.Count)
+            for (; i + Vector<float>.Count <= length; i += Vector<float>.Count)
             {
-                var va = new Vector<float>(a[i..]);
+                Vector<float> va = Vector.Load(a + i);
                 s += va;
-                d += va * new Vector<float>(b[i..]);
+                d += va * Vector.Load(b + i);
             }
             sum = Vector.Sum(s);
             dot = Vector.Sum(d);
         }
-        for (; i < a.Length; i++)
+        for (; i < length; i++)
         {
             sum += a[i];
             dot += a[i] * b[i];
@@ -267,39 +291,39 @@ public sealed class BatchNorm : ILayer
         return (sum, dot);
     }
 
-    /// <summary>y = γ·x̂ + β with x̂ = (x + shift)·inv, in one pass.</summary>
-    private static void Normalize(ReadOnlySpan<float> x, float shift, float inv, float g, float bt, Span<float> y)
+    /// <summary>y = γ·x̂ + β with x̂ = (x + shift)·inv over [0 … length), in one pass.</summary>
+    private static unsafe void Normalize(float* x, int length, float shift, float inv, float g, float bt, float* y)
     {
         int i = 0;
         if (Simd.HasVector)
         {
             Vector<float> vs = new(shift), vi = new(inv), vg = new(g), vb = new(bt);
-            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            for (; i + Vector<float>.Count <= length; i += Vector<float>.Count)
             {
-                Vector<float> h = (new Vector<float>(x[i..]) + vs) * vi;
-                ((h * vg) + vb).CopyTo(y[i..]);
+                Vector<float> h = (Vector.Load(x + i) + vs) * vi;
+                ((h * vg) + vb).Store(y + i);
             }
         }
-        for (; i < x.Length; i++)
+        for (; i < length; i++)
         {
             float h = (x[i] + shift) * inv;
             y[i] = (g * h) + bt;
         }
     }
 
-    /// <summary>dx = scale·dy + a·x + b in one pass.</summary>
-    private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float scale, float a, float b, Span<float> dx)
+    /// <summary>dx = scale·dy + a·x + b over [0 … length) in one pass.</summary>
+    private static unsafe void InputGradient(float* dy, float* x, int length, float scale, float a, float b, float* dx)
     {
         int i = 0;
         if (Simd.HasVector)
         {
             Vector<float> vs = new(scale), va = new(a), vb = new(b);
-            for (; i + Vector<float>.Count <= dy.Length; i += Vector<float>.Count)
+            for (; i + Vector<float>.Count <= length; i += Vector<float>.Count)
             {
-                ((new Vector<float>(dy[i..]) * vs) + (new Vector<float>(x[i..]) * va) + vb).CopyTo(dx[i..]);
+                ((Vector.Load(dy + i) * vs) + (Vector.Load(x + i) * va) + vb).Store(dx + i);
             }
         }
-        for (; i < dy.Length; i++)
+        for (; i < length; i++)
         {
             dx[i] = (scale * dy[i]) + (a * x[i]) + b;
         }
