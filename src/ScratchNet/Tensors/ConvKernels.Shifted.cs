@@ -192,22 +192,29 @@ internal static unsafe partial class ConvKernels
         }
     }
 
-    /// <summary>Spreads examples n0 … n0 + G − 1 of maps [m, C·H·W] into <paramref name="stack"/> (zeros everywhere else).</summary>
+    /// <summary>
+    /// Spreads examples n0 … n0 + G − 1 of maps [m, C·H·W] into <paramref name="stack"/>, zeros everywhere else: each
+    /// float of a channel's stack is written once, front to back (the zeros between rows and examples as they come).
+    /// </summary>
     private static void SpreadMaps(float* maps, int channels, int n0, int G, Spread spread, float* stack)
     {
         int H = spread.Height, W = spread.Width, plane = H * W;
-        new Span<float>(stack, (int)spread.Floats(channels)).Clear();
-        for (int g = 0; g < G; g++)
+        for (int c = 0; c < channels; c++)
         {
-            for (int c = 0; c < channels; c++)
+            float* channel = stack + (c * spread.ChannelStride);
+            long cursor = 0;
+            for (int g = 0; g < G; g++)
             {
                 float* src = maps + ((((long)(n0 + g) * channels) + c) * plane);
-                float* dst = stack + (c * spread.ChannelStride) + spread.Input(g, 0);
-                for (int u = 0; u < H; u++, src += W, dst += spread.Pitch)
+                for (int u = 0; u < H; u++, src += W)
                 {
-                    CopyShort(src, dst, W);
+                    long at = spread.Input(g, u);
+                    ClearShort(channel + cursor, (int)(at - cursor));
+                    CopyShort(src, channel + at, W);
+                    cursor = at + W;
                 }
             }
+            new Span<float>(channel + cursor, (int)(spread.ChannelStride - cursor)).Clear();
         }
     }
 
@@ -233,22 +240,54 @@ internal static unsafe partial class ConvKernels
         }
     }
 
-    /// <summary>dZ [m, O·Ho·Wo] placed at the forward pass's output positions: placed[o·ldp + Output(g, y) + x], zeros elsewhere up to <paramref name="ldp"/>.</summary>
+    /// <summary>
+    /// dZ [m, O·Ho·Wo] placed at the forward pass's output positions: placed[o·ldp + Output(g, y) + x], zeros elsewhere up
+    /// to <paramref name="ldp"/> — each float written once, front to back.
+    /// </summary>
     private static void Place(float* dZ, int filters, int n0, int G, Spread spread, float* placed, long ldp)
     {
         int Ho = spread.OutHeight, Wo = spread.OutWidth, plane = Ho * Wo;
-        new Span<float>(placed, (int)(filters * ldp)).Clear();
-        for (int g = 0; g < G; g++)
+        for (int f = 0; f < filters; f++)
         {
-            for (int f = 0; f < filters; f++)
+            float* row = placed + (f * ldp);
+            long cursor = 0;
+            for (int g = 0; g < G; g++)
             {
                 float* src = dZ + ((((long)(n0 + g) * filters) + f) * plane);
-                float* dst = placed + (f * ldp) + spread.Output(g, 0);
-                for (int y = 0; y < Ho; y++, src += Wo, dst += spread.Pitch)
+                for (int y = 0; y < Ho; y++, src += Wo)
                 {
-                    CopyShort(src, dst, Wo);
+                    long at = spread.Output(g, y);
+                    ClearShort(row + cursor, (int)(at - cursor));
+                    CopyShort(src, row + at, Wo);
+                    cursor = at + Wo;
                 }
             }
+            new Span<float>(row + cursor, (int)(ldp - cursor)).Clear();
+        }
+    }
+
+    /// <summary>dst[i] = 0 for i &lt; count: a few floats (a row's padding, the rows between examples), in vectors inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearShort(float* dst, int count)
+    {
+        int i = 0;
+        if (Simd.Has256)
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector256.Store(Vector256<float>.Zero, dst + i);
+            }
+        }
+        if (Simd.Has128)
+        {
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128.Store(Vector128<float>.Zero, dst + i);
+            }
+        }
+        for (; i < count; i++)
+        {
+            dst[i] = 0f;
         }
     }
 
