@@ -1,7 +1,8 @@
 // 2×2 max pooling with stride 2: A[n,c,y,x] = max of A_prev[n, c, 2y + i, 2x + j] over i, j ∈ {0, 1}.
 // An odd last row or column is dropped (PyTorch's floor). Ties go to the first of (0,0), (0,1), (1,0),
 // (1,1). Backward: dA_prev is dA at the winner of each window, 0 elsewhere. The forward pass takes
-// Vector<float>.Count windows at a time where there are vectors (the same comparisons, lane by lane).
+// Vector<float>.Count windows at a time where there are vectors (the same comparisons, lane by lane);
+// the backward pass writes four whole windows at a time (no clearing first) on rows of four or more.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -160,19 +161,30 @@ public sealed class MaxPool2D : ILayer
         {
             for (int n = piece * per; n < Math.Min(m, (piece + 1) * per); n++)
             {
-                Unpool(dy.AsSpan(n * Output.Size, Output.Size), win.AsSpan(n * Output.Size, Output.Size), dx.AsSpan(n * Input.Size, Input.Size));
+                if (Output.Width >= 4 && Simd.Has128)
+                {
+                    Unpool(dy.AsSpan(n * Output.Size, Output.Size), win.AsSpan(n * Output.Size, Output.Size), dx.AsSpan(n * Input.Size, Input.Size));
+                    continue;
+                }
+                // Rows of fewer than four windows, or no vectors: clear, then dA at each winner
+                int inRow = n * Input.Size, outRow = n * Output.Size;
+                Array.Clear(dx, inRow, Input.Size);
+                for (int o = 0; o < Output.Size; o++)
+                {
+                    dx[inRow + win[outRow + o]] = dy[outRow + o];
+                }
             }
         });
         return dA;
     }
 
     /// <summary>
-    /// One example: every 2×2 window of dA_prev written whole — dA at its winner, 0 at the other three — in one pass
-    /// (no clearing first, no branch per value); a dropped odd last row or column gets zeros.
+    /// One example, rows of four windows or more: every 2×2 window of dA_prev written whole — dA at its winner, 0 at the
+    /// other three — in one pass (no clearing first); a dropped odd last row or column gets zeros.
     /// </summary>
     private unsafe void Unpool(ReadOnlySpan<float> dOut, ReadOnlySpan<int> where, Span<float> dIn)
     {
-        int W = Input.Width, Wo = Output.Width;
+        int W = Input.Width;
         fixed (float* dy = dOut, dx = dIn)
         fixed (int* win = where)
         {
@@ -181,17 +193,7 @@ public sealed class MaxPool2D : ILayer
                 for (int yo = 0; yo < Output.Height; yo++)
                 {
                     int top = Input.Index(c, 2 * yo, 0), o = Output.Index(c, yo, 0);
-                    int xo = Simd.Has128 ? UnpoolFours(dy + o, win + o, Wo, dx, top, W) : 0;
-                    for (; xo < Wo; xo++)
-                    {
-                        // The winner's place in its window: 0, 1 (top row), W, W + 1 (bottom row)
-                        int at = top + (2 * xo), place = win[o + xo] - at;
-                        int bits = BitConverter.SingleToInt32Bits(dy[o + xo]);
-                        dx[at] = Keep(bits, place == 0);
-                        dx[at + 1] = Keep(bits, place == 1);
-                        dx[at + W] = Keep(bits, place == W);
-                        dx[at + W + 1] = Keep(bits, place == W + 1);
-                    }
+                    UnpoolRow(dy + o, win + o, Output.Width, dx, top, W);
                     if ((W & 1) == 1)
                     {
                         dx[top + W - 1] = 0f;
@@ -206,23 +208,15 @@ public sealed class MaxPool2D : ILayer
         }
     }
 
-    /// <summary>The float of <paramref name="bits"/> where <paramref name="keep"/>, else 0 (a mask, not a branch).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Keep(int bits, bool keep) => BitConverter.Int32BitsToSingle(bits & -(keep ? 1 : 0));
-
     /// <summary>
-    /// The windows of one output row (top-left corners at dx[top + 2·xo]), four at a time (rows of fewer than four are left): each window's dA
-    /// and winner doubled into both halves of a 64-bit lane, so that float lanes 2i and 2i + 1 are window i's two
-    /// columns, kept where the winner is that column of that row. Returns the first window not written (0 or Wo).
+    /// The Wo ≥ 4 windows of one output row (top-left corners at dx[top + 2·xo]), four at a time: each window's dA and
+    /// winner doubled into both halves of a 64-bit lane, so that float lanes 2i and 2i + 1 are window i's two columns,
+    /// kept where the winner is that column of that row.
     /// </summary>
-    private static unsafe int UnpoolFours(float* dy, int* win, int Wo, float* dx, int top, int W)
+    private static unsafe void UnpoolRow(float* dy, int* win, int Wo, float* dx, int top, int W)
     {
         Vector128<int> column = Vector128.Create(0, 1, 0, 1), lowColumn = column + Vector128.Create(W);
         Vector128<int> corners = Vector128.Create(0, 2, 4, 6);
-        if (Wo < 4)
-        {
-            return 0;
-        }
         for (int next = 0; next < Wo; next += 4)
         {
             // The last four windows of a row whose width is not a multiple of 4 overlap the ones before: written again, the same
@@ -236,7 +230,6 @@ public sealed class MaxPool2D : ILayer
             Halves((d0 | (d0 << 32)).AsSingle(), (p0 | (p0 << 32)).AsInt32(), column, lowColumn, dx + at, W);
             Halves((d1 | (d1 << 32)).AsSingle(), (p1 | (p1 << 32)).AsInt32(), column, lowColumn, dx + at + 4, W);
         }
-        return Wo;
     }
 
     /// <summary>Two windows doubled (four floats): the top row's where the winner is there, the bottom row's likewise.</summary>
