@@ -1,7 +1,8 @@
 // The limits `serve` runs under, set deliberately rather than left to the framework's defaults:
 // how many connections it holds (each costs a file descriptor), how long a connection may stay
 // silent before sending its request line and headers, and how long an idle keep-alive connection
-// is kept. The connection cap is fitted below the process's open-file limit, so that a flood of idle
+// is kept. The connection cap is fitted below the process's open-file limit, less the descriptors it
+// already holds (its loaded assemblies alone hold about 180) and a reserve, so that a flood of idle
 // connections meets the cap, never descriptor exhaustion, which stopped the server outright; at the
 // cap, ConnectionGuard closes the longest-idle connections to admit new clients (Kestrel's own cap,
 // a little higher, is the backstop: it refuses every newcomer and drops silent ones only after the
@@ -16,7 +17,7 @@ public static partial class ServerLimits
     /// <summary>Connections held at once, at most (further ones are closed at once); lowered to fit the open-file limit.</summary>
     public const int MaxConnections = 10_000;
 
-    /// <summary>Descriptors kept free for everything but connections (files, the runtime, the log).</summary>
+    /// <summary>Descriptors kept free beyond those held at start-up, for everything but connections (assemblies loaded later, files, the log).</summary>
     private const int ReservedDescriptors = 256;
 
     /// <summary>How long a new or kept-alive connection may take to send its request line and headers.</summary>
@@ -28,15 +29,38 @@ public static partial class ServerLimits
     /// <summary>A connection idle this long may be closed to make room when the server is at its cap.</summary>
     public static readonly TimeSpan EvictableAfter = TimeSpan.FromSeconds(1);
 
-    /// <summary>The connection cap for this process: its open-file limit less a reserve, at most <see cref="MaxConnections"/>.</summary>
-    public static int ConnectionCap() => (int)Math.Clamp(OpenFileLimit() - ReservedDescriptors, 64, MaxConnections);
+    /// <summary>The connection cap for this process: its open-file limit less the descriptors it holds now and a reserve, at most <see cref="MaxConnections"/>.</summary>
+    public static int ConnectionCap() => ConnectionCap(OpenFileLimit(), OpenDescriptors());
+
+    /// <summary>
+    /// The connection cap under an open-file limit of <paramref name="limit"/> with <paramref name="open"/> descriptors held:
+    /// Kestrel's backstop (<see cref="Backstop"/> above it) and the reserve's other half still fit under the limit.
+    /// </summary>
+    public static int ConnectionCap(long limit, int open) => (int)Math.Clamp(limit - open - ReservedDescriptors, 64, MaxConnections);
+
+    /// <summary>How far above the guard's cap Kestrel's own cap, the backstop, sits.</summary>
+    public const int Backstop = ReservedDescriptors / 2;
+
+    /// <summary>Descriptors this process holds now (Linux: /proc/self/fd, macOS: /dev/fd); 0 where it cannot tell.</summary>
+    public static int OpenDescriptors()
+    {
+        string? dir = OperatingSystem.IsLinux() ? "/proc/self/fd" : OperatingSystem.IsMacOS() ? "/dev/fd" : null;
+        try
+        {
+            return dir is null || !Directory.Exists(dir) ? 0 : Directory.EnumerateFileSystemEntries(dir).Count();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
 
     /// <summary>Sets Kestrel's limits and puts <paramref name="guard"/> in front of every endpoint's connections.</summary>
     public static void Apply(KestrelServerOptions kestrel, long maxBodyBytes, ConnectionGuard guard)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         Apply(kestrel.Limits, maxBodyBytes);
-        kestrel.Limits.MaxConcurrentConnections = guard.Cap + (ReservedDescriptors / 2);   // the backstop, above the guard's cap
+        kestrel.Limits.MaxConcurrentConnections = guard.Cap + Backstop;   // the backstop, above the guard's cap
         kestrel.ConfigureEndpointDefaults(listen => listen.Use(guard.Connections));
     }
 

@@ -86,6 +86,20 @@ public class ConnectionFloodTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(1024, 181)]   // serve's own count at idle: its loaded assemblies hold most of these
+    [InlineData(1024, 40)]
+    [InlineData(4096, 181)]
+    [InlineData(1_048_576, 200)]
+    public void The_connection_cap_leaves_room_for_the_descriptors_already_held_and_the_backstop(long limit, int open)
+    {
+        int cap = ServerLimits.ConnectionCap(limit, open);
+        // Kestrel may hold the backstop's connections besides the ones already open, and still leave a reserve
+        Assert.True(cap + ServerLimits.Backstop + open <= limit - ServerLimits.Backstop, $"cap {cap} under a limit of {limit} with {open} open");
+        Assert.InRange(cap, 64, ServerLimits.MaxConnections);
+        Assert.True(!OperatingSystem.IsLinux() || ServerLimits.OpenDescriptors() > 3, "this process's descriptors can be counted (stdin, stdout, stderr and more)");
+    }
+
     [Fact]
     public void The_limits_are_set_deliberately()
     {
