@@ -6,7 +6,8 @@
 // connections meets the cap, never descriptor exhaustion, which stopped the server outright; at the
 // cap, ConnectionGuard closes the longest-idle connections to admit new clients (Kestrel's own cap,
 // a little higher, is the backstop: it refuses every newcomer and drops silent ones only after the
-// header timeout).
+// header timeout), and AcceptThrottle keeps the sockets accepted but not yet disposed within that
+// backstop, so that a burst waits in the kernel's backlog.
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

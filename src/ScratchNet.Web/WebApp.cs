@@ -7,11 +7,15 @@
 // Every bad request gets a 4xx with {"error": "…"}; nothing a client sends produces a 500.
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ScratchNet.Data;
 using ScratchNet.Images;
 using ScratchNet.Layers;
@@ -79,6 +83,11 @@ public static class WebApp
         builder.WebHost.UseUrls(url);
         var connections = new ConnectionGuard(ServerLimits.ConnectionCap(), ServerLimits.EvictableAfter);
         builder.WebHost.ConfigureKestrel(k => ServerLimits.Apply(k, ImageDecoder.MaxBytes, connections));
+        // Sockets accepted and not yet disposed stay within Kestrel's backstop: a burst waits in the kernel's backlog
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(provider => new AcceptThrottle(
+            new SocketTransportFactory(provider.GetRequiredService<IOptions<SocketTransportOptions>>(), provider.GetRequiredService<ILoggerFactory>()),
+            connections.Cap + ServerLimits.Backstop));
         configure?.Invoke(builder);
         var app = builder.Build();
         var network = model.Network;
