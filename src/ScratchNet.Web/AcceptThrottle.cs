@@ -33,11 +33,23 @@ public sealed class AcceptThrottle(IConnectionListenerFactory inner, int limit) 
 
     private sealed class Listener(IConnectionListener inner, AcceptThrottle owner) : IConnectionListener
     {
+        private readonly CancellationTokenSource unbound = new();   // wakes an accept that waits for room, so that a stop never hangs on it
+
         public EndPoint EndPoint => inner.EndPoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
-            await owner.room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using (var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, unbound.Token))
+            {
+                try
+                {
+                    await owner.room.WaitAsync(either.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (unbound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return null;   // unbound while waiting: no more connections, as the inner listener would say
+                }
+            }
             ConnectionContext? connection;
             try
             {
@@ -56,9 +68,17 @@ public sealed class AcceptThrottle(IConnectionListenerFactory inner, int limit) 
             return new Counted(connection, owner.room);
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            unbound.Cancel();
+            return inner.UnbindAsync(cancellationToken);
+        }
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public ValueTask DisposeAsync()
+        {
+            unbound.Dispose();
+            return inner.DisposeAsync();
+        }
     }
 
     /// <summary>An accepted connection that gives its permit back once, when it has been disposed (its socket closed).</summary>

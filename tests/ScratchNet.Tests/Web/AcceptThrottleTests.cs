@@ -1,5 +1,6 @@
 // The accept throttle in front of serve's socket transport: at most Limit accepted sockets not yet
-// disposed; the next accept waits until one is disposed, and then goes on.
+// disposed; the next accept waits until one is disposed, and then goes on — or ends when the server
+// stops listening.
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -60,6 +61,30 @@ public class AcceptThrottleTests
             {
                 client.Dispose();
             }
+        }
+    }
+
+    [Fact]
+    public async Task An_accept_waiting_for_room_ends_when_the_listener_is_unbound()
+    {
+        using var throttle = new AcceptThrottle(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance), 1);
+        await using IConnectionListener listener = await throttle.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)listener.EndPoint).Port;
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        ConnectionContext held = (await listener.AcceptAsync())!;
+        try
+        {
+            ValueTask<ConnectionContext?> waiting = listener.AcceptAsync();
+            await Task.Delay(100);
+            Assert.False(waiting.IsCompleted);
+            // A server stopping with every permit held: the waiting accept ends, it does not hold the stop
+            await listener.UnbindAsync();
+            Assert.Null(await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            await held.DisposeAsync();
         }
     }
 }
