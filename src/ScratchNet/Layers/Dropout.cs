@@ -1,6 +1,7 @@
 // Inverted dropout (Srivastava et al., 2014): during training each value is kept with probability
 // 1 − p and scaled by 1/(1 − p), so evaluation needs no change; at evaluation it is the identity.
 // Masks come from the layer's own seeded generator, drawn in order: same seed, same bits.
+using System.Numerics;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
@@ -61,12 +62,23 @@ public sealed class Dropout : ILayer
         Matrix m = Matrix.Ensure(ref mask, input.Rows, Size);
         Matrix a = Matrix.Ensure(ref output, input.Rows, Size);
         float keep = 1f / (1f - Rate);
-        Span<float> ms = m.Span, z = input.Span, outs = a.Span;
-        for (int i = 0; i < ms.Length; i++)
+        Span<float> ms = m.Span;
+        // u drawn in order, one per value; mask = 1/(1 − p) where u ≥ p, else 0; A = Z ∘ mask
+        rng.NextFloats(ms);
+        int i = 0;
+        if (Simd.HasVector)
         {
-            ms[i] = rng.NextFloat() >= Rate ? keep : 0f;
-            outs[i] = z[i] * ms[i];
+            Vector<float> rate = new(Rate), kept = new(keep);
+            for (; i + Vector<float>.Count <= ms.Length; i += Vector<float>.Count)
+            {
+                Vector.ConditionalSelect(Vector.GreaterThanOrEqual(new Vector<float>(ms[i..]), rate), kept, Vector<float>.Zero).CopyTo(ms[i..]);
+            }
         }
+        for (; i < ms.Length; i++)
+        {
+            ms[i] = ms[i] >= Rate ? keep : 0f;
+        }
+        System.Numerics.Tensors.TensorPrimitives.Multiply(input.Span, ms, a.Span);
         return a;
     }
 

@@ -27,21 +27,41 @@ public sealed class Rng
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref s0, ref s1, ref s2, ref s3);
+
+    /// <summary>One xoshiro256** step on the state (a, b, c, d): its output.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong a, ref ulong b, ref ulong c, ref ulong d)
     {
-        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
+        ulong result = ulong.RotateLeft(b * 5, 7) * 9;
+        ulong t = b << 17;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = ulong.RotateLeft(d, 45);
         return result;
     }
 
     /// <summary>Uniform in [0, 1) with 24 random bits (every float32 step in that range).</summary>
-    public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+    public float NextFloat() => ToFloat(NextUInt64());
+
+    /// <summary>
+    /// <paramref name="dest"/>[i] = the i-th next <see cref="NextFloat()"/>, in order — the same numbers and the same state
+    /// after as that many calls, with the state kept in registers for the run.
+    /// </summary>
+    public void NextFloats(Span<float> dest)
+    {
+        ulong a = s0, b = s1, c = s2, d = s3;
+        for (int i = 0; i < dest.Length; i++)
+        {
+            dest[i] = ToFloat(Step(ref a, ref b, ref c, ref d));
+        }
+        (s0, s1, s2, s3) = (a, b, c, d);
+    }
+
+    private static float ToFloat(ulong bits) => (bits >> 40) * (1.0f / (1 << 24));
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));

@@ -22,6 +22,27 @@ public class RngTests
         Assert.NotEqual(new Rng(1).NextUInt64(), new Rng(2).NextUInt64());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(1000)]
+    public void NextFloats_gives_the_numbers_and_the_state_of_as_many_NextFloat_calls(int count)
+    {
+        var one = new Rng(9);
+        var many = new Rng(9);
+        one.NextUInt64();
+        many.NextUInt64();
+        var expected = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            expected[i] = one.NextFloat();
+        }
+        var got = new float[count];
+        many.NextFloats(got);
+        Assert.Equal(expected, got);
+        Assert.Equal(one.NextUInt64(), many.NextUInt64());   // the state after is the same too
+    }
+
     [Fact]
     public void Floats_stay_in_range_and_cover_it()
     {
