@@ -90,7 +90,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV>
     {
         float* z1t = work, a1t = z1t + (V * V), z2 = a1t + (2 * V * V);
         Transpose.Block16(z1, V, z1t, V);
-        PackedKernels<TL, TV>.DenseForward(dense.Bytes, dense.D, dense.Pixels, w1t.Pointer, H, z1t);
+        PackedKernels<TL, TV>.DenseForward(dense.Bytes, dense.D, denseW.Pointer, H, z1t);
         g.Apply(new ReadOnlySpan<float>(z1t, H * V), new Span<float>(a1t, H * V));
         float* pw2 = w2v.Pointer;
         fixed (float* pb2 = b2)
@@ -120,7 +120,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV>
         {
             throw new ArgumentException($"Packed predict: {X.Rows} images of {X.Cols} pixels and A {A} do not fit a {K}-{H}-{O} network.");
         }
-        Refresh();
+        Refresh(X);
         int pieces = Math.Min(X.Blocks, Pieces.Max);   // nothing is summed across pieces: any cut gives the same bits
         EnsureBuffers(pieces, 0);
         float[] a = A.Storage;
@@ -130,7 +130,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV>
             float* Z1 = scratch.Pointer + ((long)p * ScratchSize), work = Z1 + (Block * V);
             int D = X.DensePixels.Length;
             fixed (ushort* rowEntries = X.RowEntries)
-            fixed (int* rowStart = X.RowStart, densePixels = X.DensePixels)
+            fixed (int* rowStart = X.RowStart)
             fixed (float* levels = X.Levels, pb1 = b1p, pa = a)
             fixed (byte* denseBytes = X.DenseBytes)
             {
@@ -142,7 +142,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV>
                     byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
                     for (int i = 0; i < rows; i += V)
                     {
-                        Logits(Z1 + (i * V), new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, null), work);
+                        Logits(Z1 + (i * V), new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, null), work);
                         float* z2 = work + (3 * V * V);
                         for (int part = 0; part < V; part += TL.Count)
                         {
@@ -167,14 +167,12 @@ internal sealed unsafe partial class PackedEngine<TL, TV>
         });
     }
 
-    /// <summary>One lane group's dense pixels: their bytes [D, 16], the pixel numbers, and where its dZ1ᵀ [H, 16] goes.</summary>
-    private readonly struct DenseGroup(byte* bytes, int d, int* pixels, float* dZ1t)
+    /// <summary>One lane group's dense pixels: their bytes [D, 16] and where its dZ1ᵀ [H, 16] goes.</summary>
+    private readonly struct DenseGroup(byte* bytes, int d, float* dZ1t)
     {
         public byte* Bytes { get; } = bytes;
 
         public int D { get; } = d;
-
-        public int* Pixels { get; } = pixels;
 
         public float* DZ1t { get; } = dZ1t;
     }

@@ -71,6 +71,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV> : PackedEngine
     private readonly Dense dense2;
     private readonly int K, H, O;
     private readonly AlignedFloats w1t;        // W1ᵀ [K, 16], zero-padded
+    private AlignedFloats denseW = AlignedFloats.Empty;   // the dense pixels' rows of W1ᵀ [D, 16], in order
     private readonly AlignedFloats w2v;        // W2 [O·H] with each weight repeated in 16 lanes
     private readonly float[] b1p, b2;          // b1 [16] zero-padded, b2 [O]
     private AlignedFloats partials = AlignedFloats.Empty;   // per piece: PartialSize
@@ -122,7 +123,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV> : PackedEngine
         {
             throw new ArgumentException($"Packed step: {m} images of {X.Cols} pixels and {Y.Length} labels do not fit a {K}-input network.");
         }
-        Refresh();
+        Refresh(X);
         // Pieces of blocks fixed by m alone (Tensors/Pieces), each with its own partial gradients.
         int pieces = Pieces.Count(X.Blocks * Block);
         int lanesSize = X.DensePixels.Length * V * V;
@@ -136,8 +137,8 @@ internal sealed unsafe partial class PackedEngine<TL, TV> : PackedEngine
         return StepResult.FromPieces(losses, correct, pieces, m);
     }
 
-    /// <summary>Copies W1, W2, b1, b2 into the forms the loops read.</summary>
-    private void Refresh()
+    /// <summary>Copies W1, W2, b1, b2 into the forms the loops read (W1ᵀ also as X's dense pixels' rows).</summary>
+    private void Refresh(PackedImages X)
     {
         float* wt = w1t.Pointer;
         new Span<float>(wt, K * V).Clear();
@@ -153,6 +154,12 @@ internal sealed unsafe partial class PackedEngine<TL, TV> : PackedEngine
         for (int j = 0; j < O * H; j++)
         {
             new Span<float>(w2v.Pointer + (j * V), V).Fill(w2[j]);
+        }
+        int D = X.DensePixels.Length;
+        denseW = denseW.AtLeast(D * V);
+        for (int j = 0; j < D; j++)
+        {
+            new Span<float>(wt + (X.DensePixels[j] * V), V).CopyTo(new Span<float>(denseW.Pointer + (j * V), V));
         }
         Array.Clear(b1p);
         dense1.b.Value.CopyTo(b1p, 0);
@@ -184,7 +191,7 @@ internal sealed unsafe partial class PackedEngine<TL, TV> : PackedEngine
                 byte* blockBytes = denseBytes + ((long)b * PackedImages.Groups * D * V);
                 for (int i = 0; i < rows; i += V)
                 {
-                    var dense = new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, densePixels, dZ1tBlock + ((i / V) * V * V));
+                    var dense = new DenseGroup(blockBytes + ((long)(i / V) * D * V), D, dZ1tBlock + ((i / V) * V * V));
                     correct += Group(Z1 + (i * V), Y, r0 + i, rows - i, dense, group, dW2, db2, db1, blockLoss);
                 }
                 for (int l = 0; l < V; l++)

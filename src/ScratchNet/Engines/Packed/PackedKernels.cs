@@ -2,7 +2,8 @@
 // (one per hidden unit, or one per image), written once over the vector width (Row16, ILanes):
 //   Forward         Z1 − b1 of one image: one FMA per sparse non-zero with the pixel's row of W1ᵀ
 //   Accumulate      one pixel's row of dW1ᵀ from one block: one FMA per non-zero with a dZ1 row
-//   DenseForward    Z1ᵀ of 16 images over the dense pixels: one FMA per pixel and unit, sums in registers
+//   DenseForward    Z1ᵀ of 16 images over the dense pixels: one FMA per pixel and unit, sums in registers,
+//                   the dense pixels' rows of W1ᵀ side by side (read in order, not gathered from all K rows)
 //   DenseGradient   the dense pixels' dW1ᵀ per lane: one FMA per pixel, unit and 16 images
 // The accumulators are written out (not an array) so that they stay in registers; the dense loops
 // hold 16 units' sums where there are 32 vector registers, 8 where there are 16.
@@ -70,29 +71,29 @@ internal static unsafe class PackedKernels<TL, TV>
     /// <summary>
     /// Z1ᵀ[h] += W1[h, k]·x_k for each dense pixel k, TL.Count images per multiply-add, over all the
     /// pixels with a group of units' sums in registers, the images in parts of TL.Count.
+    /// <paramref name="wd"/> holds the D dense pixels' rows of W1ᵀ in order, 16 floats each.
     /// </summary>
-    public static void DenseForward(byte* bytes, int D, int* pixels, float* wt, int units, float* z)
+    public static void DenseForward(byte* bytes, int D, float* wd, int units, float* z)
     {
         for (int u = 0; u < units; u += GroupUnits)
         {
             for (int part = 0; part < V; part += TL.Count)
             {
-                DenseForwardGroup(bytes + part, D, pixels, wt + u, units - u, z + (u * V) + part);
+                DenseForwardGroup(bytes + part, D, wd + u, units - u, z + (u * V) + part);
             }
         }
     }
 
-    /// <summary>Units u … u + min(GroupUnits, units) − 1 (wt and z start at unit u) for the TL.Count images at bytes.</summary>
-    private static void DenseForwardGroup(byte* bytes, int D, int* pixels, float* wt, int units, float* z)
+    /// <summary>Units u … u + min(GroupUnits, units) − 1 (w and z start at unit u) for the TL.Count images at bytes.</summary>
+    private static void DenseForwardGroup(byte* bytes, int D, float* w, int units, float* z)
     {
         bool wide = GroupUnits == 16;   // a constant to the JIT: the second eight sums exist only then
         TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         TV a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
         Load(z, units, wide, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7, ref a8, ref a9, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
-        for (int j = 0; j < D; j++)
+        for (byte* end = bytes + (D * V); bytes < end; bytes += V, w += V)   // pixel by pixel
         {
-            TV x = Pixels(bytes + (j * V));
-            float* w = wt + (pixels[j] * V);
+            TV x = Pixels(bytes);
             a0 = TL.MulAdd(TL.Create(w[0]), x, a0);
             if (units > 1)
             {
