@@ -14,7 +14,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var runs = new Option<int>("--runs") { Description = "Runs per workload; the table shows the median and the range.", DefaultValueFactory = _ => 3 };
+        var runs = new Option<int>("--runs") { Description = "Runs per workload; the table shows the median and the range. With --isa: rounds, each running every level once in turn, and each ratio the median of the rounds' ratios.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "Threads to compute with.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON.", HelpName = "PATH" };
         var quick = new Option<bool>("--quick") { Description = "Shortened workloads, to check that the command works (not for quoting)." };
@@ -47,7 +47,7 @@ internal static class BenchCommand
                 {
                     AtomicFile.CheckWritable(jsonPath, "--json");
                 }
-                List<string> childArguments = ["bench", "--runs", n.ToString(CultureInfo.InvariantCulture), "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind)];
+                List<string> childArguments = ["bench", "--runs", "1", "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind)];
                 if (parsed.GetValue(quick))
                 {
                     childArguments.Add("--quick");
@@ -56,7 +56,7 @@ internal static class BenchCommand
                 {
                     childArguments.AddRange(["--data", Path.GetFullPath(dataPath)]);
                 }
-                return BenchLevels.Run(console, parsed.InvocationConfiguration.Error, levels, childArguments, jsonPath);
+                return BenchLevels.Run(console, parsed.InvocationConfiguration.Error, levels, n, childArguments, jsonPath);
             }
             var sets = DataSource.Load(parsed.GetValue(data));
             console.WriteLine($"ScratchNet bench · {n} run(s) per workload · threads {t}{(parsed.GetValue(quick) ? " · quick (not for quoting)" : "")}");

@@ -1,6 +1,9 @@
 // `scratchnet bench --isa LEVELS`: the standard workloads at several instruction-set levels, each in
 // a child process of this program started with the runtime's knob for that level, then one table
-// with every level's medians side by side and their ratio to this machine's own level.
+// with every level's medians side by side and their ratio to the first level. The runs come in
+// rounds, each round running every level once in turn (the order rotating from round to round), so
+// that a machine whose speed drifts over minutes slows every level alike; a ratio is the median of
+// the rounds' own ratios, each taken between runs minutes apart, not between medians taken an hour apart.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -49,40 +52,51 @@ internal sealed record IsaLevel(string Name, string? Knob, string Meaning)
 
 internal static class BenchLevels
 {
-    private sealed record LevelRun(IsaLevel Level, string VectorLevel, List<BenchmarkResult> Results);
+    /// <summary>A level's merged results (median, min and max over the rounds) and each round's own.</summary>
+    private sealed record LevelRun(IsaLevel Level, string VectorLevel, List<BenchmarkResult> Results, List<List<BenchmarkResult>> Rounds);
 
     private sealed record ChildOutput(string Machine, string VectorLevel, List<BenchmarkResult> Results);
 
     /// <summary>
-    /// Runs the bench once per level in a child process and prints one table; writes the JSON if asked.
-    /// A level whose run fails stops the bench: its one-line error goes to <paramref name="error"/>
-    /// with the level named, and its exit code is returned.
+    /// Runs the bench <paramref name="rounds"/> times per level, each run in a child process, the levels
+    /// in turn within each round, and prints one table; writes the JSON if asked. A level whose run
+    /// fails stops the bench: its one-line error goes to <paramref name="error"/> with the level
+    /// named, and its exit code is returned.
     /// </summary>
-    public static int Run(TextWriter console, TextWriter error, IReadOnlyList<IsaLevel> levels, IReadOnlyList<string> childArguments, string? jsonPath)
+    public static int Run(TextWriter console, TextWriter error, IReadOnlyList<IsaLevel> levels, int rounds, IReadOnlyList<string> childArguments, string? jsonPath)
     {
-        console.WriteLine($"ScratchNet bench at {levels.Count} instruction-set level(s) · {Machine.Processor}, {Environment.ProcessorCount} cores");
-        var runs = new List<LevelRun>();
+        console.WriteLine($"ScratchNet bench at {levels.Count} instruction-set level(s) · {rounds} round(s), the levels in turn · {Machine.Processor}, {Environment.ProcessorCount} cores");
+        var outputs = levels.ToDictionary(l => l, _ => new List<ChildOutput>());
         string folder = Directory.CreateTempSubdirectory("scratchnet-bench-").FullName;
         try
         {
-            foreach (IsaLevel level in levels)
+            for (int round = 0; round < rounds; round++)
             {
-                string json = Path.Combine(folder, level.Name + ".json");
-                console.WriteLine($"  {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
-                (ChildOutput? output, int exitCode, string why) = RunChild(level, [.. childArguments, "--json", json], json);
-                if (output is null)
+                if (rounds > 1)
                 {
-                    error.WriteLine($"error: bench --isa {level.Name}: the run at this level failed (exit {exitCode}): {why}");
-                    return exitCode == ExitCodes.Ok ? ExitCodes.BadInput : exitCode;
+                    console.WriteLine($"round {round + 1} of {rounds}");
                 }
-                console.WriteLine($"          ran at {output.VectorLevel}");
-                runs.Add(new LevelRun(level, output.VectorLevel, output.Results));
+                for (int i = 0; i < levels.Count; i++)
+                {
+                    IsaLevel level = levels[(i + round) % levels.Count];   // the order rotates: no level always runs first
+                    string json = Path.Combine(folder, $"{level.Name}-{round}.json");
+                    console.WriteLine($"  {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
+                    (ChildOutput? output, int exitCode, string why) = RunChild(level, [.. childArguments, "--json", json], json);
+                    if (output is null)
+                    {
+                        error.WriteLine($"error: bench --isa {level.Name}: the run at this level failed (exit {exitCode}): {why}");
+                        return exitCode == ExitCodes.Ok ? ExitCodes.BadInput : exitCode;
+                    }
+                    console.WriteLine($"          ran at {output.VectorLevel}");
+                    outputs[level].Add(output);
+                }
             }
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+        var runs = levels.Select(l => new LevelRun(l, outputs[l][0].VectorLevel, Merge(outputs[l].Select(o => o.Results).ToList()), outputs[l].Select(o => o.Results).ToList())).ToList();
         console.WriteLine();
         Print(console, runs);
         if (jsonPath is not null)
@@ -91,11 +105,65 @@ internal static class BenchLevels
             {
                 machine = Machine.Describe,
                 processor = Machine.Processor,
-                levels = runs.Select(r => new { name = r.Level.Name, knob = r.Level.Knob, vector_level = r.VectorLevel, results = r.Results }),
+                rounds,
+                levels = runs.Select(r => new { name = r.Level.Name, knob = r.Level.Knob, vector_level = r.VectorLevel, results = r.Results, rounds = r.Rounds }),
+                ratios = runs.Skip(1).Select(r => new
+                {
+                    name = r.Level.Name,
+                    of = runs[0].Level.Name,
+                    workloads = runs[0].Results.Select(row => new { workload = row.Workload, quantity = row.Quantity, ratio = RoundRatio(runs[0], r, row) }),
+                }),
             }, TrainingRecord.JsonOptions));
             console.WriteLine($"results written to {jsonPath}");
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>One result per workload: the median of the rounds' values, the least minimum, the largest maximum.</summary>
+    private static List<BenchmarkResult> Merge(List<List<BenchmarkResult>> rounds) =>
+        rounds[0].Select(row =>
+        {
+            var same = rounds.Select(r => r.FirstOrDefault(x => x.Workload == row.Workload && x.Quantity == row.Quantity)).OfType<BenchmarkResult>().ToList();
+            return row with
+            {
+                Median = Median(same.Select(x => x.Median)),
+                Min = same.Min(x => x.Min),
+                Max = same.Max(x => x.Max),
+                Runs = same.Sum(x => x.Runs),
+            };
+        }).ToList();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
+    }
+
+    /// <summary>The same workload and quantity at another level (workload names may differ past " (", e.g. the engine that ran).</summary>
+    private static BenchmarkResult? Same(List<BenchmarkResult> results, BenchmarkResult row) =>
+        results.FirstOrDefault(r => r.Workload.Split(" (")[0] == row.Workload.Split(" (")[0] && r.Quantity == row.Quantity);
+
+    /// <summary>
+    /// The median over the rounds of level ÷ first level for times, sizes and latencies, first ÷
+    /// level for rates (above 1 is slower); null for accuracies and where a round lacks the row.
+    /// </summary>
+    private static double? RoundRatio(LevelRun first, LevelRun level, BenchmarkResult row)
+    {
+        if (row.Unit == "%")
+        {
+            return null;
+        }
+        bool rate = row.Unit.EndsWith("/s", StringComparison.Ordinal) || row.Unit == "GFLOPS";   // images/s, GFLOPS: more is faster
+        var ratios = new List<double>();
+        for (int r = 0; r < Math.Min(first.Rounds.Count, level.Rounds.Count); r++)
+        {
+            if (Same(first.Rounds[r], row) is { } a && Same(level.Rounds[r], row) is { } b && a.Median > 0 && b.Median > 0)
+            {
+                ratios.Add(rate ? a.Median / b.Median : b.Median / a.Median);
+            }
+        }
+        return ratios.Count == 0 ? null : Median(ratios);
     }
 
     /// <summary>The child's results, or null with its exit code and the last line it wrote (its error).</summary>
@@ -147,24 +215,19 @@ internal static class BenchLevels
             string line = $"{Shorten(row.Workload, 58),-58} {Shorten(row.Quantity, 26),-26}";
             foreach (LevelRun run in runs)
             {
-                BenchmarkResult? same = run.Results.FirstOrDefault(r => r.Workload.Split(" (")[0] == row.Workload.Split(" (")[0] && r.Quantity == row.Quantity);
+                BenchmarkResult? same = Same(run.Results, row);
                 line += $" {(same is null ? "—" : Format(same.Median) + " " + row.Unit),14}";
                 if (run != first)
                 {
-                    line += $" {(same is null || row.Unit == "%" ? "" : Ratio(row, same)),6}";
+                    double? ratio = RoundRatio(first, run, row);
+                    line += $" {(ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : ""),6}";
                 }
             }
             console.WriteLine(line);
         }
-        console.WriteLine($"× = how many times the time (or 1 / the rate) of {first.Level.Name} ({first.VectorLevel}); medians of each level's runs.");
-    }
-
-    /// <summary>Level ÷ first level for times, sizes and latencies; first ÷ level for rates: above 1 is slower.</summary>
-    private static string Ratio(BenchmarkResult first, BenchmarkResult level)
-    {
-        bool rate = first.Unit.EndsWith("/s", StringComparison.Ordinal);
-        double ratio = rate ? first.Median / level.Median : level.Median / first.Median;
-        return ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+        console.WriteLine(first.Rounds.Count == 1
+            ? $"× = how many times the time (or 1 / the rate) of {first.Level.Name} ({first.VectorLevel})."
+            : $"values: medians over {first.Rounds.Count} rounds; × = the median of each round's ratio to {first.Level.Name} ({first.VectorLevel}): how many times its time (or 1 / its rate).");
     }
 
     private static string Shorten(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";

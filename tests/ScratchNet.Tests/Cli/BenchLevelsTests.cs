@@ -26,13 +26,33 @@ public class BenchLevelsTests
     public void A_level_runs_in_a_child_process_narrowed_by_the_runtime_and_lands_in_one_table()
     {
         string json = Path.Combine(TestData.TempDir(), "levels.json");
-        var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "1", "--threads", "2", "--json", json);
+        var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "2", "--threads", "2", "--json", json);
         Assert.True(code == 0, err);
         Assert.Contains("ran at", output);
         Assert.Contains("seed recipe", output);
+        // Two rounds, the levels in turn, the order rotating: native then 128, then 128 then native.
+        string[] started = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("native ", StringComparison.Ordinal) || l.StartsWith("128 ", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToArray();
+        Assert.Equal(["native", "128", "128", "native"], started);
+        Assert.Contains("round 2 of 2", output);
+        Assert.Contains("the median of each round's ratio to native", output);
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(2, document.RootElement.GetProperty("rounds").GetInt32());
         JsonElement levels = document.RootElement.GetProperty("levels");
         Assert.Equal(2, levels.GetArrayLength());
+        foreach (JsonElement level in levels.EnumerateArray())
+        {
+            Assert.Equal(2, level.GetProperty("rounds").GetArrayLength());
+            // The merged value is the median of the rounds' (two: their mean), its range theirs.
+            double[] times = level.GetProperty("rounds").EnumerateArray().Select(r => r[0].GetProperty("median").GetDouble()).ToArray();
+            JsonElement merged = level.GetProperty("results")[0];
+            Assert.Equal((times[0] + times[1]) / 2, merged.GetProperty("median").GetDouble(), 9);
+            Assert.Equal(2, merged.GetProperty("runs").GetInt32());
+        }
+        // The seed recipe's ratio: the median of the two rounds' own ratios.
+        double[] native = levels[0].GetProperty("rounds").EnumerateArray().Select(r => r[0].GetProperty("median").GetDouble()).ToArray();
+        double[] narrow = levels[1].GetProperty("rounds").EnumerateArray().Select(r => r[0].GetProperty("median").GetDouble()).ToArray();
+        JsonElement ratio = document.RootElement.GetProperty("ratios")[0].GetProperty("workloads")[0];
+        Assert.Equal(((narrow[0] / native[0]) + (narrow[1] / native[1])) / 2, ratio.GetProperty("ratio").GetDouble(), 9);
         // "native" is the machine's own level: the child drops any knob this process was started with.
         bool narrowed = new[] { "EnableAVX512", "EnableAVX2", "EnableAVX", "EnableHWIntrinsic" }.Any(k => Environment.GetEnvironmentVariable("DOTNET_" + k) == "0");
         if (!narrowed)
