@@ -192,7 +192,8 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
     private int ImagesOf(TrainingOptions options) =>
         options.TrainLimit > 0 ? Math.Min(data.Train.Count - options.DevSize, options.TrainLimit) : data.Train.Count - options.DevSize;
 
-    private static double Median(List<double> values)
+    /// <summary>The middle value (the mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         int n = sorted.Count;

@@ -126,19 +126,12 @@ internal static class BenchLevels
             var same = rounds.Select(r => r.FirstOrDefault(x => x.Workload == row.Workload && x.Quantity == row.Quantity)).OfType<BenchmarkResult>().ToList();
             return row with
             {
-                Median = Median(same.Select(x => x.Median)),
+                Median = BenchmarkSuite.Median(same.Select(x => x.Median)),
                 Min = same.Min(x => x.Min),
                 Max = same.Max(x => x.Max),
                 Runs = same.Sum(x => x.Runs),
             };
         }).ToList();
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
-    }
 
     /// <summary>The same workload and quantity at another level (workload names may differ past " (", e.g. the engine that ran).</summary>
     private static BenchmarkResult? Same(List<BenchmarkResult> results, BenchmarkResult row) =>
@@ -163,7 +156,7 @@ internal static class BenchLevels
                 ratios.Add(rate ? a.Median / b.Median : b.Median / a.Median);
             }
         }
-        return ratios.Count == 0 ? null : Median(ratios);
+        return ratios.Count == 0 ? null : BenchmarkSuite.Median(ratios);
     }
 
     /// <summary>The child's results, or null with its exit code and the last line it wrote (its error).</summary>
