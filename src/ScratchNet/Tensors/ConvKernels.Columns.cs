@@ -52,7 +52,7 @@ internal static unsafe partial class ConvKernels
                 int u = (y * S) + i - pad;
                 if (u < 0 || u >= input.Height)
                 {
-                    new Span<float>(dst, Wo).Clear();
+                    ClearShort(dst, Wo);
                     continue;
                 }
                 float* src = plane + ((long)u * input.Width) + j - pad;
@@ -62,7 +62,7 @@ internal static unsafe partial class ConvKernels
                 }
                 if (S == 1)
                 {
-                    Buffer.MemoryCopy(src + xFirst, dst + xFirst, (xEnd - xFirst) * 4L, (xEnd - xFirst) * 4L);
+                    CopyShort(src + xFirst, dst + xFirst, xEnd - xFirst);
                 }
                 else
                 {
@@ -142,15 +142,15 @@ internal static unsafe partial class ConvKernels
     private static void ShiftedPlane(float* src, int H, int W, int dy, int dx, float* dst)
     {
         int y0 = Math.Max(0, -dy), y1 = Math.Min(H, H - dy);
-        new Span<float>(dst, y0 * W).Clear();
-        new Span<float>(dst + ((long)y1 * W), (H - y1) * W).Clear();
+        ClearShort(dst, y0 * W);
+        ClearShort(dst + ((long)y1 * W), (H - y1) * W);
         if (y1 <= y0)
         {
             return;
         }
         // dst[p] = src[p + d] for p in [y0·W, y1·W), less the first −dx or the last dx values (they wrap)
         long first = ((long)y0 * W) + Math.Max(0, -dx), end = ((long)y1 * W) - Math.Max(0, dx), d = ((long)dy * W) + dx;
-        Buffer.MemoryCopy(src + first + d, dst + first, (end - first) * 4, (end - first) * 4);
+        CopyShort(src + first + d, dst + first, (int)(end - first));
         ZeroWrapped(dst, y0, y1, W, dx);
     }
 

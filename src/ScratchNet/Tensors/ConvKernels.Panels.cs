@@ -116,7 +116,7 @@ internal static unsafe partial class ConvKernels
         float* last = panels + (N / PW * rows * PW);
         for (int r = 0; r < rows; r++)
         {
-            new Span<float>(last + ((long)r * PW) + used, PW - used).Clear();
+            ClearShort(last + ((long)r * PW) + used, PW - used);
         }
     }
 

@@ -214,7 +214,7 @@ internal static unsafe partial class ConvKernels
                     cursor = at + W;
                 }
             }
-            new Span<float>(channel + cursor, (int)(spread.ChannelStride - cursor)).Clear();
+            ClearShort(channel + cursor, (int)(spread.ChannelStride - cursor));
         }
     }
 
@@ -262,7 +262,7 @@ internal static unsafe partial class ConvKernels
                     cursor = at + Wo;
                 }
             }
-            new Span<float>(row + cursor, (int)(ldp - cursor)).Clear();
+            ClearShort(row + cursor, (int)(ldp - cursor));
         }
     }
 
