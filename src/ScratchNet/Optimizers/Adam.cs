@@ -1,7 +1,8 @@
 // Adam (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980), Algorithm 1:
 //   g = dθ + λ·θ   m ← β1·m + (1 − β1)·g   v ← β2·v + (1 − β2)·g²
 //   m̂ = m / (1 − β1ᵗ)   v̂ = v / (1 − β2ᵗ)   θ ← θ − α·m̂ / (√v̂ + ε)
-// Defaults: α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8, λ = 0. The moments apply to biases too.
+// Defaults: α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8, λ = 0. The moments apply to biases too;
+// moments below 2⁻¹²⁶ are stored as 0 (Optimizers.FlushTiny: subnormals cost a microcode assist).
 using System.Numerics;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
@@ -66,8 +67,8 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
                     // g = dθ + λ·θ (Adam's L2) ; θ ← θ·(1 − α·λ) (AdamW's decoupled decay)
                     var g = new Vector<float>(dTheta.Slice(k, L)) + (t * l2);
                     t *= decay;
-                    var mk = (new Vector<float>(mi.Slice(k, L)) * Beta1) + (g * (1 - Beta1));
-                    var vk = (new Vector<float>(vi.Slice(k, L)) * Beta2) + (g * g * (1 - Beta2));
+                    var mk = Optimizers.FlushTiny((new Vector<float>(mi.Slice(k, L)) * Beta1) + (g * (1 - Beta1)));
+                    var vk = Optimizers.FlushTiny((new Vector<float>(vi.Slice(k, L)) * Beta2) + (g * g * (1 - Beta2)));
                     // θ ← θ − α·m̂ / (√v̂ + ε), m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)
                     t -= alpha * (mk / correction1) / (Vector.SquareRoot(vk / correction2) + new Vector<float>(Epsilon));
                     mk.CopyTo(mi.Slice(k, L));
@@ -80,8 +81,8 @@ public class Adam(float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8
                 float t = theta[k];
                 float g = dTheta[k] + (t * l2);
                 t *= decay;
-                mi[k] = (mi[k] * Beta1) + (g * (1 - Beta1));
-                vi[k] = (vi[k] * Beta2) + (g * g * (1 - Beta2));
+                mi[k] = Optimizers.FlushTiny((mi[k] * Beta1) + (g * (1 - Beta1)));
+                vi[k] = Optimizers.FlushTiny((vi[k] * Beta2) + (g * g * (1 - Beta2)));
                 theta[k] = t - (alpha * (mi[k] / correction1) / (MathF.Sqrt(vi[k] / correction2) + Epsilon));
             }
         });

@@ -1,5 +1,7 @@
 // An optimiser updates every parameter from its gradient, in one flat loop over all parameters,
 // weights and biases alike (state such as momentum applies to biases exactly as to weights).
+// Moments and velocities that decay below float's smallest normal number are stored as 0 (FlushTiny).
+using System.Numerics;
 using ScratchNet.Layers;
 
 namespace ScratchNet.Optimizers;
@@ -47,6 +49,24 @@ public static class Optimizers
         "adamw" => new AdamW(weightDecay: weightDecay > 0 ? weightDecay : AdamW.DefaultWeightDecay),
         _ => throw Unknown(name),
     };
+
+    /// <summary>float's smallest normal number, 2⁻¹²⁶ ≈ 1.18e−38.</summary>
+    internal const float SmallestNormal = 1.17549435E-38f;
+
+    /// <summary>
+    /// x, or 0 where |x| &lt; 2⁻¹²⁶ (NaN kept). A moment or velocity whose gradient has stopped decays
+    /// geometrically (×0.9 a step) into float's subnormal range and stays there for ~150 steps; on x64
+    /// every vector instruction that meets a subnormal takes a microcode assist (~100 cycles), which made
+    /// Adam's step 3–5× slower in a cnn-fast epoch (7 % of its moments were subnormal). Such a moment
+    /// moves no weight (α·10⁻³⁸ vanishes against any weight above 10⁻³⁰), so it is stored as 0 — the
+    /// flush-to-zero that GPUs and many CPU libraries run with, done here per value, the same on every
+    /// machine and thread count.
+    /// </summary>
+    internal static Vector<float> FlushTiny(Vector<float> x) =>
+        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<float>(SmallestNormal)), Vector<float>.Zero, x);
+
+    /// <summary>The scalar <see cref="FlushTiny(Vector{float})"/>, for the loops' remainders.</summary>
+    internal static float FlushTiny(float x) => Math.Abs(x) < SmallestNormal ? 0f : x;
 
     private static ArgumentException Unknown(string name) =>
         new($"Unknown optimizer '{name}'. Use {string.Join(", ", Names)}.");

@@ -1,7 +1,8 @@
 // SGD with momentum (Polyak, 1964; Sutskever et al., 2013), as PyTorch writes it:
 //   g = dθ + λ·θ    v ← μ·v + g    θ ← θ − α·v            (heavy ball)
 //   Nesterov:       v ← μ·v + g    θ ← θ − α·(g + μ·v)
-// Defaults: μ = 0.9, λ = 0. The velocity v applies to biases exactly as to weights.
+// Defaults: μ = 0.9, λ = 0. The velocity v applies to biases exactly as to weights; velocities
+// below 2⁻¹²⁶ are stored as 0 (Optimizers.FlushTiny: subnormals cost a microcode assist).
 using System.Numerics;
 using ScratchNet.Layers;
 using ScratchNet.Tensors;
@@ -53,7 +54,7 @@ public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weigh
                 {
                     var t = new Vector<float>(theta.Slice(k, L));
                     var g = new Vector<float>(dTheta.Slice(k, L)) + (WeightDecay * t);
-                    var vk = (Mu * new Vector<float>(vi.Slice(k, L))) + g;
+                    var vk = Optimizers.FlushTiny((Mu * new Vector<float>(vi.Slice(k, L))) + g);
                     vk.CopyTo(vi.Slice(k, L));
                     (t - (alpha * (Nesterov ? g + (Mu * vk) : vk))).CopyTo(theta.Slice(k, L));
                 }
@@ -61,7 +62,7 @@ public sealed class Momentum(float mu = 0.9f, bool nesterov = false, float weigh
             for (; k < length; k++)
             {
                 float g = dTheta[k] + (WeightDecay * theta[k]);
-                vi[k] = (Mu * vi[k]) + g;
+                vi[k] = Optimizers.FlushTiny((Mu * vi[k]) + g);
                 theta[k] -= alpha * (Nesterov ? g + (Mu * vi[k]) : vi[k]);
             }
         });

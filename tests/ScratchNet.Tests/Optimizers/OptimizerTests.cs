@@ -90,6 +90,41 @@ public class OptimizerTests
         Assert.True(b.Value[0] < afterFirst, $"{name}: the bias did not move on its state");
     }
 
+    [Theory]
+    [InlineData("momentum")]
+    [InlineData("nesterov")]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    public void State_that_decays_below_the_smallest_normal_float_is_stored_as_zero(string name)
+    {
+        // 37 values: vector lanes at every width and a scalar remainder. One small gradient, then none:
+        // the state decays geometrically through float's subnormal range, where x64 takes a microcode
+        // assist per vector instruction; it must go from normal straight to 0.
+        var w = new Parameter("W", 37);
+        w.Value.AsSpan().Fill(0.5f);
+        IOptimizer optimizer = ScratchNet.Optimizers.Optimizers.Create(name);
+        w.Gradient.AsSpan().Fill(1e-20f);
+        optimizer.Step([w], 0.01f);
+        Array.Clear(w.Gradient);
+        float[][] state = [.. optimizer.State([w]).Values.Select(s => s[0])];
+        Assert.Contains(state, s => s[0] != 0f);
+        for (int step = 0; step < 2000; step++)
+        {
+            optimizer.Step([w], 0.01f);
+            foreach (float[] s in state)
+            {
+                Assert.DoesNotContain(s, float.IsSubnormal);
+            }
+        }
+        Assert.All(state, s => Assert.All(s, x => Assert.Equal(0f, x)));
+        Assert.All(w.Value, x => Assert.True(float.IsNormal(x)));
+
+        // NaN is kept, not flushed: a diverged run still shows as NaN
+        w.Gradient.AsSpan().Fill(float.NaN);
+        optimizer.Step([w], 0.01f);
+        Assert.All(state[0], x => Assert.True(float.IsNaN(x)));
+    }
+
     [Fact]
     public void Schedules_follow_their_formulas()
     {
