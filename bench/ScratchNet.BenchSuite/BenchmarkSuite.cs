@@ -4,8 +4,9 @@
 // preset, (g) its network's inference throughput and single-image latency, (h) the cnn preset's
 // network's training throughput over 10,000 images, and (p) the machine's multiply-add peak, against
 // which (f) and (h) state how far their arithmetic is from the hardware. Every network runs on the
-// engine the chooser picks (or the one given), as in training and prediction. Returns numbers;
-// printing is the caller's business.
+// engine the chooser picks (or the one given), as in training and prediction. A run can take a
+// subset (Workloads; `bench --workloads cnn-fast,cnn`), e.g. to alternate with a peer in rounds.
+// Returns numbers; printing is the caller's business.
 using System.Diagnostics;
 using ScratchNet.Data;
 using ScratchNet.Engines;
@@ -21,6 +22,33 @@ public sealed record BenchmarkResult(string Workload, string Quantity, string Un
 
 public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool quick, EngineKind engine = EngineKind.Auto)
 {
+    /// <summary>
+    /// The workloads by name, in the order they run: seed (a), epoch (b: 784-128-10), mlp (e), cnn-fast (f),
+    /// cnn (h), peak (p: also measured whenever cnn-fast or cnn runs, their yardstick), inference (c, the seed
+    /// network) and cnn-inference (g).
+    /// </summary>
+    public static IReadOnlyList<string> WorkloadNames { get; } = ["seed", "epoch", "mlp", "cnn-fast", "cnn", "peak", "inference", "cnn-inference"];
+
+    /// <summary>Parses a --workloads list: all, or names of <see cref="WorkloadNames"/> separated by commas.</summary>
+    /// <exception cref="ArgumentException">An empty list or an unknown name; the message lists the names.</exception>
+    public static IReadOnlySet<string> ParseWorkloads(string text)
+    {
+        string[] items = [.. text.Split(',', StringSplitOptions.TrimEntries)];
+        if (items is ["all"])
+        {
+            return WorkloadNames.ToHashSet();
+        }
+        string? bad = items.FirstOrDefault(item => !WorkloadNames.Contains(item));
+        if (bad is not null || items.Length == 0)
+        {
+            throw new ArgumentException($"--workloads {text}: {(bad is "" or null ? "an empty name" : $"'{bad}' is not a workload")}; use all, or any of {string.Join(", ", WorkloadNames)} separated by commas.");
+        }
+        return items.ToHashSet();
+    }
+
+    /// <summary>The workloads to run (<see cref="WorkloadNames"/>); all of them unless set.</summary>
+    public IReadOnlySet<string> Workloads { get; init; } = WorkloadNames.ToHashSet();
+
     /// <summary>Called with each result as soon as it is measured.</summary>
     public Action<BenchmarkResult>? OnResult { get; set; }
 
@@ -34,75 +62,69 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
         }
 
         // (a) The seed recipe: 784-10-10, full batch over 59,000 images, 500 iterations.
-        TrainingOptions seed = Presets.Get("seed") with { Threads = threads, LogEvery = int.MaxValue, Iterations = quick ? 20 : 500, Engine = engine };
-        var seedTimes = new List<double>();
-        double seedAccuracy = 0, peak = 0;
-        for (int r = 0; r < runs; r++)
+        if (Workloads.Contains("seed"))
         {
-            TrainingResult result = new Trainer(seed).Train(data.Train, data.Test);
-            seedTimes.Add(result.Record.TrainSeconds);
-            seedAccuracy = result.Record.TestAccuracy ?? 0;
-            if (r == 0)
-            {
-                // The process so far: the runtime, the loaded data and one whole seed run (packing,
-                // training, the final evaluations). Later runs would only add freed buffers the
-                // runtime keeps mapped.
-                using var process = Process.GetCurrentProcess();
-                process.Refresh();
-                peak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
-            }
-            GC.Collect(); // so that one run's buffers do not add to the next run's time
+            Seed();
         }
-        Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %, engine {EngineChoice.Name(seed.ChooseEngine().Kind)}"));
-        Add(new BenchmarkResult("seed recipe", "peak memory (process, data loaded, one run)", "MB", peak, peak, peak, 1, "peak working set"));
-
         // (b) 784-128-10 ReLU, mini-batches of 64, plain SGD α = 0.1, He init.
-        TrainingOptions mlp = new()
+        if (Workloads.Contains("epoch"))
         {
-            Preset = "bench-784-128-10", Layers = [784, 128, 10], Init = Initializer.He, Optimizer = "sgd", Alpha = 0.1f,
-            BatchSize = 64, Epochs = 1, Threads = threads, Seed = 1, TrainLimit = quick ? 5000 : 0,
-            Engine = engine == EngineKind.Auto ? EngineKind.Auto : EngineKind.Layers,   // mini-batches run on the layer engine
-        };
-        var epochTimes = new List<double>();
-        for (int r = 0; r < runs; r++)
-        {
-            TrainingResult result = new Trainer(mlp).Train(data.Train, null);
-            epochTimes.Add(result.Record.TrainSeconds);
+            Epoch();
         }
-        int images = data.Train.Count - mlp.DevSize;
-        if (mlp.TrainLimit > 0)
-        {
-            images = Math.Min(images, mlp.TrainLimit);
-        }
-        Add(Summarise("784-128-10, batch 64, SGD: one epoch", "time per epoch", "s", epochTimes, $"{images / Median(epochTimes):N0} images/s"));
-        TrainingResult five = new Trainer(mlp with { Epochs = quick ? 1 : 5 }).Train(data.Train, data.Test);
-        Add(new BenchmarkResult("784-128-10, batch 64, SGD", $"test accuracy after {(quick ? 1 : 5)} epochs", "%", 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 1, ""));
-
         // (e) One epoch of the mlp preset: 784-512-256-10, ReLU, dropout, batch 128, Adam (the layer engine's dense products).
-        TrainingOptions mlpPreset = Presets.Get("mlp") with { Epochs = 1, Threads = threads, LogEvery = int.MaxValue, TrainLimit = quick ? 5000 : 0 };
-        List<double> mlpTimes = TrainingSeconds(mlpPreset, runs);
-        Add(Summarise($"mlp preset ({string.Join('-', mlpPreset.Layers)}, batch {mlpPreset.BatchSize}, {mlpPreset.Optimizer}): one epoch", "time per epoch", "s", mlpTimes, $"{ImagesOf(mlpPreset) / Median(mlpTimes):N0} images/s"));
+        if (Workloads.Contains("mlp"))
+        {
+            TrainingOptions mlpPreset = Presets.Get("mlp") with { Epochs = 1, Threads = threads, LogEvery = int.MaxValue, TrainLimit = quick ? 5000 : 0 };
+            List<double> mlpTimes = TrainingSeconds(mlpPreset, runs);
+            Add(Summarise($"mlp preset ({string.Join('-', mlpPreset.Layers)}, batch {mlpPreset.BatchSize}, {mlpPreset.Optimizer}): one epoch", "time per epoch", "s", mlpTimes, $"{ImagesOf(mlpPreset) / Median(mlpTimes):N0} images/s"));
+        }
 
         // (f) One epoch of the cnn-fast preset: two convolutions with pooling and batch norm, batch 32, Adam.
         TrainingOptions cnnFast = Presets.Get("cnn-fast") with { Epochs = 1, Threads = threads, TrainLimit = quick ? 3000 : 0 };
-        List<double> cnnTimes = TrainingSeconds(cnnFast, runs);
+        List<double> cnnTimes = Workloads.Contains("cnn-fast") ? TrainingSeconds(cnnFast, runs) : [];
 
         // (h) The cnn preset's network (three convolution stages, batch 64, Adam) over 10,000 training
         // images as given (the PyTorch peer's work: the preset's elastic moves left out), as images/s.
         TrainingOptions cnnPreset = Presets.Get("cnn") with { Epochs = 1, Threads = threads, TrainLimit = quick ? 1000 : 10_000, Augment = "none" };
-        List<double> cnnPresetTimes = TrainingSeconds(cnnPreset, Math.Min(runs, 2));
+        List<double> cnnPresetTimes = Workloads.Contains("cnn") ? TrainingSeconds(cnnPreset, Math.Min(runs, 2)) : [];
 
         // (p) The multiply-add peak, on one thread and on all the run's threads: the yardstick for (f) and (h).
-        double peakOne = Median([.. Enumerable.Range(0, 3).Select(_ => FmaPeak.Measure(1, TimeSpan.FromSeconds(quick ? 0.1 : 0.5)))]);
-        List<double> peaks = [.. Enumerable.Range(0, 3).Select(_ => FmaPeak.Measure(threads, TimeSpan.FromSeconds(quick ? 0.1 : 0.5)))];
-        double peakAll = Median(peaks);
-        Add(Summarise($"fused multiply-add peak ({Simd.Level}, {threads} threads)", "arithmetic rate", "GFLOPS", peaks, $"one thread {peakOne:0} GFLOPS"));
+        double peakAll = 0;
+        if (Workloads.Contains("peak") || cnnTimes.Count > 0 || cnnPresetTimes.Count > 0)
+        {
+            double peakOne = Median([.. Enumerable.Range(0, 3).Select(_ => FmaPeak.Measure(1, TimeSpan.FromSeconds(quick ? 0.1 : 0.5)))]);
+            List<double> peaks = [.. Enumerable.Range(0, 3).Select(_ => FmaPeak.Measure(threads, TimeSpan.FromSeconds(quick ? 0.1 : 0.5)))];
+            peakAll = Median(peaks);
+            Add(Summarise($"fused multiply-add peak ({Simd.Level}, {threads} threads)", "arithmetic rate", "GFLOPS", peaks, $"one thread {peakOne:0} GFLOPS"));
+        }
+        if (cnnTimes.Count > 0)
+        {
+            Add(Summarise($"cnn-fast preset ({cnnFast.Architecture}, batch {cnnFast.BatchSize}, {cnnFast.Optimizer}): one epoch", "time per epoch", "s", cnnTimes,
+                $"{ImagesOf(cnnFast) / Median(cnnTimes):N0} images/s; {FromPeak(cnnFast, ImagesOf(cnnFast) / Median(cnnTimes))}"));
+        }
+        if (cnnPresetTimes.Count > 0)
+        {
+            Add(Summarise($"cnn preset ({cnnPreset.Architecture}, batch {cnnPreset.BatchSize}, {cnnPreset.Optimizer}, images as given): {cnnPreset.TrainLimit:N0} images", "training throughput", "images/s",
+                [.. cnnPresetTimes.Select(t => ImagesOf(cnnPreset) / t)],
+                $"{(data.Train.Count - cnnPreset.DevSize) / (ImagesOf(cnnPreset) / Median(cnnPresetTimes)):0} s per epoch; {FromPeak(cnnPreset, ImagesOf(cnnPreset) / Median(cnnPresetTimes))}"));
+        }
 
-        Add(Summarise($"cnn-fast preset ({cnnFast.Architecture}, batch {cnnFast.BatchSize}, {cnnFast.Optimizer}): one epoch", "time per epoch", "s", cnnTimes,
-            $"{ImagesOf(cnnFast) / Median(cnnTimes):N0} images/s; {FromPeak(cnnFast, ImagesOf(cnnFast) / Median(cnnTimes))}"));
-        Add(Summarise($"cnn preset ({cnnPreset.Architecture}, batch {cnnPreset.BatchSize}, {cnnPreset.Optimizer}, images as given): {cnnPreset.TrainLimit:N0} images", "training throughput", "images/s",
-            [.. cnnPresetTimes.Select(t => ImagesOf(cnnPreset) / t)],
-            $"{(data.Train.Count - cnnPreset.DevSize) / (ImagesOf(cnnPreset) / Median(cnnPresetTimes)):0} s per epoch; {FromPeak(cnnPreset, ImagesOf(cnnPreset) / Median(cnnPresetTimes))}"));
+        using Workers.ThreadScope scope = Workers.Use(threads);
+        // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
+        if (Workloads.Contains("inference"))
+        {
+            Network network = Network.CreateDense([784, 10, 10], "relu");
+            network.Initialize(Initializer.SeedUniform, new Rng(0));
+            Inference(network, "seed network", engine);
+        }
+        // (g) The same with the cnn-fast network (which only the layer engine runs: --engine is for the seed network).
+        if (Workloads.Contains("cnn-inference"))
+        {
+            Network cnn = cnnFast.CreateNetwork();
+            cnn.Initialize(Initializer.He, new Rng(0));
+            Inference(cnn, "cnn-fast network", EngineKind.Auto);
+        }
+        return results;
 
         // How far a training rate is from the hardware: the network's training arithmetic per image against the peak.
         string FromPeak(TrainingOptions options, double imagesPerSecond)
@@ -112,16 +134,54 @@ public sealed class BenchmarkSuite(TrainTest data, int runs, int threads, bool q
             return $"{flops / 1e6:0.0} MFLOP per training image; {atPeak:N0} images/s at the {peakAll:0}-GFLOPS peak: {atPeak / imagesPerSecond:0.0}× the arithmetic at peak";
         }
 
-        using Workers.ThreadScope scope = Workers.Use(threads);
-        // (c) Inference with the seed network over the 10,000 test images, and one image at a time.
-        Network network = Network.CreateDense([784, 10, 10], "relu");
-        network.Initialize(Initializer.SeedUniform, new Rng(0));
-        Inference(network, "seed network", engine);
-        // (g) The same with the cnn-fast network (which only the layer engine runs: --engine is for the seed network).
-        Network cnn = cnnFast.CreateNetwork();
-        cnn.Initialize(Initializer.He, new Rng(0));
-        Inference(cnn, "cnn-fast network", EngineKind.Auto);
-        return results;
+        void Seed()
+        {
+            TrainingOptions seed = Presets.Get("seed") with { Threads = threads, LogEvery = int.MaxValue, Iterations = quick ? 20 : 500, Engine = engine };
+            var seedTimes = new List<double>();
+            double seedAccuracy = 0, peak = 0;
+            for (int r = 0; r < runs; r++)
+            {
+                TrainingResult result = new Trainer(seed).Train(data.Train, data.Test);
+                seedTimes.Add(result.Record.TrainSeconds);
+                seedAccuracy = result.Record.TestAccuracy ?? 0;
+                if (r == 0)
+                {
+                    // The process so far: the runtime, the loaded data and one whole seed run (packing,
+                    // training, the final evaluations). Later runs would only add freed buffers the
+                    // runtime keeps mapped.
+                    using var process = Process.GetCurrentProcess();
+                    process.Refresh();
+                    peak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
+                }
+                GC.Collect(); // so that one run's buffers do not add to the next run's time
+            }
+            Add(Summarise("seed recipe (784-10-10, full batch, " + seed.Iterations + " iterations)", "training time", "s", seedTimes, $"test accuracy {100 * seedAccuracy:0.00} %, engine {EngineChoice.Name(seed.ChooseEngine().Kind)}"));
+            Add(new BenchmarkResult("seed recipe", "peak memory (process, data loaded, one run)", "MB", peak, peak, peak, 1, "peak working set"));
+        }
+
+        void Epoch()
+        {
+            TrainingOptions mlp = new()
+            {
+                Preset = "bench-784-128-10", Layers = [784, 128, 10], Init = Initializer.He, Optimizer = "sgd", Alpha = 0.1f,
+                BatchSize = 64, Epochs = 1, Threads = threads, Seed = 1, TrainLimit = quick ? 5000 : 0,
+                Engine = engine == EngineKind.Auto ? EngineKind.Auto : EngineKind.Layers,   // mini-batches run on the layer engine
+            };
+            var epochTimes = new List<double>();
+            for (int r = 0; r < runs; r++)
+            {
+                TrainingResult result = new Trainer(mlp).Train(data.Train, null);
+                epochTimes.Add(result.Record.TrainSeconds);
+            }
+            int images = data.Train.Count - mlp.DevSize;
+            if (mlp.TrainLimit > 0)
+            {
+                images = Math.Min(images, mlp.TrainLimit);
+            }
+            Add(Summarise("784-128-10, batch 64, SGD: one epoch", "time per epoch", "s", epochTimes, $"{images / Median(epochTimes):N0} images/s"));
+            TrainingResult five = new Trainer(mlp with { Epochs = quick ? 1 : 5 }).Train(data.Train, data.Test);
+            Add(new BenchmarkResult("784-128-10, batch 64, SGD", $"test accuracy after {(quick ? 1 : 5)} epochs", "%", 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 100 * (five.Record.TestAccuracy ?? 0), 1, ""));
+        }
 
         void Inference(Network net, string name, EngineKind kind)
         {

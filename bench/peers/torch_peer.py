@@ -1,6 +1,8 @@
 """The ScratchNet bench workloads written plainly in PyTorch (CPU, float32), for side-by-side timing,
 and the cnn-fast network (one epoch, inference).
-Same recipes as numpy_peer.py. Prints one JSON object. Usage: python3 torch_peer.py [--quick]
+Same recipes as numpy_peer.py. Prints one JSON object. Usage: python3 torch_peer.py [--quick] [--conv]
+(--conv: the convolutional workloads (f), (g) and (h) only, as `scratchnet bench --workloads
+cnn-fast,cnn,cnn-inference` runs them — conv_rounds.sh alternates the two in rounds).
 """
 import json
 import resource
@@ -12,6 +14,7 @@ import torch
 from mnist import load, measure_inference
 
 quick = "--quick" in sys.argv
+conv_only = "--conv" in sys.argv
 torch.manual_seed(0)
 x_train_all, y_train_all, x_test, y_test = (torch.from_numpy(a) for a in load())
 order = torch.randperm(len(x_train_all))
@@ -53,37 +56,46 @@ def predict(params, x):
 
 
 result = {"peer": "torch " + torch.__version__, "threads": torch.get_num_threads()}
-start = time.perf_counter()
-seed = seed_recipe(20 if quick else 500)
-result["seed_seconds"] = time.perf_counter() - start
-result["seed_test_accuracy"] = float((predict(seed, x_test) == y_test).float().mean())
-result["seed_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
-for layer in (model[0], model[2]):
-    torch.nn.init.kaiming_normal_(layer.weight)
-    torch.nn.init.zeros_(layer.bias)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-epochs = 1 if quick else 5
-limit = 5000 if quick else len(X)
-epoch_seconds = []
-for epoch in range(epochs):
-    perm = torch.randperm(limit)
+
+def dense_workloads():
+    """The seed recipe, the 784-128-10 epoch and the seed network's inference."""
     start = time.perf_counter()
-    for s in range(0, limit, 64):
-        idx = perm[s:s + 64]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X[idx]), Y[idx])
-        loss.backward()
-        optimizer.step()
-    epoch_seconds.append(time.perf_counter() - start)
-epoch_seconds.sort()
-result["epoch_seconds"] = epoch_seconds[len(epoch_seconds) // 2]
-result["epoch_images_per_second"] = limit / result["epoch_seconds"]
-with torch.no_grad():
-    result["mlp_test_accuracy"] = float((model(x_test).argmax(1) == y_test).float().mean())
+    seed = seed_recipe(20 if quick else 500)
+    result["seed_seconds"] = time.perf_counter() - start
+    result["seed_test_accuracy"] = float((predict(seed, x_test) == y_test).float().mean())
+    result["seed_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-result.update(measure_inference(lambda x: predict(seed, x), x_test, quick))
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    for layer in (model[0], model[2]):
+        torch.nn.init.kaiming_normal_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    epochs = 1 if quick else 5
+    limit = 5000 if quick else len(X)
+    epoch_seconds = []
+    for epoch in range(epochs):
+        perm = torch.randperm(limit)
+        start = time.perf_counter()
+        for s in range(0, limit, 64):
+            idx = perm[s:s + 64]
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(X[idx]), Y[idx])
+            loss.backward()
+            optimizer.step()
+        epoch_seconds.append(time.perf_counter() - start)
+    epoch_seconds.sort()
+    result["epoch_seconds"] = epoch_seconds[len(epoch_seconds) // 2]
+    result["epoch_images_per_second"] = limit / result["epoch_seconds"]
+    with torch.no_grad():
+        result["mlp_test_accuracy"] = float((model(x_test).argmax(1) == y_test).float().mean())
+
+    result.update(measure_inference(lambda x: predict(seed, x), x_test, quick))
+
+
+if not conv_only:
+    dense_workloads()
+
 
 # (f) One epoch of the cnn-fast preset's network, as ScratchNet trains it: batch 32, Adam α = 0.003,
 # He init, NCHW images; (g) its inference over the test set in one batch and one image at a time.

@@ -26,7 +26,13 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "native",
             HelpName = "LEVELS",
         };
-        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, an mlp epoch, a cnn-fast epoch, inference (seed and cnn-fast networks), memory.") { runs, threads, json, quick, data, engine, isa };
+        var workloads = new Option<string>("--workloads")
+        {
+            Description = $"Which workloads to run: all, or any of {string.Join(", ", BenchmarkSuite.WorkloadNames)} separated by commas (peak also runs with cnn-fast and cnn: their yardstick).",
+            DefaultValueFactory = _ => "all",
+            HelpName = "LIST",
+        };
+        var command = new Command("bench", "Time the standard workloads: seed recipe, a mini-batch epoch, an mlp epoch, cnn-fast and cnn training, the multiply-add peak, inference (seed and cnn-fast networks), memory.") { runs, threads, json, quick, data, engine, isa, workloads };
         command.SetAction(parsed => CliApp.Guard(parsed, console =>
         {
             int n = parsed.GetValue(runs), t = parsed.GetValue(threads);
@@ -37,6 +43,8 @@ internal static class BenchCommand
             Limits.CheckThreads(t);
             EngineKind kind = Common.Engine(parsed, engine);
             IReadOnlyList<IsaLevel> levels = IsaLevel.Parse(parsed.GetValue(isa)!);
+            string workloadList = parsed.GetValue(workloads)!;
+            IReadOnlySet<string> chosen = BenchmarkSuite.ParseWorkloads(workloadList);
             var seedNetwork = Presets.Get("seed").CreateNetwork();
             EngineChooser.Choose(seedNetwork, Workload.FullBatchTraining, kind);   // a forced engine that cannot run the workloads is refused before any work
             EngineChooser.Choose(seedNetwork, Workload.Inference, kind);
@@ -47,7 +55,7 @@ internal static class BenchCommand
                 {
                     AtomicFile.CheckWritable(jsonPath, "--json");
                 }
-                List<string> childArguments = ["bench", "--runs", "1", "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind)];
+                List<string> childArguments = ["bench", "--runs", "1", "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind), "--workloads", workloadList];
                 if (parsed.GetValue(quick))
                 {
                     childArguments.Add("--quick");
@@ -65,6 +73,7 @@ internal static class BenchCommand
             console.WriteLine($"{"workload",-52} {"quantity",-34} {"median",14} {"min – max",26}  note");
             var suite = new BenchmarkSuite(sets, n, t, parsed.GetValue(quick), kind)
             {
+                Workloads = chosen,
                 OnResult = r => console.WriteLine($"{r.Workload,-52} {r.Quantity,-34} {Format(r.Median) + " " + r.Unit,14} {Format(r.Min) + " – " + Format(r.Max),26}  {r.Note}"),
             };
             List<BenchmarkResult> results = suite.Run();
