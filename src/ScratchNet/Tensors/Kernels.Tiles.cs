@@ -157,6 +157,86 @@ internal static unsafe partial class Kernels
     }
 
     /// <summary>
+    /// B's rows packed in pairs for <see cref="DotTile4x8Paired"/>: pair q holds, for each 8-float chunk k of the
+    /// first K8 = ⌊K/8⌋·8 columns, the chunk of row 2q then the same chunk of row 2q + 1 (16 floats), so that one
+    /// 512-bit load gives two rows' 256-bit vectors. Rows past an even count are left out.
+    /// </summary>
+    /// <remarks>Packs rows [<paramref name="first"/>, <paramref name="end"/>) of B (first even) into their places.</remarks>
+    internal static void PackPairs(float* b, int first, int end, int K, float* pairs)
+    {
+        int K8 = K / 8 * 8;
+        for (int q = first; q + 1 < end; q += 2)
+        {
+            float* r0 = b + ((long)q * K), r1 = r0 + K, dst = pairs + ((long)q * K8);
+            for (int k = 0; k < K8; k += 8, dst += 16)
+            {
+                Vector256.Store(Vector256.Load(r0 + k), dst);
+                Vector256.Store(Vector256.Load(r1 + k), dst + 8);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="DotTile4x2"/> for 4 rows × 8 columns on 512-bit vectors, with the same bits as the 256-bit dot
+    /// products: each accumulator holds two columns' 256-bit chains side by side (B's rows packed by
+    /// <see cref="PackPairs"/>, <paramref name="pairs"/> at these 8 columns' first pair), and a row's 8 floats are
+    /// broadcast to both halves, so every lane sees the fused multiply-adds of <see cref="Dot"/> in the same order;
+    /// each half is then summed as Lanes256 sums and the columns past K8 added one by one from B itself.
+    /// </summary>
+    internal static void DotTile4x8Paired(float* a, int lda, float* pairs, int K, float* b, int ldb, float* c, int ldc)
+    {
+        int K8 = K / 8 * 8;
+        long stride = 2L * K8;   // floats per pair
+        float* a0 = a, a1 = a + lda, a2 = a + (2L * lda), a3 = a + (3L * lda);
+        float* p0 = pairs, p1 = pairs + stride, p2 = pairs + (2 * stride), p3 = pairs + (3 * stride);
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        for (int k = 0, q = 0; k < K8; k += 8, q += 16)
+        {
+            Vector512<float> b0 = Vector512.Load(p0 + q), b1 = Vector512.Load(p1 + q), b2 = Vector512.Load(p2 + q), b3 = Vector512.Load(p3 + q);
+            Vector512<float> v = Both(a0 + k);
+            c00 = Lanes512.MulAdd(v, b0, c00); c01 = Lanes512.MulAdd(v, b1, c01); c02 = Lanes512.MulAdd(v, b2, c02); c03 = Lanes512.MulAdd(v, b3, c03);
+            v = Both(a1 + k);
+            c10 = Lanes512.MulAdd(v, b0, c10); c11 = Lanes512.MulAdd(v, b1, c11); c12 = Lanes512.MulAdd(v, b2, c12); c13 = Lanes512.MulAdd(v, b3, c13);
+            v = Both(a2 + k);
+            c20 = Lanes512.MulAdd(v, b0, c20); c21 = Lanes512.MulAdd(v, b1, c21); c22 = Lanes512.MulAdd(v, b2, c22); c23 = Lanes512.MulAdd(v, b3, c23);
+            v = Both(a3 + k);
+            c30 = Lanes512.MulAdd(v, b0, c30); c31 = Lanes512.MulAdd(v, b1, c31); c32 = Lanes512.MulAdd(v, b2, c32); c33 = Lanes512.MulAdd(v, b3, c33);
+        }
+        StoreRow(c, a0, c00, c01, c02, c03, b, ldb, K8, K);
+        StoreRow(c + ldc, a1, c10, c11, c12, c13, b, ldb, K8, K);
+        StoreRow(c + (2L * ldc), a2, c20, c21, c22, c23, b, ldb, K8, K);
+        StoreRow(c + (3L * ldc), a3, c30, c31, c32, c33, b, ldb, K8, K);
+
+        // 8 floats in both halves: one broadcasting load where AVX-512 DQ has it (two inserts would take the shuffle port the multiply-adds share)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Both(float* p) => System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported
+            ? System.Runtime.Intrinsics.X86.Avx512DQ.BroadcastVector256ToVector512(p)
+            : Vector512.Create(Vector256.Load(p));
+
+        static void StoreRow(float* c, float* a, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3, float* b, int ldb, int K8, int K)
+        {
+            Half(c, a, s0, b, ldb, K8, K);
+            Half(c + 2, a, s1, b + (2L * ldb), ldb, K8, K);
+            Half(c + 4, a, s2, b + (4L * ldb), ldb, K8, K);
+            Half(c + 6, a, s3, b + (6L * ldb), ldb, K8, K);
+        }
+
+        static void Half(float* c, float* a, Vector512<float> s, float* b, int ldb, int K8, int K)
+        {
+            float r0 = Lanes256.Sum(s.GetLower()), r1 = Lanes256.Sum(s.GetUpper());
+            float* b1 = b + ldb;
+            for (int k = K8; k < K; k++)
+            {
+                r0 = Simd.MulAdd(a[k], b[k], r0);
+                r1 = Simd.MulAdd(a[k], b1[k], r1);
+            }
+            c[0] = r0;
+            c[1] = r1;
+        }
+    }
+
+    /// <summary>
     /// Outer-product tile: for r &lt; rows (≤ 4) and n &lt; cols,
     /// c[r·ldc + n] (+)= Σ_{k0 ≤ k &lt; k1} a[r·aRow + k·aK]·b[k·ldb + n], summed in k order with fused
     /// multiply-adds. Columns come two vectors at a time in registers, the widest vectors first, the

@@ -25,6 +25,20 @@ internal static unsafe partial class Kernels
             throw new ArgumentException($"MatMulABt: bias has {bias.Length} values, needs {N}.");
         }
         float[] a = A.Storage, b = B.Storage, c = C.Storage;
+        // At 512 bits, B's rows packed in pairs: 4 × 8 tiles of 512-bit multiply-adds with the 256-bit dots' bits
+        bool paired = PairedDots && M >= 4 && N >= 8 && K >= 8;
+        float[]? pairs = paired ? System.Buffers.ArrayPool<float>.Shared.Rent(N / 2 * 2 * (K / 8 * 8)) : null;
+        if (paired)
+        {
+            // 32 rows (16 pairs) per piece, on every core
+            Workers.For(Pieces.Covering(N, 32), piece =>
+            {
+                fixed (float* pb = b, pp = pairs)
+                {
+                    PackPairs(pb, piece * 32, Math.Min(N, (piece + 1) * 32), K, pp);
+                }
+            });
+        }
         // Work item = (block of rows, block of columns), both fixed by the shapes.
         int rowBlock = M >= 4 * RowBlock ? RowBlock : SmallRowBlock;
         int rowBlocks = Pieces.Covering(M, rowBlock), colBlocks = Pieces.Covering(N, ColBlock);
@@ -32,7 +46,7 @@ internal static unsafe partial class Kernels
         {
             int i0 = item / colBlocks * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
             int j0 = item % colBlocks * ColBlock, j1 = Math.Min(N, j0 + ColBlock);
-            fixed (float* pa = a, pb = b, pc = c)
+            fixed (float* pa = a, pb = b, pc = c, pp = pairs)
             {
                 for (int i = i0; i < i1; i += 4)
                 {
@@ -44,6 +58,13 @@ internal static unsafe partial class Kernels
                         continue;
                     }
                     int j = j0;
+                    if (paired && rows == 4)
+                    {
+                        for (; j + 8 <= j1; j += 8)
+                        {
+                            DotTile4x8Paired(pa + ((long)i * K), K, pp + ((long)j * (K / 8 * 8)), K, pb + ((long)j * K), K, pc + ((long)i * N) + j, N);
+                        }
+                    }
                     for (; j + 2 <= j1; j += 2)
                     {
                         DotTile4x2(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N);
@@ -69,6 +90,17 @@ internal static unsafe partial class Kernels
                 }
             }
         });
+        if (pairs is not null)
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(pairs);
+        }
+    }
+
+    /// <summary>Whether <see cref="MatMulABt"/> runs its 4 × 8 tiles on 512-bit vectors over B packed in pairs (AVX-512): the same bits as the 256-bit dots.</summary>
+    private static bool PairedDots
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Simd.Has512 && DotWidth == VectorWidth.Bits256;
     }
 
     /// <summary>C[M,N] = A[M,K]·B[K,N]. Input gradient: dX = dZ·W (the notes' W2ᵀ·dZ2).</summary>

@@ -30,6 +30,37 @@ public class KernelTests
     }
 
     [Theory]
+    [InlineData(64, 784, 128)]   // the 784-128-10 epoch's first layer: every tile 4 × 8
+    [InlineData(7, 785, 17)]     // rows, columns and k past the tiles
+    [InlineData(9, 13, 24)]
+    [InlineData(130, 10, 784)]
+    [InlineData(4, 7, 8)]        // k shorter than a vector: no paired loop at all
+    public void Every_product_has_the_bits_of_its_own_dot_product(int m, int k, int n)
+    {
+        // Whatever tile computes it (4 × 2 at 256 bits, or 4 × 8 on 512-bit vectors over B packed in pairs), each
+        // element is the one dot product Kernels.Dot gives, then the bias: the same bits on AVX2 and AVX-512.
+        var rng = new Rng(5);
+        Matrix X = TestData.Random(m, k, rng), W = TestData.Random(n, k, rng);
+        float[] b = TestData.Random(1, n, rng).Span.ToArray();
+        Matrix actual = new(m, n);
+        Kernels.MatMulABt(X, W, b, actual);
+        unsafe
+        {
+            fixed (float* px = X.Storage, pw = W.Storage)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        float expected = Kernels.Dot(px + ((long)i * k), pw + ((long)j * k), k) + b[j];
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[i, j]), $"[{i}, {j}]: {actual[i, j]:R} instead of {expected:R}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(784, 512)]
     [InlineData(37, 9)]
     [InlineData(3, 2)]
