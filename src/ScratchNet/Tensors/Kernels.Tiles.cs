@@ -1,6 +1,7 @@
-// The register tiles under the products of Kernels.cs: dot products (one row, 4×2 tiles) and
-// outer-product tiles (4 or, at 512 bits, 8 rows × 2 vectors), each written once over ILanes and
-// run at the machine's widest vectors. Every output element is one fixed chain of fused
+// The register tiles under the products of Kernels.cs: dot products (one row, 4×2 tiles, and at
+// 512 bits 4×8 tiles over B packed in pairs, with the 256-bit dots' bits) and outer-product tiles
+// (4 or, at 512 bits, 8 rows × 2 vectors), each written once over ILanes and run at the machine's
+// widest vectors. Every output element is one fixed chain of fused
 // multiply-adds in k order, so a tile's size never changes the bits.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
