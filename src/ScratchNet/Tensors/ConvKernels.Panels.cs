@@ -80,28 +80,44 @@ internal static unsafe partial class ConvKernels
         CopyShort(src, dst, count);
     }
 
-    /// <summary>dst[i] = src[i] for i &lt; count: a few floats, in vectors inline (a call to a general copy costs more than these moves).</summary>
+    /// <summary>
+    /// dst[i] = src[i] for i &lt; count: a few floats, in vectors inline (a call to a general copy costs more than these
+    /// moves). Whole vectors of the widest width that fits, the last one ending at count (overlapping the one before:
+    /// those floats are written twice, the same): a row of 28 is two 512-bit moves, of 14 two 256-bit ones.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyShort(float* src, float* dst, int count)
     {
-        int i = 0;
-        if (Simd.Has256)
+        if (Simd.Has512 && count >= 16)
         {
-            for (; i + 8 <= count; i += 8)
+            for (int i = 0; i + 16 < count; i += 16)
+            {
+                Vector512.Store(Vector512.Load(src + i), dst + i);
+            }
+            Vector512.Store(Vector512.Load(src + count - 16), dst + count - 16);
+        }
+        else if (Simd.Has256 && count >= 8)
+        {
+            for (int i = 0; i + 8 < count; i += 8)
             {
                 Vector256.Store(Vector256.Load(src + i), dst + i);
             }
+            Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
         }
-        if (Simd.Has128)
+        else if (Simd.Has128 && count >= 4)
         {
-            for (; i + 4 <= count; i += 4)
+            for (int i = 0; i + 4 < count; i += 4)
             {
                 Vector128.Store(Vector128.Load(src + i), dst + i);
             }
+            Vector128.Store(Vector128.Load(src + count - 4), dst + count - 4);
         }
-        for (; i < count; i++)
+        else
         {
-            dst[i] = src[i];
+            for (int i = 0; i < count; i++)
+            {
+                dst[i] = src[i];
+            }
         }
     }
 

@@ -266,55 +266,80 @@ internal static unsafe partial class ConvKernels
         }
     }
 
-    /// <summary>dst[i] = 0 for i &lt; count: a few floats (a row's padding, the rows between examples), in vectors inline.</summary>
+    /// <summary>dst[i] = 0 for i &lt; count: a few floats (a row's padding, the rows between examples), in vectors inline, as <see cref="CopyShort"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ClearShort(float* dst, int count)
     {
-        int i = 0;
-        if (Simd.Has256)
+        if (Simd.Has512 && count >= 16)
         {
-            for (; i + 8 <= count; i += 8)
+            for (int i = 0; i + 16 < count; i += 16)
+            {
+                Vector512.Store(Vector512<float>.Zero, dst + i);
+            }
+            Vector512.Store(Vector512<float>.Zero, dst + count - 16);
+        }
+        else if (Simd.Has256 && count >= 8)
+        {
+            for (int i = 0; i + 8 < count; i += 8)
             {
                 Vector256.Store(Vector256<float>.Zero, dst + i);
             }
+            Vector256.Store(Vector256<float>.Zero, dst + count - 8);
         }
-        if (Simd.Has128)
+        else if (Simd.Has128 && count >= 4)
         {
-            for (; i + 4 <= count; i += 4)
+            for (int i = 0; i + 4 < count; i += 4)
             {
                 Vector128.Store(Vector128<float>.Zero, dst + i);
             }
+            Vector128.Store(Vector128<float>.Zero, dst + count - 4);
         }
-        for (; i < count; i++)
+        else
         {
-            dst[i] = 0f;
+            for (int i = 0; i < count; i++)
+            {
+                dst[i] = 0f;
+            }
         }
     }
 
-    /// <summary>dst[i] = src[i] + add for i &lt; count (a short row), in vectors inline.</summary>
+    /// <summary>dst[i] = src[i] + add for i &lt; count (a short row; src and dst apart), in vectors inline, as <see cref="CopyShort"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddShort(float* src, float add, float* dst, int count)
     {
-        int i = 0;
-        if (Simd.Has256)
+        if (Simd.Has512 && count >= 16)
+        {
+            Vector512<float> v = Vector512.Create(add);
+            for (int i = 0; i + 16 < count; i += 16)
+            {
+                Vector512.Store(Vector512.Load(src + i) + v, dst + i);
+            }
+            Vector512.Store(Vector512.Load(src + count - 16) + v, dst + count - 16);
+        }
+        else if (Simd.Has256 && count >= 8)
         {
             Vector256<float> v = Vector256.Create(add);
-            for (; i + 8 <= count; i += 8)
+            for (int i = 0; i + 8 < count; i += 8)
             {
                 Vector256.Store(Vector256.Load(src + i) + v, dst + i);
             }
+            Vector256.Store(Vector256.Load(src + count - 8) + v, dst + count - 8);
         }
-        if (Simd.Has128)
+        else if (Simd.Has128 && count >= 4)
         {
             Vector128<float> v = Vector128.Create(add);
-            for (; i + 4 <= count; i += 4)
+            for (int i = 0; i + 4 < count; i += 4)
             {
                 Vector128.Store(Vector128.Load(src + i) + v, dst + i);
             }
+            Vector128.Store(Vector128.Load(src + count - 4) + v, dst + count - 4);
         }
-        for (; i < count; i++)
+        else
         {
-            dst[i] = src[i] + add;
+            for (int i = 0; i < count; i++)
+            {
+                dst[i] = src[i] + add;
+            }
         }
     }
 
