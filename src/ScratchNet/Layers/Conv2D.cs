@@ -67,6 +67,25 @@ public sealed class Conv2D : ILayer
         return z;
     }
 
+    /// <summary>
+    /// <paramref name="pool"/>.Forward(Forward(input)) in one pass, where this convolution's forward pass allows it (else
+    /// null): the product's rows are pooled as they come, Z never written (the same bits; <paramref name="pool"/> keeps its
+    /// winners for its backward pass, this layer its input for its own).
+    /// </summary>
+    internal Matrix? ForwardPooled(Matrix input, MaxPool2D pool, bool training)
+    {
+        if (pool.Input != Shape.Output || !ConvKernels.PoolsProduct(Shape, training))
+        {
+            return null;
+        }
+        Dense.CheckWidth(input, Shape.Input.Size, "input");
+        this.input = input;
+        (Matrix pooled, int[] winners) = pool.Buffers(input.Rows);
+        // A = pool(W ⋆ A_prev + b)   (O×C×K×K) ⋆ (m×C×H×W) → (m×O×Ho×Wo) → (m×O×Ho/2×Wo/2)
+        ConvKernels.ForwardPooled(input.Storage, W.Value, b.Value, Shape, input.Rows, new(pooled.Storage, winners), work, training);
+        return pooled;
+    }
+
     /// <inheritdoc/>
     public Matrix? Backward(Matrix dZ, bool computeInputGradient)
     {

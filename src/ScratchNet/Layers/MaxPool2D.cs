@@ -1,9 +1,9 @@
 // 2×2 max pooling with stride 2: A[n,c,y,x] = max of A_prev[n, c, 2y + i, 2x + j] over i, j ∈ {0, 1}.
 // An odd last row or column is dropped (PyTorch's floor). Ties go to the first of (0,0), (0,1), (1,0),
-// (1,1). Backward: dA_prev is dA at the winner of each window, 0 elsewhere. The forward pass takes
-// Vector<float>.Count windows at a time where there are vectors (the same comparisons, lane by lane);
-// the backward pass writes four whole windows at a time (no clearing first) on rows of four or more.
-using System.Numerics;
+// (1,1). Backward: dA_prev is dA at the winner of each window, 0 elsewhere. The forward pass is
+// Tensors/PoolKernels (a convolution straight before pooling may run it on its own product rows:
+// Network.Forward); the backward pass writes whole windows at a time (no clearing first) on rows of
+// four or more: 16, 8 or 4 windows by the vector width.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ScratchNet.Tensors;
@@ -45,13 +45,8 @@ public sealed class MaxPool2D : ILayer
     {
         Dense.CheckWidth(input, Input.Size, "input");
         int m = input.Rows;
-        Matrix a = Matrix.Ensure(ref output, m, Output.Size);
-        if (winners.Length < m * Output.Size)
-        {
-            winners = new int[m * Output.Size];
-        }
+        (Matrix a, int[] win) = Buffers(m);
         float[] x = input.Storage, y = a.Storage;
-        int[] win = winners;
         int pieces = ConvKernels.PieceCount(m), per = (m + pieces - 1) / pieces;
         Workers.For(pieces, piece =>
         {
@@ -63,10 +58,21 @@ public sealed class MaxPool2D : ILayer
         return a;
     }
 
+    /// <summary>The output [m, C·(H/2)·(W/2)] and the winners of a forward pass over m examples (a convolution pooling its own product writes them).</summary>
+    internal (Matrix Output, int[] Winners) Buffers(int m)
+    {
+        Matrix a = Matrix.Ensure(ref output, m, Output.Size);
+        if (winners.Length < m * Output.Size)
+        {
+            winners = new int[m * Output.Size];
+        }
+        return (a, winners);
+    }
+
     /// <summary>One example: A = the maximum of each 2×2 window (the first maximum on a tie) and where it was.</summary>
     private unsafe void Pool(ReadOnlySpan<float> input, Span<float> output, Span<int> where)
     {
-        int W = Input.Width, Wo = Output.Width, Vc = Vector<float>.Count;
+        int W = Input.Width;
         fixed (float* x = input, y = output)
         fixed (int* win = where)
         {
@@ -75,72 +81,10 @@ public sealed class MaxPool2D : ILayer
                 for (int yo = 0; yo < Output.Height; yo++)
                 {
                     int top = Input.Index(c, 2 * yo, 0), o = Output.Index(c, yo, 0);
-                    int xo = 0;
-                    // Vc windows at a time; a last chunk that passes the row's end keeps only the row's windows
-                    // (it reads on into the next row, never past the example: then the rest goes one by one).
-                    for (; Simd.HasVector && xo < Wo && top + (2 * xo) + W + (2 * Vc) + 1 <= input.Length; xo += Vc)
-                    {
-                        (Vector<float> best, Vector<int> at) = Windows(x, top + (2 * xo), W);
-                        if (o + xo + Vc <= output.Length)
-                        {
-                            // Whole vectors: lanes past this row land on the next row's first windows, which
-                            // that row writes again (rows go in order); never past this example's outputs.
-                            best.Store(y + o + xo);
-                            at.Store(win + o + xo);
-                        }
-                        else
-                        {
-                            for (int l = 0; l < Wo - xo; l++)
-                            {
-                                y[o + xo + l] = best[l];
-                                win[o + xo + l] = at[l];
-                            }
-                        }
-                    }
-                    for (; xo < Wo; xo++)
-                    {
-                        // Left against right in each row (a tie keeps the left), then the bottom row's winner
-                        // against the top's (a tie keeps the top): the first maximum in reading order wins.
-                        // Branch-free: a taken branch per value would mispredict half the time.
-                        int at = top + (2 * xo);
-                        int upper = at + (x[at + 1] > x[at] ? 1 : 0);
-                        int lower = at + W + (x[at + W + 1] > x[at + W] ? 1 : 0);
-                        int best = upper + ((x[lower] > x[upper] ? 1 : 0) * (lower - upper));
-                        y[o + xo] = x[best];
-                        win[o + xo] = best;
-                    }
+                    PoolKernels.Row<AsStored>(x, top, W, 0f, Output.Width, input.Length, y + o, win + o, output.Length - o, top, W);
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// The Vc windows whose top-left corners are x[at], x[at + 2], …: their maxima and where they are,
-    /// by the same comparisons as the element-by-element loop. Every lane compares itself with its right
-    /// neighbour (a load one float on) in both rows; the even lanes are the windows, and narrowing
-    /// each pair of lanes to its low half (the even one) packs them side by side.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (Vector<float> Best, Vector<int> At) Windows(float* x, int at, int W)
-    {
-        (Vector<float> v0, Vector<int> i0) = Pairs(x, at, W);
-        (Vector<float> v1, Vector<int> i1) = Pairs(x, at + Vector<float>.Count, W);
-        return (Vector.AsVectorSingle(Vector.Narrow(Vector.AsVectorUInt64(v0), Vector.AsVectorUInt64(v1))),
-                Vector.AsVectorInt32(Vector.Narrow(Vector.AsVectorUInt64(i0), Vector.AsVectorUInt64(i1))));
-    }
-
-    /// <summary>Per lane j: the 2×2 window at at + j (valid for even j): its maximum and its index.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (Vector<float> Best, Vector<int> At) Pairs(float* x, int at, int W)
-    {
-        Vector<float> left = Vector.Load(x + at), right = Vector.Load(x + at + 1);
-        Vector<float> lowLeft = Vector.Load(x + at + W), lowRight = Vector.Load(x + at + W + 1);
-        Vector<int> upRight = Vector.GreaterThan(right, left), lowTakesRight = Vector.GreaterThan(lowRight, lowLeft);   // −1 where true
-        Vector<float> upper = Vector.ConditionalSelect(upRight, right, left), lower = Vector.ConditionalSelect(lowTakesRight, lowRight, lowLeft);
-        Vector<int> index = new Vector<int>(at) + Vector<int>.Indices;
-        Vector<int> take = Vector.GreaterThan(lower, upper);
-        return (Vector.ConditionalSelect(take, lower, upper),
-                Vector.ConditionalSelect(take, index + new Vector<int>(W) - lowTakesRight, index - upRight));
     }
 
     /// <inheritdoc/>
@@ -215,6 +159,16 @@ public sealed class MaxPool2D : ILayer
     /// </summary>
     private static unsafe void UnpoolRow(float* dy, int* win, int Wo, float* dx, int top, int W)
     {
+        if (Simd.Has512 && Wo >= 16)
+        {
+            UnpoolRow512(dy, win, Wo, dx, top, W);
+            return;
+        }
+        if (Simd.Has256 && Wo >= 8)
+        {
+            UnpoolRow256(dy, win, Wo, dx, top, W);
+            return;
+        }
         Vector128<int> column = Vector128.Create(0, 1, 0, 1), lowColumn = column + Vector128.Create(W);
         Vector128<int> corners = Vector128.Create(0, 2, 4, 6);
         for (int next = 0; next < Wo; next += 4)
@@ -229,6 +183,52 @@ public sealed class MaxPool2D : ILayer
             (Vector128<ulong> p0, Vector128<ulong> p1) = Vector128.Widen(place);
             Halves((d0 | (d0 << 32)).AsSingle(), (p0 | (p0 << 32)).AsInt32(), column, lowColumn, dx + at, W);
             Halves((d1 | (d1 << 32)).AsSingle(), (p1 | (p1 << 32)).AsInt32(), column, lowColumn, dx + at + 4, W);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="UnpoolRow"/> sixteen windows at a time (Wo ≥ 16): each window's dA and place spread to two lanes by one
+    /// permutation per half, so that 512-bit lanes 2i and 2i + 1 are window i's two columns in both rows.
+    /// </summary>
+    private static unsafe void UnpoolRow512(float* dy, int* win, int Wo, float* dx, int top, int W)
+    {
+        Vector512<int> column = Vector512.Create(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1), lowColumn = column + Vector512.Create(W);
+        Vector512<int> corners = Vector512<int>.Indices * 2;
+        Vector512<int> low = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), high = low + Vector512.Create(8);
+        for (int next = 0; next < Wo; next += 16)
+        {
+            // The last sixteen windows of a row whose width is not a multiple of 16 overlap the ones before: written again, the same
+            int xo = Math.Min(next, Wo - 16);
+            int at = top + (2 * xo);
+            Vector512<float> d = Vector512.Load(dy + xo);
+            Vector512<int> place = Vector512.Load(win + xo) - Vector512.Create(at) - corners;   // winner − corner: 0, 1, W or W + 1
+            Vector512<float> d0 = Vector512.Shuffle(d, low), d1 = Vector512.Shuffle(d, high);
+            Vector512<int> p0 = Vector512.Shuffle(place, low), p1 = Vector512.Shuffle(place, high);
+            Vector512.ConditionalSelect(Vector512.Equals(p0, column).AsSingle(), d0, Vector512<float>.Zero).Store(dx + at);
+            Vector512.ConditionalSelect(Vector512.Equals(p1, column).AsSingle(), d1, Vector512<float>.Zero).Store(dx + at + 16);
+            Vector512.ConditionalSelect(Vector512.Equals(p0, lowColumn).AsSingle(), d0, Vector512<float>.Zero).Store(dx + at + W);
+            Vector512.ConditionalSelect(Vector512.Equals(p1, lowColumn).AsSingle(), d1, Vector512<float>.Zero).Store(dx + at + W + 16);
+        }
+    }
+
+    /// <summary><see cref="UnpoolRow512"/> at 256 bits: eight windows at a time (Wo ≥ 8).</summary>
+    private static unsafe void UnpoolRow256(float* dy, int* win, int Wo, float* dx, int top, int W)
+    {
+        Vector256<int> column = Vector256.Create(0, 1, 0, 1, 0, 1, 0, 1), lowColumn = column + Vector256.Create(W);
+        Vector256<int> corners = Vector256<int>.Indices * 2;
+        Vector256<int> low = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3), high = low + Vector256.Create(4);
+        for (int next = 0; next < Wo; next += 8)
+        {
+            int xo = Math.Min(next, Wo - 8);
+            int at = top + (2 * xo);
+            Vector256<float> d = Vector256.Load(dy + xo);
+            Vector256<int> place = Vector256.Load(win + xo) - Vector256.Create(at) - corners;
+            Vector256<float> d0 = Vector256.Shuffle(d, low), d1 = Vector256.Shuffle(d, high);
+            Vector256<int> p0 = Vector256.Shuffle(place, low), p1 = Vector256.Shuffle(place, high);
+            Vector256.ConditionalSelect(Vector256.Equals(p0, column).AsSingle(), d0, Vector256<float>.Zero).Store(dx + at);
+            Vector256.ConditionalSelect(Vector256.Equals(p1, column).AsSingle(), d1, Vector256<float>.Zero).Store(dx + at + 8);
+            Vector256.ConditionalSelect(Vector256.Equals(p0, lowColumn).AsSingle(), d0, Vector256<float>.Zero).Store(dx + at + W);
+            Vector256.ConditionalSelect(Vector256.Equals(p1, lowColumn).AsSingle(), d1, Vector256<float>.Zero).Store(dx + at + W + 8);
         }
     }
 

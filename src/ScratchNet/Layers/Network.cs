@@ -168,12 +168,24 @@ public sealed class Network
     }
 
     /// <summary>Z of the last layer for a batch X [m, in].</summary>
-    public Matrix Forward(Matrix X, bool training)
+    public Matrix Forward(Matrix X, bool training) => Forward(X, 0, training);
+
+    /// <summary>
+    /// Layers <paramref name="first"/> … on: each layer's Forward in order, except that a convolution followed by max
+    /// pooling pools its own product where it can (Conv2D.ForwardPooled: one pass, the same bits, its maps never written).
+    /// </summary>
+    private Matrix Forward(Matrix input, int first, bool training)
     {
-        Matrix current = X;
-        foreach (ILayer layer in Layers)
+        Matrix current = input;
+        for (int i = first; i < Layers.Count; i++)
         {
-            current = layer.Forward(current, training);
+            if (Layers[i] is Conv2D conv && i + 1 < Layers.Count && Layers[i + 1] is MaxPool2D pool && conv.ForwardPooled(current, pool, training) is Matrix pooled)
+            {
+                current = pooled;
+                i++;
+                continue;
+            }
+            current = Layers[i].Forward(current, training);
         }
         return current;
     }
@@ -185,12 +197,7 @@ public sealed class Network
         {
             return Forward(X.ToDense(), training);
         }
-        Matrix current = first.Forward(X);
-        for (int i = 1; i < Layers.Count; i++)
-        {
-            current = Layers[i].Forward(current, training);
-        }
-        return current;
+        return Forward(first.Forward(X), 1, training);
     }
 
     /// <summary>Backward pass from dZ of the last layer; sets every parameter's gradient.</summary>

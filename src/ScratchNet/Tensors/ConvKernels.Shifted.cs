@@ -81,8 +81,11 @@ internal static unsafe partial class ConvKernels
     /// <summary>The spread of the input gradient: dZ's maps, padding K − 1 − p (its output is H × W).</summary>
     internal static Spread GradientSpread(ConvShape shape, int G) => new(shape.OutHeight, shape.OutWidth, shape.Kernel - 1 - shape.Padding, shape.Kernel, G);
 
-    /// <summary>The forward pass for stride 1: Z = W ⋆ X + b, group by group, no unrolled columns.</summary>
-    private static void ShiftedForward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work)
+    /// <summary>
+    /// The forward pass for stride 1: Z = W ⋆ X + b, group by group, no unrolled columns. With <paramref name="pooled"/>,
+    /// Z is not written: its 2×2 max pooling is, straight from the product rows (<see cref="PoolBack"/>).
+    /// </summary>
+    private static void ShiftedForward(float[] X, float[] W, float[] b, ConvShape shape, int m, float[] Z, ConvWorkspace work, Pooling? pooled = null)
     {
         int O = shape.Filters, C = shape.Input.Channels, CKK = shape.Patch;
         int pieces = PieceCount(m);
@@ -95,16 +98,48 @@ internal static unsafe partial class ConvKernels
         Workers.For(pieces, piece =>
         {
             int slot = Workers.Slot;   // this thread's scratch buffers
-            fixed (float* px = X, pz = Z, pb = b, ptiles = work.Tiles, pstack = work.Stack[slot], pout = work.Maps[slot])
-            fixed (int* poff = work.Offsets[slot])
+            float[] maps = work.Maps[slot];
+            fixed (float* px = X, pz = Z, pb = b, ptiles = work.Tiles, pstack = work.Stack[slot], pout = maps, ppool = pooled?.Output)
+            fixed (int* poff = work.Offsets[slot], pwinners = pooled?.Winners)
             {
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
                     // Z_g = W·X_g shifted   (O×CKK)·(CKK×positions) → (O×positions), + b
-                    ShiftedGroup(px, C, shape.Kernel, ptiles, O, InputSpread(shape, G), n0, G, pstack, poff, pout, pb, pz);
+                    Spread spread = InputSpread(shape, G);
+                    ShiftedProduct(px, C, shape.Kernel, ptiles, O, spread, n0, G, pstack, poff, pout);
+                    if (pooled is null)
+                    {
+                        TakeBack(pout, spread.Columns, O, n0, G, spread, pb, pz);
+                    }
+                    else
+                    {
+                        PoolBack(pout, spread.Columns, maps.Length, O, n0, G, spread, pb, ppool, pwinners);
+                    }
                 }
             }
         });
+    }
+
+    /// <summary>Where a convolution's forward pass writes Z's 2×2 max pooling instead of Z: MaxPool2D's output and winners.</summary>
+    internal sealed record Pooling(float[] Output, int[] Winners);
+
+    /// <summary>
+    /// Whether the forward pass (training or not) can write Z's 2×2 max pooling instead of Z: when it runs the
+    /// stride-1 products, whose rows it pools (the unrolled path keeps its columns for the weight gradient).
+    /// </summary>
+    internal static bool PoolsProduct(ConvShape shape, bool training) => Shifts(shape) && (!training || ShiftsWeights(shape));
+
+    /// <summary>
+    /// Z [m, O·Ho·Wo] = W ⋆ X + b pooled 2×2 with stride 2 into <paramref name="pooled"/> (as MaxPool2D over Z: its output
+    /// [m, O·(Ho/2)·(Wo/2)] and winners, the same bits), Z itself never written. Only where <see cref="PoolsProduct"/>.
+    /// </summary>
+    public static void ForwardPooled(float[] X, float[] W, float[] b, ConvShape shape, int m, Pooling pooled, ConvWorkspace work, bool training)
+    {
+        if (!PoolsProduct(shape, training))
+        {
+            throw new InvalidOperationException($"This convolution's forward pass unrolls columns; it cannot pool its product ({shape.Output}).");
+        }
+        ShiftedForward(X, W, b, shape, m, [], work, pooled);
     }
 
     /// <summary>The weight gradient for stride 1: dW += dZ·X shifted, dot products over each group's output positions.</summary>
@@ -158,23 +193,23 @@ internal static unsafe partial class ConvKernels
                 foreach (var (n0, G) in Groups(piece, pieces, m, shape))
                 {
                     // dX_g = turned·dZ_g shifted   (C×O·K·K)·(O·K·K×positions) → (C×positions)
-                    ShiftedGroup(pdz, O, shape.Kernel, ptiles, C, GradientSpread(shape, G), n0, G, pstack, poff, pout, null, pdx);
+                    Spread spread = GradientSpread(shape, G);
+                    ShiftedProduct(pdz, O, shape.Kernel, ptiles, C, spread, n0, G, pstack, poff, pout);
+                    TakeBack(pout, spread.Columns, C, n0, G, spread, null, pdx);
                 }
             }
         });
     }
 
     /// <summary>
-    /// One group through a stride-1 product: examples n0 … of <paramref name="maps"/> [m, channels·H·W] spread into
-    /// <paramref name="stack"/>, the tiles' product over its shifted rows into <paramref name="product"/> [rows, positions],
-    /// taken back to <paramref name="output"/> [m, rows·Ho·Wo] (+ bias).
+    /// One group's stride-1 product: examples n0 … of <paramref name="maps"/> [m, channels·H·W] spread into
+    /// <paramref name="stack"/>, the tiles' product over its shifted rows into <paramref name="product"/> [rows, Columns].
     /// </summary>
-    private static void ShiftedGroup(float* maps, int channels, int K, float* tiles, int rows, Spread spread, int n0, int G, float* stack, int* offsets, float* product, float* bias, float* output)
+    private static void ShiftedProduct(float* maps, int channels, int K, float* tiles, int rows, Spread spread, int n0, int G, float* stack, int* offsets, float* product)
     {
         RowOffsets(channels, K, spread, offsets);
         SpreadMaps(maps, channels, n0, G, spread, stack);
         PanelProduct(tiles, rows, channels * K * K, new ShiftedRows(stack, offsets), spread.Columns, product, spread.Columns);
-        TakeBack(product, spread.Columns, rows, n0, G, spread, bias, output);
     }
 
     /// <summary>offsets[(c·K + i)·K + j] = c·ChannelStride + i·Pitch + j: where row (c, i, j) of the product starts.</summary>
@@ -235,6 +270,32 @@ internal static unsafe partial class ConvKernels
                 for (int y = 0; y < Ho; y++, src += spread.Pitch, dst += Wo)
                 {
                     AddShort(src, add, dst, Wo);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The product's rows [F, Columns] (+ bias[f]) pooled 2×2 with stride 2, as MaxPool2D pools the maps TakeBack would
+    /// write: pooled [m, F·(Ho/2)·(Wo/2)] and each window's winner as an index into example n's Z row
+    /// (f·Ho·Wo + y·Wo + x). Reads stay below rows[<paramref name="readable"/>]; whole vectors of windows may pass a
+    /// row's end, never an example's.
+    /// </summary>
+    private static void PoolBack(float* rows, long ldr, long readable, int filters, int n0, int G, Spread spread, float* bias, float* pooled, int* winners)
+    {
+        int Ho = spread.OutHeight, Wo = spread.OutWidth, Hp = Ho / 2, Wp = Wo / 2, plane = Ho * Wo, pooledPlane = Hp * Wp;
+        int example = filters * pooledPlane;
+        for (int g = 0; g < G; g++)
+        {
+            long first = (long)(n0 + g) * example;
+            for (int f = 0; f < filters; f++)
+            {
+                float* src = rows + (f * ldr);
+                for (int yo = 0; yo < Hp; yo++)
+                {
+                    int o = (f * pooledPlane) + (yo * Wp);
+                    PoolKernels.Row<PlusBias>(src, spread.Output(g, 2 * yo), spread.Pitch, bias[f], Wp, readable - (f * ldr),
+                        pooled + first + o, winners + first + o, example - o, (f * plane) + (2 * yo * Wo), Wo);
                 }
             }
         }
