@@ -73,6 +73,19 @@ public abstract class Activation : ILayer
         return dz;
     }
 
+    /// <summary>
+    /// The output buffer A [m, n] for a layer before this one that applies g itself as it writes (batch norm followed by
+    /// ReLU: Network.Forward). Z is then never kept, so this layer's own Backward must not follow: that layer's runs instead.
+    /// </summary>
+    internal Matrix OutputFor(int m)
+    {
+        Z = null;
+        return Matrix.Ensure(ref A, m, Size);
+    }
+
+    /// <summary>A of the last forward pass (null before one).</summary>
+    internal Matrix? Output => A;
+
     /// <summary>Creates the activation named <paramref name="name"/> ("relu", "tanh", "sigmoid", "leaky_relu").</summary>
     public static Activation Create(string name, int size, float? alpha = null) => name switch
     {

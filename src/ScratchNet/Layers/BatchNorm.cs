@@ -9,6 +9,7 @@
 // Each plane is summed in float, the planes in order in double; runs of whole channels are the pieces
 // (same bits on any thread count). A dense layer's units (planes of 1) are one piece, row by row.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Layers;
@@ -81,11 +82,27 @@ public sealed unsafe class BatchNorm : ILayer
     public IReadOnlyList<Parameter> State { get; }
 
     /// <inheritdoc/>
-    public Matrix Forward(Matrix input, bool training)
+    public Matrix Forward(Matrix input, bool training) => Forward(input, training, null);
+
+    /// <summary>
+    /// ReLU(batch norm(x)) in one pass over maps (planes of more than one value): each plane normalised into
+    /// <paramref name="relu"/>'s output and rectified there, while it is in cache, by the ReLU's own function — the bits of
+    /// the two layers in turn. <see cref="BackwardRectified"/> must then take the backward pass of both.
+    /// </summary>
+    internal Matrix ForwardRectified(Matrix input, ReLU relu, bool training) => Forward(input, training, relu);
+
+    /// <summary>Whether <see cref="ForwardRectified"/> applies: maps, not a dense layer's units (planes of one value).</summary>
+    internal bool RectifiesMaps => Shape.Plane > 1;
+
+    private Matrix Forward(Matrix input, bool training, ReLU? relu)
     {
         Dense.CheckWidth(input, Shape.Size, "input");
         int m = input.Rows, C = Shape.Channels;
-        Matrix y = Matrix.Ensure(ref output, m, Shape.Size);
+        if (relu is not null && !RectifiesMaps)
+        {
+            throw new InvalidOperationException("Batch norm over a dense layer's units does not rectify its output; run the ReLU layer.");
+        }
+        Matrix y = relu is null ? Matrix.Ensure(ref output, m, Shape.Size) : relu.OutputFor(m);
         this.input = input;
         float[] x = input.Storage, yv = y.Storage;
         int pieces = Pieces();
@@ -134,6 +151,8 @@ public sealed unsafe class BatchNorm : ILayer
                     {
                         Normalize(px + at, Shape.Plane, shift[c], invStd[c], gamma.Value[c], beta.Value[c], py + at);
                     }
+                    // A = ReLU(y), in place while the plane is in cache
+                    relu?.Apply(yv.AsSpan(at, Shape.Plane), yv.AsSpan(at, Shape.Plane));
                 }
             }
         });
@@ -141,13 +160,23 @@ public sealed unsafe class BatchNorm : ILayer
     }
 
     /// <inheritdoc/>
-    public Matrix? Backward(Matrix dOutput, bool computeInputGradient)
+    public Matrix? Backward(Matrix dOutput, bool computeInputGradient) => Backward<AsGiven>(dOutput, null, computeInputGradient);
+
+    /// <summary>
+    /// The backward pass of ReLU(batch norm(x)) after <see cref="ForwardRectified"/>, from dA: dy = dA where A &gt; 0, else 0
+    /// (A &gt; 0 exactly where y &gt; 0, ReLU's own test), taken as it is read — the bits of the two layers in turn.
+    /// </summary>
+    internal Matrix? BackwardRectified(Matrix dA, ReLU relu, bool computeInputGradient) =>
+        Backward<WhereRectified>(dA, relu.Output ?? throw new InvalidOperationException("BatchNorm.BackwardRectified called before ForwardRectified."), computeInputGradient);
+
+    private Matrix? Backward<TDy>(Matrix dOutput, Matrix? rectified, bool computeInputGradient)
+        where TDy : struct, IGradientIn
     {
         Dense.CheckWidth(dOutput, Shape.Size, "dy");
         Matrix xIn = input ?? throw new InvalidOperationException("BatchNorm.Backward called before Forward.");
         int m = dOutput.Rows, C = Shape.Channels;
         Matrix dx = Matrix.Ensure(ref dInput, m, Shape.Size);
-        float[] dy = dOutput.Storage, x = xIn.Storage, dxv = dx.Storage;
+        float[] dy = dOutput.Storage, x = xIn.Storage, dxv = dx.Storage, a = rectified?.Storage ?? dy;
         long N = (long)m * Shape.Plane;
         int pieces = Pieces();
         Workers.For(pieces, piece =>
@@ -155,7 +184,7 @@ public sealed unsafe class BatchNorm : ILayer
             int c0 = piece * C / pieces, c1 = (piece + 1) * C / pieces;
             // Σ dy and Σ dy·x̂ over each channel: plane sums in float, added in double
             // Σ dy·x̂ = (1/√(σ² + ε))·(Σ dy·x − μ·Σ dy)
-            ChannelDySums(dy, x, m, c0, c1);
+            ChannelDySums<TDy>(dy, a, x, m, c0, c1);
             for (int c = c0; c < c1; c++)
             {
                 squares[c] = invStd[c] * (squares[c] + (shift[c] * mean[c]));
@@ -176,14 +205,14 @@ public sealed unsafe class BatchNorm : ILayer
                     int at = (n * Shape.Size) + (c * Shape.Plane);
                     if (Shape.Plane == 1)
                     {
-                        dxv[at] = scale * (dy[at] - meanDy - ((x[at] + shift[c]) * invStd[c] * meanDyXHat));
+                        dxv[at] = scale * (TDy.Read(dy, a, at) - meanDy - ((x[at] + shift[c]) * invStd[c] * meanDyXHat));
                         continue;
                     }
-                    // … = scale·dy + a·x + b with a = −scale·meanDyXHat/√(σ² + ε), b = a·(−μ) − scale·meanDy
-                    float a = -scale * meanDyXHat * invStd[c];
-                    fixed (float* pdy = dy, px = x, pdx = dxv)
+                    // … = scale·dy + ax·x + b with ax = −scale·meanDyXHat/√(σ² + ε), b = ax·(−μ) − scale·meanDy
+                    float ax = -scale * meanDyXHat * invStd[c];
+                    fixed (float* pdy = dy, pa = a, px = x, pdx = dxv)
                     {
-                        InputGradient(pdy + at, px + at, Shape.Plane, scale, a, (a * shift[c]) - (scale * meanDy), pdx + at);
+                        InputGradient<TDy>(pdy + at, pa + at, px + at, Shape.Plane, scale, ax, (ax * shift[c]) - (scale * meanDy), pdx + at);
                     }
                 }
             }
@@ -220,9 +249,10 @@ public sealed unsafe class BatchNorm : ILayer
     }
 
     /// <summary>For channels [c0, c1): mean[c] = Σ dy and squares[c] = Σ dy·x; each plane in float, the planes in order in double.</summary>
-    private unsafe void ChannelDySums(float[] dy, float[] x, int m, int c0, int c1)
+    private unsafe void ChannelDySums<TDy>(float[] dy, float[] a, float[] x, int m, int c0, int c1)
+        where TDy : struct, IGradientIn
     {
-        fixed (float* pdy = dy, px = x)
+        fixed (float* pdy = dy, pa = a, px = x)
         {
             for (int c = c0; c < c1; c++)
             {
@@ -230,7 +260,7 @@ public sealed unsafe class BatchNorm : ILayer
                 for (int n = 0; n < m; n++)
                 {
                     int at = (n * Shape.Size) + (c * Shape.Plane);
-                    var (sum, dot) = SumAndDot(pdy + at, px + at, Shape.Plane);
+                    var (sum, dot) = SumAndDot<TDy>(pdy + at, pa + at, px + at, Shape.Plane);
                     sums += sum;
                     dots += dot;
                 }
@@ -266,8 +296,9 @@ public sealed unsafe class BatchNorm : ILayer
         return (sum, squares);
     }
 
-    /// <summary>Σ a and Σ a·b over [0 … length) in one pass.</summary>
-    private static unsafe (float Sum, float Dot) SumAndDot(float* a, float* b, int length)
+    /// <summary>Σ dy and Σ dy·b over [0 … length) in one pass (dy read through <typeparamref name="TDy"/> from dy and a).</summary>
+    private static unsafe (float Sum, float Dot) SumAndDot<TDy>(float* dy, float* a, float* b, int length)
+        where TDy : struct, IGradientIn
     {
         int i = 0;
         float sum = 0, dot = 0;
@@ -276,7 +307,7 @@ public sealed unsafe class BatchNorm : ILayer
             Vector<float> s = Vector<float>.Zero, d = Vector<float>.Zero;
             for (; i + Vector<float>.Count <= length; i += Vector<float>.Count)
             {
-                Vector<float> va = Vector.Load(a + i);
+                Vector<float> va = TDy.Load(dy + i, a + i);
                 s += va;
                 d += va * Vector.Load(b + i);
             }
@@ -285,8 +316,9 @@ public sealed unsafe class BatchNorm : ILayer
         }
         for (; i < length; i++)
         {
-            sum += a[i];
-            dot += a[i] * b[i];
+            float v = TDy.Read(dy, a, i);
+            sum += v;
+            dot += v * b[i];
         }
         return (sum, dot);
     }
@@ -311,21 +343,53 @@ public sealed unsafe class BatchNorm : ILayer
         }
     }
 
-    /// <summary>dx = scale·dy + a·x + b over [0 … length) in one pass.</summary>
-    private static unsafe void InputGradient(float* dy, float* x, int length, float scale, float a, float b, float* dx)
+    /// <summary>dx = scale·dy + ax·x + b over [0 … length) in one pass (dy read through <typeparamref name="TDy"/> from dy and a).</summary>
+    private static unsafe void InputGradient<TDy>(float* dy, float* a, float* x, int length, float scale, float ax, float b, float* dx)
+        where TDy : struct, IGradientIn
     {
         int i = 0;
         if (Simd.HasVector)
         {
-            Vector<float> vs = new(scale), va = new(a), vb = new(b);
+            Vector<float> vs = new(scale), va = new(ax), vb = new(b);
             for (; i + Vector<float>.Count <= length; i += Vector<float>.Count)
             {
-                ((Vector.Load(dy + i) * vs) + (Vector.Load(x + i) * va) + vb).Store(dx + i);
+                ((TDy.Load(dy + i, a + i) * vs) + (Vector.Load(x + i) * va) + vb).Store(dx + i);
             }
         }
         for (; i < length; i++)
         {
-            dx[i] = (scale * dy[i]) + (a * x[i]) + b;
+            dx[i] = (scale * TDy.Read(dy, a, i)) + (ax * x[i]) + b;
         }
+    }
+
+    /// <summary>How the backward pass reads dy: as given, or from a following ReLU's dA and A.</summary>
+    private interface IGradientIn
+    {
+        static abstract Vector<float> Load(float* dy, float* a);
+
+        static abstract float Read(float[] dy, float[] a, int i);
+
+        static abstract float Read(float* dy, float* a, int i);
+    }
+
+    /// <summary>dy as given.</summary>
+    private struct AsGiven : IGradientIn
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Load(float* dy, float* a) => Vector.Load(dy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Read(float[] dy, float[] a, int i) => dy[i];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Read(float* dy, float* a, int i) => dy[i];
+    }
+
+    /// <summary>dy = dA where A &gt; 0, else 0: ReLU's derivative (ReLU.Derivative tests z &gt; 0; A = max(z, 0) is &gt; 0 exactly there).</summary>
+    private struct WhereRectified : IGradientIn
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Load(float* dy, float* a) => Vector.ConditionalSelect(Vector.GreaterThan(Vector.Load(a), Vector<float>.Zero), Vector.Load(dy), Vector<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Read(float[] dy, float[] a, int i) => a[i] > 0f ? dy[i] : 0f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Read(float* dy, float* a, int i) => a[i] > 0f ? dy[i] : 0f;
     }
 }

@@ -171,8 +171,10 @@ public sealed class Network
     public Matrix Forward(Matrix X, bool training) => Forward(X, 0, training);
 
     /// <summary>
-    /// Layers <paramref name="first"/> … on: each layer's Forward in order, except that a convolution followed by max
-    /// pooling pools its own product where it can (Conv2D.ForwardPooled: one pass, the same bits, its maps never written).
+    /// Layers <paramref name="first"/> … on: each layer's Forward in order, except that two layers in a row may run as one
+    /// pass with the bits of the two in turn, their intermediate maps never written: a convolution followed by max pooling
+    /// pools its own product where it can (Conv2D.ForwardPooled), batch norm over maps followed by ReLU rectifies as it
+    /// normalises (BatchNorm.ForwardRectified; <see cref="Backward"/> then runs the pair's backward pass as one too).
     /// </summary>
     private Matrix Forward(Matrix input, int first, bool training)
     {
@@ -182,6 +184,12 @@ public sealed class Network
             if (Layers[i] is Conv2D conv && i + 1 < Layers.Count && Layers[i + 1] is MaxPool2D pool && conv.ForwardPooled(current, pool, training) is Matrix pooled)
             {
                 current = pooled;
+                i++;
+                continue;
+            }
+            if (RectifiedNorm(i) is (BatchNorm norm, ReLU relu))
+            {
+                current = norm.ForwardRectified(current, relu, training);
                 i++;
                 continue;
             }
@@ -206,7 +214,18 @@ public sealed class Network
         Matrix? current = dZ;
         for (int i = Layers.Count - 1; i >= 0 && current is not null; i--)
         {
+            if (i > 0 && RectifiedNorm(i - 1) is (BatchNorm norm, ReLU relu))
+            {
+                // The pair Forward ran as one pass (BatchNorm.ForwardRectified)
+                current = norm.BackwardRectified(current, relu, computeInputGradient: i - 1 > 0);
+                i--;
+                continue;
+            }
             current = Layers[i].Backward(current, computeInputGradient: i > 0);
         }
     }
+
+    /// <summary>Layers i and i + 1 when they are batch norm over maps and ReLU, which run as one pass.</summary>
+    private (BatchNorm, ReLU)? RectifiedNorm(int i) =>
+        i + 1 < Layers.Count && Layers[i] is BatchNorm { RectifiesMaps: true } norm && Layers[i + 1] is ReLU relu ? (norm, relu) : null;
 }
