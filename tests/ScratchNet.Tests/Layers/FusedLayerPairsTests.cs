@@ -22,6 +22,7 @@ public class FusedLayerPairsTests
     [InlineData("conv5k3,bn,relu,pool,dense12,bn,relu,10", 100, 6, true, false)]
     [InlineData("conv3k3,pool,bn,relu,conv4k3s2,bn,relu,gap,10", 196, 4, true, false)]
     [InlineData("conv2k3,pool,bn,relu,10", 144, 3, true, true)]
+    [InlineData("conv4k3,pool,conv6k3,pool,10", 1156, 7, true, true)]
     public void Fused_pairs_give_the_bits_of_the_layers_in_turn(string layers, int features, int m, bool training, bool withNaN)
     {
         IReadOnlyList<LayerSpec> specs = Architecture.Parse(layers, features);
