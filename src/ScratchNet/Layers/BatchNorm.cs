@@ -8,6 +8,8 @@
 //   dx = γ/√(σ² + ε) · (dy − (1/N)·Σ dy − x̂·(1/N)·Σ dy·x̂).
 // Each plane is summed in float, the planes in order in double; runs of whole channels are the pieces
 // (same bits on any thread count). A dense layer's units (planes of 1) are one piece, row by row.
+// Over maps and followed by ReLU, the pair runs as one pass each way (Network): ForwardRectified
+// rectifies each plane as it is written, BackwardRectified takes dy = dA where A > 0 as it reads.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using ScratchNet.Tensors;

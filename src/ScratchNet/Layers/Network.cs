@@ -1,5 +1,7 @@
 // A feed-forward network: layers applied in order, then a loss fused with the output activation.
-// Forward gives the last layer's Z; Backward takes its dZ and runs the layers in reverse. Which
+// Forward gives the last layer's Z; Backward takes its dZ and runs the layers in reverse. Two pairs
+// of layers run as one pass with the bits of the two in turn (convolution then pooling forward;
+// batch norm over maps then ReLU both ways): their intermediate maps are never written. Which
 // code runs a whole step (this layer by layer, or a fused engine) is Engines/EngineChooser's choice.
 using ScratchNet.Losses;
 using ScratchNet.Tensors;

@@ -7,7 +7,7 @@
 // which adds each filter's bias to every value first: the values and comparisons MaxPool2D would
 // see after the convolution wrote its maps, so the same bits. Vector<float>.Count windows at a
 // time where there are vectors (the same comparisons, lane by lane). The gradient: dA at each
-// window's winner, 0 elsewhere, whole windows written at a time (16, 8 or 4 by the vector width).
+// window's winner, 0 elsewhere, whole windows written at a time (8 or 4 by the vector width).
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -157,11 +157,6 @@ internal static unsafe class PoolKernels
     /// </summary>
     private static unsafe void UnpoolRow(float* dy, int* win, int Wo, float* dx, int top, int W)
     {
-        if (Simd.Has512 && Wo >= 16)
-        {
-            UnpoolRow512(dy, win, Wo, dx, top, W);
-            return;
-        }
         if (Simd.Has256 && Wo >= 8)
         {
             UnpoolRow256(dy, win, Wo, dx, top, W);
@@ -185,31 +180,10 @@ internal static unsafe class PoolKernels
     }
 
     /// <summary>
-    /// <see cref="UnpoolRow"/> sixteen windows at a time (Wo ≥ 16): each window's dA and place spread to two lanes by one
-    /// permutation per half, so that 512-bit lanes 2i and 2i + 1 are window i's two columns in both rows.
+    /// <see cref="UnpoolRow"/> eight windows at a time (Wo ≥ 8, 256-bit vectors): each window's dA and place spread to
+    /// two lanes by one permutation per half, so that lanes 2i and 2i + 1 are window i's two columns in both rows. (Rows of
+    /// MNIST's maps hold 14 windows at most: a 512-bit form would run on none of them.)
     /// </summary>
-    private static unsafe void UnpoolRow512(float* dy, int* win, int Wo, float* dx, int top, int W)
-    {
-        Vector512<int> column = Vector512.Create(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1), lowColumn = column + Vector512.Create(W);
-        Vector512<int> corners = Vector512<int>.Indices * 2;
-        Vector512<int> low = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), high = low + Vector512.Create(8);
-        for (int next = 0; next < Wo; next += 16)
-        {
-            // The last sixteen windows of a row whose width is not a multiple of 16 overlap the ones before: written again, the same
-            int xo = Math.Min(next, Wo - 16);
-            int at = top + (2 * xo);
-            Vector512<float> d = Vector512.Load(dy + xo);
-            Vector512<int> place = Vector512.Load(win + xo) - Vector512.Create(at) - corners;   // winner − corner: 0, 1, W or W + 1
-            Vector512<float> d0 = Vector512.Shuffle(d, low), d1 = Vector512.Shuffle(d, high);
-            Vector512<int> p0 = Vector512.Shuffle(place, low), p1 = Vector512.Shuffle(place, high);
-            Vector512.ConditionalSelect(Vector512.Equals(p0, column).AsSingle(), d0, Vector512<float>.Zero).Store(dx + at);
-            Vector512.ConditionalSelect(Vector512.Equals(p1, column).AsSingle(), d1, Vector512<float>.Zero).Store(dx + at + 16);
-            Vector512.ConditionalSelect(Vector512.Equals(p0, lowColumn).AsSingle(), d0, Vector512<float>.Zero).Store(dx + at + W);
-            Vector512.ConditionalSelect(Vector512.Equals(p1, lowColumn).AsSingle(), d1, Vector512<float>.Zero).Store(dx + at + W + 16);
-        }
-    }
-
-    /// <summary><see cref="UnpoolRow512"/> at 256 bits: eight windows at a time (Wo ≥ 8).</summary>
     private static unsafe void UnpoolRow256(float* dy, int* win, int Wo, float* dx, int top, int W)
     {
         Vector256<int> column = Vector256.Create(0, 1, 0, 1, 0, 1, 0, 1), lowColumn = column + Vector256.Create(W);
@@ -217,10 +191,11 @@ internal static unsafe class PoolKernels
         Vector256<int> low = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3), high = low + Vector256.Create(4);
         for (int next = 0; next < Wo; next += 8)
         {
+            // The last eight windows of a row whose width is not a multiple of 8 overlap the ones before: written again, the same
             int xo = Math.Min(next, Wo - 8);
             int at = top + (2 * xo);
             Vector256<float> d = Vector256.Load(dy + xo);
-            Vector256<int> place = Vector256.Load(win + xo) - Vector256.Create(at) - corners;
+            Vector256<int> place = Vector256.Load(win + xo) - Vector256.Create(at) - corners;   // winner − corner: 0, 1, W or W + 1
             Vector256<float> d0 = Vector256.Shuffle(d, low), d1 = Vector256.Shuffle(d, high);
             Vector256<int> p0 = Vector256.Shuffle(place, low), p1 = Vector256.Shuffle(place, high);
             Vector256.ConditionalSelect(Vector256.Equals(p0, column).AsSingle(), d0, Vector256<float>.Zero).Store(dx + at);
