@@ -1,8 +1,8 @@
 // The register tiles under the products of Kernels.cs: dot products (one row, 4×2 tiles, and at
 // 512 bits 4×8 tiles over B packed in pairs, with the 256-bit dots' bits) and outer-product tiles
-// (4 or, at 512 bits, 8 rows × 2 vectors), each written once over ILanes and run at the machine's
-// widest vectors. Every output element is one fixed chain of fused
-// multiply-adds in k order, so a tile's size never changes the bits.
+// (4 rows × 2 vectors), each written once over ILanes and run at the machine's widest vectors.
+// Every output element is one fixed chain of fused multiply-adds in k order, so a tile's size never
+// changes the bits; the tiles leave out only what is zero (ChunkList), which changes none either.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -18,6 +18,13 @@ internal static unsafe partial class Kernels
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         get => Simd.Widest >= VectorWidth.Bits256 ? VectorWidth.Bits256 : Simd.Widest;
+    }
+
+    /// <summary>Floats per vector of the dot products (8, 4 or 1): the chunks a <see cref="ChunkList"/> lists.</summary>
+    private static int DotLanes
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => DotWidth switch { VectorWidth.Bits256 => 8, VectorWidth.Bits128 => 4, _ => 1 };
     }
 
     /// <summary>Dot product of two K-vectors: one vector of fused multiply-adds, its lanes summed, then the tail.</summary>
@@ -50,17 +57,17 @@ internal static unsafe partial class Kernels
     /// c[q] = dot(a, b row q) for q &lt; cols: four rows of b at a time, each with its own accumulator, so every
     /// element follows the same operations as <see cref="Dot"/> and <see cref="DotTile4x2"/> (the same bits).
     /// </summary>
-    internal static void DotRow(float* a, int K, float* b, int ldb, int cols, float* c)
+    internal static void DotRow(float* a, int K, float* b, int ldb, int cols, float* c, ChunkList chunks)
     {
         switch (DotWidth)
         {
-            case VectorWidth.Bits256: DotRow<Lanes256, Vector256<float>>(a, K, b, ldb, cols, c); break;
-            case VectorWidth.Bits128: DotRow<Lanes128, Vector128<float>>(a, K, b, ldb, cols, c); break;
-            default: DotRow<LanesScalar, float>(a, K, b, ldb, cols, c); break;
+            case VectorWidth.Bits256: DotRow<Lanes256, Vector256<float>>(a, K, b, ldb, cols, c, chunks); break;
+            case VectorWidth.Bits128: DotRow<Lanes128, Vector128<float>>(a, K, b, ldb, cols, c, chunks); break;
+            default: DotRow<LanesScalar, float>(a, K, b, ldb, cols, c, chunks); break;
         }
     }
 
-    private static void DotRow<TL, TV>(float* a, int K, float* b, int ldb, int cols, float* c)
+    private static void DotRow<TL, TV>(float* a, int K, float* b, int ldb, int cols, float* c, ChunkList chunks)
         where TL : struct, ILanes<TV> where TV : struct
     {
         int L = TL.Count, q = 0;
@@ -68,9 +75,9 @@ internal static unsafe partial class Kernels
         {
             float* b0 = b + ((long)q * ldb), b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
             TV s0 = default, s1 = default, s2 = default, s3 = default;
-            int k = 0;
-            for (; k + L <= K; k += L)
+            for (int t = 0; t < chunks.Count; t++)
             {
+                int k = chunks.Starts[t];
                 TV va = TL.Load(a + k);
                 s0 = TL.MulAdd(va, TL.Load(b0 + k), s0);
                 s1 = TL.MulAdd(va, TL.Load(b1 + k), s1);
@@ -78,7 +85,7 @@ internal static unsafe partial class Kernels
                 s3 = TL.MulAdd(va, TL.Load(b3 + k), s3);
             }
             float r0 = TL.Sum(s0), r1 = TL.Sum(s1), r2 = TL.Sum(s2), r3 = TL.Sum(s3);
-            for (; k < K; k++)
+            for (int k = K / L * L; k < K; k++)
             {
                 r0 = Simd.MulAdd(a[k], b0[k], r0);
                 r1 = Simd.MulAdd(a[k], b1[k], r1);
@@ -102,17 +109,17 @@ internal static unsafe partial class Kernels
     /// <see cref="Dot"/>.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
+    internal static void DotTile4x2(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc, ChunkList chunks)
     {
         switch (DotWidth)
         {
-            case VectorWidth.Bits256: DotTile4x2<Lanes256, Vector256<float>>(a, lda, rows, b, ldb, c, ldc); break;
-            case VectorWidth.Bits128: DotTile4x2<Lanes128, Vector128<float>>(a, lda, rows, b, ldb, c, ldc); break;
-            default: DotTile4x2<LanesScalar, float>(a, lda, rows, b, ldb, c, ldc); break;
+            case VectorWidth.Bits256: DotTile4x2<Lanes256, Vector256<float>>(a, lda, rows, b, ldb, c, ldc, chunks); break;
+            case VectorWidth.Bits128: DotTile4x2<Lanes128, Vector128<float>>(a, lda, rows, b, ldb, c, ldc, chunks); break;
+            default: DotTile4x2<LanesScalar, float>(a, lda, rows, b, ldb, c, ldc, chunks); break;
         }
     }
 
-    private static void DotTile4x2<TL, TV>(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc)
+    private static void DotTile4x2<TL, TV>(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc, ChunkList chunks)
         where TL : struct, ILanes<TV> where TV : struct
     {
         int K = lda, L = TL.Count;
@@ -123,9 +130,9 @@ internal static unsafe partial class Kernels
         float* b0 = b, b1 = b + ldb;
         TV c00 = default, c01 = default, c10 = default, c11 = default;
         TV c20 = default, c21 = default, c30 = default, c31 = default;
-        int k = 0;
-        for (; k + L <= K; k += L)
+        for (int t = 0; t < chunks.Count; t++)
         {
+            int k = chunks.Starts[t];
             TV vb0 = TL.Load(b0 + k), vb1 = TL.Load(b1 + k);
             TV va = TL.Load(a0 + k);
             c00 = TL.MulAdd(va, vb0, c00);
@@ -140,10 +147,11 @@ internal static unsafe partial class Kernels
             c30 = TL.MulAdd(va, vb0, c30);
             c31 = TL.MulAdd(va, vb1, c31);
         }
-        Store(c, TL.Sum(c00), TL.Sum(c01), a0, b0, b1, k, K);
-        if (rows > 1) Store(c + ldc, TL.Sum(c10), TL.Sum(c11), a1, b0, b1, k, K);
-        if (rows > 2) Store(c + (2L * ldc), TL.Sum(c20), TL.Sum(c21), a2, b0, b1, k, K);
-        if (rows > 3) Store(c + (3L * ldc), TL.Sum(c30), TL.Sum(c31), a3, b0, b1, k, K);
+        int tail = K / L * L;   // the columns past the last whole vector, one by one
+        Store(c, TL.Sum(c00), TL.Sum(c01), a0, b0, b1, tail, K);
+        if (rows > 1) Store(c + ldc, TL.Sum(c10), TL.Sum(c11), a1, b0, b1, tail, K);
+        if (rows > 2) Store(c + (2L * ldc), TL.Sum(c20), TL.Sum(c21), a2, b0, b1, tail, K);
+        if (rows > 3) Store(c + (3L * ldc), TL.Sum(c30), TL.Sum(c31), a3, b0, b1, tail, K);
 
         static void Store(float* c, float s0, float s1, float* a, float* b0, float* b1, int k, int K)
         {
@@ -184,7 +192,7 @@ internal static unsafe partial class Kernels
     /// broadcast to both halves, so every lane sees the fused multiply-adds of <see cref="Dot"/> in the same order;
     /// each half is then summed as Lanes256 sums and the columns past K8 added one by one from B itself.
     /// </summary>
-    internal static void DotTile4x8Paired(float* a, int lda, float* pairs, int K, float* b, int ldb, float* c, int ldc)
+    internal static void DotTile4x8Paired(float* a, int lda, float* pairs, int K, float* b, int ldb, float* c, int ldc, ChunkList chunks)
     {
         int K8 = K / 8 * 8;
         long stride = 2L * K8;   // floats per pair
@@ -192,8 +200,9 @@ internal static unsafe partial class Kernels
         float* p0 = pairs, p1 = pairs + stride, p2 = pairs + (2 * stride), p3 = pairs + (3 * stride);
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
-        for (int k = 0, q = 0; k < K8; k += 8, q += 16)
+        for (int t = 0; t < chunks.Count; t++)
         {
+            int k = chunks.Starts[t], q = 2 * k;
             Vector512<float> b0 = Vector512.Load(p0 + q), b1 = Vector512.Load(p1 + q), b2 = Vector512.Load(p2 + q), b3 = Vector512.Load(p3 + q);
             Vector512<float> v = Both(a0 + k);
             c00 = Lanes512.MulAdd(v, b0, c00); c01 = Lanes512.MulAdd(v, b1, c01); c02 = Lanes512.MulAdd(v, b2, c02); c03 = Lanes512.MulAdd(v, b3, c03);
@@ -246,22 +255,23 @@ internal static unsafe partial class Kernels
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static void OuterTile(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
     {
-        int n = 0;
+        var keys = new KeyRange(k0);
+        int n = 0, count = k1 - k0;
         if (Simd.Has512)
         {
-            n = OuterColumns<Lanes512, Vector512<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+            n = OuterColumns<Lanes512, Vector512<float>, KeyRange>(a, aRow, aK, rows, b, ldb, keys, count, n, cols, c, ldc, accumulate);
         }
         if (Simd.Has256 && n < cols)
         {
-            n = OuterColumns<Lanes256, Vector256<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+            n = OuterColumns<Lanes256, Vector256<float>, KeyRange>(a, aRow, aK, rows, b, ldb, keys, count, n, cols, c, ldc, accumulate);
         }
         if (Simd.Has128 && n < cols)
         {
-            n = OuterColumns<Lanes128, Vector128<float>>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+            n = OuterColumns<Lanes128, Vector128<float>, KeyRange>(a, aRow, aK, rows, b, ldb, keys, count, n, cols, c, ldc, accumulate);
         }
         if (n < cols)
         {
-            n = OuterColumns<LanesScalar, float>(a, aRow, aK, rows, b, ldb, k0, k1, n, cols, c, ldc, accumulate);
+            n = OuterColumns<LanesScalar, float, KeyRange>(a, aRow, aK, rows, b, ldb, keys, count, n, cols, c, ldc, accumulate);
         }
         for (; n < cols; n++)
         {
@@ -278,82 +288,54 @@ internal static unsafe partial class Kernels
         }
     }
 
-    /// <summary>
-    /// <see cref="OuterTile"/> for 8 rows: where vectors are 512 bits wide (AVX-512 has 32 registers) the 8 rows × 2
-    /// vectors of accumulators stay in registers, so each column vector loaded serves 8 rows instead of 4. Every
-    /// element is the same chain of multiply-adds in k order as in <see cref="OuterTile"/>: the same bits.
-    /// </summary>
-    internal static void OuterTile8(float* a, int aRow, int aK, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
+    /// <summary>Columns per pass of <see cref="OuterChunk"/>: two of the widest vectors (or 2 floats without vectors).</summary>
+    internal static int OuterChunkWidth
     {
-        int n = Simd.Has512 ? OuterColumns8<Lanes512, Vector512<float>>(a, aRow, aK, b, ldb, k0, k1, cols, c, ldc, accumulate) : 0;
-        if (n < cols)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Simd.Widest switch { VectorWidth.Bits512 => 32, VectorWidth.Bits256 => 16, VectorWidth.Bits128 => 8, _ => 2 };
+    }
+
+    /// <summary>
+    /// <see cref="OuterTile"/> over columns 0 … <see cref="OuterChunkWidth"/> − 1 and only the rows k that
+    /// <paramref name="keys"/> lists (in order): the rows it leaves out are zero over these columns and would add
+    /// a·0 to every element, so each element is the chain of <see cref="OuterTile"/> over all rows, bit for bit.
+    /// </summary>
+    internal static void OuterChunk(float* a, int aRow, int aK, int rows, float* b, int ldb, ChunkList keys, float* c, int ldc, bool accumulate)
+    {
+        var list = new KeyList(keys.Starts);
+        int width = OuterChunkWidth;
+        switch (Simd.Widest)
         {
-            OuterTile(a, aRow, aK, 4, b + n, ldb, k0, k1, cols - n, c + n, ldc, accumulate);
-            OuterTile(a + (4L * aRow), aRow, aK, 4, b + n, ldb, k0, k1, cols - n, c + (4L * ldc) + n, ldc, accumulate);
+            case VectorWidth.Bits512: OuterColumns<Lanes512, Vector512<float>, KeyList>(a, aRow, aK, rows, b, ldb, list, keys.Count, 0, width, c, ldc, accumulate); break;
+            case VectorWidth.Bits256: OuterColumns<Lanes256, Vector256<float>, KeyList>(a, aRow, aK, rows, b, ldb, list, keys.Count, 0, width, c, ldc, accumulate); break;
+            case VectorWidth.Bits128: OuterColumns<Lanes128, Vector128<float>, KeyList>(a, aRow, aK, rows, b, ldb, list, keys.Count, 0, width, c, ldc, accumulate); break;
+            default: OuterColumns<LanesScalar, float, KeyList>(a, aRow, aK, rows, b, ldb, list, keys.Count, 0, width, c, ldc, accumulate); break;
         }
     }
 
-    /// <summary>Columns 0 … of an 8-row tile, 8 rows × 2 vectors of accumulators per pass; returns where it stopped.</summary>
-    private static int OuterColumns8<TL, TV>(float* a, int aRow, int aK, float* b, int ldb, int k0, int k1, int cols, float* c, int ldc, bool accumulate)
-        where TL : struct, ILanes<TV> where TV : struct
+    /// <summary>Which rows k an outer-product tile sums over, in order: t ↦ k.</summary>
+    private interface IKeys
     {
-        int L = TL.Count, n = 0;
-        float* a0 = a, a1 = a + aRow, a2 = a + (2L * aRow), a3 = a + (3L * aRow);
-        float* a4 = a + (4L * aRow), a5 = a + (5L * aRow), a6 = a + (6L * aRow), a7 = a + (7L * aRow);
-        for (; n + (2 * L) <= cols; n += 2 * L)
-        {
-            TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-            TV c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-            if (accumulate)
-            {
-                float* cr = c + n;
-                c00 = TL.Load(cr); c01 = TL.Load(cr + L); cr += ldc;
-                c10 = TL.Load(cr); c11 = TL.Load(cr + L); cr += ldc;
-                c20 = TL.Load(cr); c21 = TL.Load(cr + L); cr += ldc;
-                c30 = TL.Load(cr); c31 = TL.Load(cr + L); cr += ldc;
-                c40 = TL.Load(cr); c41 = TL.Load(cr + L); cr += ldc;
-                c50 = TL.Load(cr); c51 = TL.Load(cr + L); cr += ldc;
-                c60 = TL.Load(cr); c61 = TL.Load(cr + L); cr += ldc;
-                c70 = TL.Load(cr); c71 = TL.Load(cr + L);
-            }
-            for (int k = k0; k < k1; k++)
-            {
-                float* bk = b + ((long)k * ldb) + n;
-                TV vb0 = TL.Load(bk), vb1 = TL.Load(bk + L);
-                long ak = (long)k * aK;
-                TV va = TL.Create(a0[ak]);
-                c00 = TL.MulAdd(va, vb0, c00); c01 = TL.MulAdd(va, vb1, c01);
-                va = TL.Create(a1[ak]);
-                c10 = TL.MulAdd(va, vb0, c10); c11 = TL.MulAdd(va, vb1, c11);
-                va = TL.Create(a2[ak]);
-                c20 = TL.MulAdd(va, vb0, c20); c21 = TL.MulAdd(va, vb1, c21);
-                va = TL.Create(a3[ak]);
-                c30 = TL.MulAdd(va, vb0, c30); c31 = TL.MulAdd(va, vb1, c31);
-                va = TL.Create(a4[ak]);
-                c40 = TL.MulAdd(va, vb0, c40); c41 = TL.MulAdd(va, vb1, c41);
-                va = TL.Create(a5[ak]);
-                c50 = TL.MulAdd(va, vb0, c50); c51 = TL.MulAdd(va, vb1, c51);
-                va = TL.Create(a6[ak]);
-                c60 = TL.MulAdd(va, vb0, c60); c61 = TL.MulAdd(va, vb1, c61);
-                va = TL.Create(a7[ak]);
-                c70 = TL.MulAdd(va, vb0, c70); c71 = TL.MulAdd(va, vb1, c71);
-            }
-            float* cw = c + n;
-            TL.Store(c00, cw); TL.Store(c01, cw + L); cw += ldc;
-            TL.Store(c10, cw); TL.Store(c11, cw + L); cw += ldc;
-            TL.Store(c20, cw); TL.Store(c21, cw + L); cw += ldc;
-            TL.Store(c30, cw); TL.Store(c31, cw + L); cw += ldc;
-            TL.Store(c40, cw); TL.Store(c41, cw + L); cw += ldc;
-            TL.Store(c50, cw); TL.Store(c51, cw + L); cw += ldc;
-            TL.Store(c60, cw); TL.Store(c61, cw + L); cw += ldc;
-            TL.Store(c70, cw); TL.Store(c71, cw + L);
-        }
-        return n;
+        int At(int t);
+    }
+
+    /// <summary>k = first + t: every row of a range.</summary>
+    private readonly struct KeyRange(int first) : IKeys
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int At(int t) => first + t;
+    }
+
+    /// <summary>k = keys[t]: the listed rows.</summary>
+    private readonly unsafe struct KeyList(int* keys) : IKeys
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int At(int t) => keys[t];
     }
 
     /// <summary>Columns n … of the tile, two vectors (4 rows × 2 vectors of accumulators) per pass; returns where it stopped.</summary>
-    private static int OuterColumns<TL, TV>(float* a, int aRow, int aK, int rows, float* b, int ldb, int k0, int k1, int n, int cols, float* c, int ldc, bool accumulate)
-        where TL : struct, ILanes<TV> where TV : struct
+    private static int OuterColumns<TL, TV, TK>(float* a, int aRow, int aK, int rows, float* b, int ldb, TK keys, int count, int n, int cols, float* c, int ldc, bool accumulate)
+        where TL : struct, ILanes<TV> where TV : struct where TK : struct, IKeys
     {
         int L = TL.Count;
         float* a0 = a;
@@ -372,8 +354,9 @@ internal static unsafe partial class Kernels
                 if (rows > 2) { c20 = TL.Load(cr2); c21 = TL.Load(cr2 + L); }
                 if (rows > 3) { c30 = TL.Load(cr3); c31 = TL.Load(cr3 + L); }
             }
-            for (int k = k0; k < k1; k++)
+            for (int t = 0; t < count; t++)
             {
+                int k = keys.At(t);
                 float* bk = b + ((long)k * ldb) + n;
                 TV vb0 = TL.Load(bk), vb1 = TL.Load(bk + L);
                 long ak = (long)k * aK;

@@ -42,19 +42,24 @@ internal static unsafe partial class Kernels
         // Work item = (block of rows, block of columns), both fixed by the shapes.
         int rowBlock = M >= 4 * RowBlock ? RowBlock : SmallRowBlock;
         int rowBlocks = Pieces.Covering(M, rowBlock), colBlocks = Pieces.Covering(N, ColBlock);
+        int lanes = DotLanes;
         Workers.For(rowBlocks * colBlocks, item =>
         {
             int i0 = item / colBlocks * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
             int j0 = item % colBlocks * ColBlock, j1 = Math.Min(N, j0 + ColBlock);
+            int[] starts = System.Buffers.ArrayPool<int>.Shared.Rent(ChunkList.Capacity(K, lanes));
             fixed (float* pa = a, pb = b, pc = c, pp = pairs)
+            fixed (int* ps = starts)
             {
                 for (int i = i0; i < i1; i += 4)
                 {
                     int rows = Math.Min(4, i1 - i);
+                    // the chunks of k where some row of this tile is not zero: the others add nothing (ChunkList)
+                    var chunks = ChunkList.Of(pa + ((long)i * K), K, rows, K, lanes, ps);
                     if (rows == 1)
                     {
                         // One row (a single image): a 4-row tile would compute three rows for nothing.
-                        DotRow(pa + ((long)i * K), K, pb + ((long)j0 * K), K, j1 - j0, pc + ((long)i * N) + j0);
+                        DotRow(pa + ((long)i * K), K, pb + ((long)j0 * K), K, j1 - j0, pc + ((long)i * N) + j0, chunks);
                         continue;
                     }
                     int j = j0;
@@ -62,12 +67,12 @@ internal static unsafe partial class Kernels
                     {
                         for (; j + 8 <= j1; j += 8)
                         {
-                            DotTile4x8Paired(pa + ((long)i * K), K, pp + ((long)j * (K / 8 * 8)), K, pb + ((long)j * K), K, pc + ((long)i * N) + j, N);
+                            DotTile4x8Paired(pa + ((long)i * K), K, pp + ((long)j * (K / 8 * 8)), K, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
                         }
                     }
                     for (; j + 2 <= j1; j += 2)
                     {
-                        DotTile4x2(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N);
+                        DotTile4x2(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
                     }
                     for (; j < j1; j++)
                     {
@@ -89,6 +94,7 @@ internal static unsafe partial class Kernels
                     }
                 }
             }
+            System.Buffers.ArrayPool<int>.Shared.Return(starts);
         });
         if (pairs is not null)
         {
@@ -151,6 +157,7 @@ internal static unsafe partial class Kernels
                 int piece = item / strips, strip = item % strips;
                 int kStart = piece * perPiece, kEnd = Math.Min(K, kStart + perPiece);
                 int n0 = strip * ColBlock, n1 = Math.Min(N, n0 + ColBlock);
+                int* pk = stackalloc int[KBlock];
                 fixed (float* pa = a, pb = b, pp = partials)
                 {
                     float* partial = pp + ((long)piece * size);
@@ -162,14 +169,28 @@ internal static unsafe partial class Kernels
                         }
                         return;
                     }
+                    int width = OuterChunkWidth, whole = (n1 - n0) / width * width;
                     for (int k0 = kStart; k0 < kEnd; k0 += KBlock)
                     {
                         int k1 = Math.Min(kEnd, k0 + KBlock);
-                        for (int j = 0; j < M; j += 4)
+                        bool accumulate = k0 > kStart;
+                        // Passes of two vectors of columns over the examples not zero there (B is often an
+                        // image batch: most examples are zero over most passes), the same bits as over all
+                        for (int n = n0; n < n0 + whole; n += width)
                         {
-                            int rows = Math.Min(4, M - j);
-                            // Row r of this tile, element k of A: pa[k·M + j + r].
-                            OuterTile(pa + j, 1, M, rows, pb + n0, N, k0, k1, n1 - n0, partial + ((long)j * N) + n0, N, accumulate: k0 > kStart);
+                            var keys = ChunkList.Rows(pb + n, N, k0, k1, width, pk);
+                            for (int j = 0; j < M; j += 4)
+                            {
+                                // Row r of this tile, element k of A: pa[k·M + j + r].
+                                OuterChunk(pa + j, 1, M, Math.Min(4, M - j), pb + n, N, keys, partial + ((long)j * N) + n, N, accumulate);
+                            }
+                        }
+                        if (whole < n1 - n0)
+                        {
+                            for (int j = 0; j < M; j += 4)
+                            {
+                                OuterTile(pa + j, 1, M, Math.Min(4, M - j), pb + n0 + whole, N, k0, k1, n1 - n0 - whole, partial + ((long)j * N) + n0 + whole, N, accumulate);
+                            }
                         }
                     }
                 }
