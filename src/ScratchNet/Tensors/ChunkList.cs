@@ -60,7 +60,7 @@ internal readonly unsafe struct ChunkList
             uint* row = (uint*)(b + ((long)k * ldb));
             bool any = false;
             int n = 0;
-            if (Vector128.IsHardwareAccelerated)
+            if (Simd.Has128)
             {
                 Vector128<uint> or = Vector128<uint>.Zero;
                 for (; n + 4 <= width; n += 4)
