@@ -44,17 +44,21 @@ public class KernelTests
         float[] b = TestData.Random(1, n, rng).Span.ToArray();
         Matrix actual = new(m, n);
         Kernels.MatMulABt(X, W, b, actual);
-        unsafe
+        AssertEachElementIsItsDot(X, W, b, actual);
+    }
+
+    /// <summary>Z [i, j] has the bits of Kernels.Dot(X row i, W row j) + b[j] (the dot over every chunk, zero or not).</summary>
+    internal static unsafe void AssertEachElementIsItsDot(Matrix X, Matrix W, float[] b, Matrix Z)
+    {
+        int k = X.Cols;
+        fixed (float* px = X.Storage, pw = W.Storage)
         {
-            fixed (float* px = X.Storage, pw = W.Storage)
+            for (int i = 0; i < Z.Rows; i++)
             {
-                for (int i = 0; i < m; i++)
+                for (int j = 0; j < Z.Cols; j++)
                 {
-                    for (int j = 0; j < n; j++)
-                    {
-                        float expected = Kernels.Dot(px + ((long)i * k), pw + ((long)j * k), k) + b[j];
-                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[i, j]), $"[{i}, {j}]: {actual[i, j]:R} instead of {expected:R}");
-                    }
+                    float expected = Kernels.Dot(px + ((long)i * k), pw + ((long)j * k), k) + b[j];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(Z[i, j]), $"[{i}, {j}]: {Z[i, j]:R} instead of {expected:R}");
                 }
             }
         }
