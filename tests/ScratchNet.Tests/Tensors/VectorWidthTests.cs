@@ -1,6 +1,6 @@
 // The kernels at the machine's widest vectors against their own scalar form, bit for bit (every lane
 // sees the same operations at every width), and the runtime's instruction-set knobs against what
-// Simd reports. tests/every-level.sh runs these (with the engine, step and end-to-end tests) under
+// Simd reports. tests/every-level.sh runs these (with the rest of the suite) under
 // DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0, DOTNET_EnableAVX=0 and DOTNET_EnableHWIntrinsic=0.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
