@@ -86,10 +86,7 @@ public sealed class Dataset
     public void FillBatch(int start, int n, Matrix X)
     {
         X.Reshape(n, Features);
-        for (int r = 0; r < n; r++)
-        {
-            ToFloats(Image(start + r), X.Row(r));
-        }
+        FillRows(n, r => start + r, X);
     }
 
     /// <summary>X [n, Features] = pixels / 255 of the images at <paramref name="indices"/>.</summary>
@@ -98,19 +95,35 @@ public sealed class Dataset
         X.Reshape(indices.Length, Features);
         for (int r = 0; r < indices.Length; r++)
         {
-            ToFloats(Image(indices[r]), X.Row(r));
             labels[r] = Labels[indices[r]];
         }
+        int[] chosen = System.Buffers.ArrayPool<int>.Shared.Rent(indices.Length);
+        indices.CopyTo(chosen);
+        FillRows(indices.Length, r => chosen[r], X);
+        System.Buffers.ArrayPool<int>.Shared.Return(chosen);
     }
 
-    /// <summary>x = pixel / 255, the one conversion every path uses.</summary>
-    public static void ToFloats(ReadOnlySpan<byte> image, Span<float> x)
+    /// <summary>Row r of X = image <paramref name="image"/>(r) / 255, for r &lt; n, in pieces of rows on every core.</summary>
+    /// <remarks>
+    /// A mini-batch's images lie anywhere in memory, so filling it waits mostly on memory: one core alone took a fifth
+    /// of a 784-128-10 step doing it. Each row is converted alone, so the pieces change no value.
+    /// </remarks>
+    private void FillRows(int n, Func<int, int> image, Matrix X)
     {
-        const float scale = 1f / 255f;
-        // Byte to float is exact, so converting first and then scaling gives the same floats as one loop.
-        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating(image, x[..image.Length]);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(x[..image.Length], scale, x[..image.Length]);
+        Workers.For(Pieces.Covering(n, FillRowsPerPiece), piece =>
+        {
+            for (int r = piece * FillRowsPerPiece, end = Math.Min(n, r + FillRowsPerPiece); r < end; r++)
+            {
+                ToFloats(Image(image(r)), X.Row(r));
+            }
+        });
     }
+
+    /// <summary>Images per piece when filling a batch.</summary>
+    private const int FillRowsPerPiece = 16;
+
+    /// <summary>x = pixel / 255, the one conversion every path uses (<see cref="PixelFloats"/>: one vector pass).</summary>
+    public static void ToFloats(ReadOnlySpan<byte> image, Span<float> x) => PixelFloats.Convert(image, x);
 
     /// <summary>All images as one sparse batch X [Count, Features] = pixels / 255, non-zeros only (built once).</summary>
     internal SparseBatch Sparse

@@ -93,6 +93,21 @@ public static class Optimizers
         });
     }
 
+    /// <summary>Whether every parameter's every value is finite (no NaN, no ±∞), read in parallel chunks.</summary>
+    internal static bool AllFinite(IReadOnlyList<Parameter> parameters)
+    {
+        int bad = 0;
+        // The largest magnitude is NaN if a value is NaN, ∞ if one is infinite; a sum would also overflow on large finite values.
+        ForEachChunk(parameters, (i, start, length) =>
+        {
+            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(parameters[i].Value.AsSpan(start, length))))
+            {
+                Volatile.Write(ref bad, 1);
+            }
+        });
+        return bad == 0;
+    }
+
     /// <summary>Per-parameter state arrays, created on the first step, one float[] per parameter.</summary>
     internal static float[][] State(ref float[][]? state, IReadOnlyList<Parameter> parameters)
     {

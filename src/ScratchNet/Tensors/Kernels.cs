@@ -193,20 +193,30 @@ internal static unsafe partial class Kernels
                             }
                         }
                     }
+                    if (pieces == 1)
+                    {
+                        // One piece: its sums are C's; scaled here, while this strip is in this core's cache
+                        for (int j = 0; j < M; j++)
+                        {
+                            var row = new Span<float>(partial + ((long)j * N) + n0, n1 - n0);
+                            System.Numerics.Tensors.TensorPrimitives.Multiply(row, scale, row);
+                        }
+                    }
                 }
             });
+            if (pieces == 1)
+            {
+                return;
+            }
             // C = scale · Σ_pieces partial, pieces in order; split by columns of C.
             Workers.For(Pieces.Covering(size, 4096), chunk =>
             {
                 int start = chunk * 4096, length = Math.Min(size, start + 4096) - start;
                 Span<float> sum = c.AsSpan(start, length);
-                if (pieces > 1)
+                partials.AsSpan(start, length).CopyTo(sum);
+                for (int p = 1; p < pieces; p++)
                 {
-                    partials.AsSpan(start, length).CopyTo(sum);
-                    for (int p = 1; p < pieces; p++)
-                    {
-                        System.Numerics.Tensors.TensorPrimitives.Add(sum, partials.AsSpan((p * size) + start, length), sum);
-                    }
+                    System.Numerics.Tensors.TensorPrimitives.Add(sum, partials.AsSpan((p * size) + start, length), sum);
                 }
                 System.Numerics.Tensors.TensorPrimitives.Multiply(sum, scale, sum);
             });

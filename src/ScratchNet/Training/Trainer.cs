@@ -351,7 +351,7 @@ public sealed class Trainer
         }
         string? problem = !double.IsFinite(loss) ? $"the loss became {loss}"
             : loss > ExplosionFactor * Math.Max(firstLoss, 1.0) ? $"the loss exploded from {firstLoss:0.####} to {loss:0.####}"
-            : network.Parameters.Any(p => !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(p.Value))) ? "a parameter became NaN or infinite"
+            : !Optimizers.Optimizers.AllFinite(network.Parameters) ? "a parameter became NaN or infinite"
             : null;
         if (problem is not null)
         {

@@ -135,4 +135,28 @@ public class OptimizerTests
         Assert.Equal(0f, Schedules.Rate("cosine", 0.1f, 10, 10), 6);
         Assert.Throws<ArgumentException>(() => Schedules.Rate("linear", 0.1f, 0, 1));
     }
+
+    [Theory]
+    [InlineData(-1, 0f)]                        // all finite
+    [InlineData(0, float.NaN)]                  // the first chunk
+    [InlineData(40_000, float.PositiveInfinity)] // the third chunk of 16,384 values
+    [InlineData(99_999, float.NegativeInfinity)] // the last value of the last chunk
+    [InlineData(100_003, float.NaN)]            // the second parameter (the bias)
+    public void The_divergence_guards_finite_check_reads_every_chunk_of_every_parameter(int at, float value)
+    {
+        var W = new Parameter("W", 100, 1000);
+        var b = new Parameter("b", 10);
+        W.Value.AsSpan().Fill(3e38f);            // near float's limit, finite: the check is of finiteness, not of size (a sum would overflow)
+        b.Value.AsSpan().Fill(-2f);
+        if (at >= 100_000)
+        {
+            b.Value[at - 100_000] = value;
+        }
+        else if (at >= 0)
+        {
+            W.Value[at] = value;
+        }
+        bool finite = TestData.WithThreads(2, () => ScratchNet.Optimizers.Optimizers.AllFinite([W, b]));
+        Assert.Equal(at < 0, finite);
+    }
 }
