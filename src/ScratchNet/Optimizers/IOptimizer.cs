@@ -97,10 +97,9 @@ public static class Optimizers
     internal static bool AllFinite(IReadOnlyList<Parameter> parameters)
     {
         int bad = 0;
-        // The largest magnitude is NaN if a value is NaN, ∞ if one is infinite; a sum would also overflow on large finite values.
         ForEachChunk(parameters, (i, start, length) =>
         {
-            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(parameters[i].Value.AsSpan(start, length))))
+            if (!Tensors.Finite.All(parameters[i].Value.AsSpan(start, length)))
             {
                 Volatile.Write(ref bad, 1);
             }
