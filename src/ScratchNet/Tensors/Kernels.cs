@@ -143,6 +143,20 @@ internal static unsafe partial class Kernels
     {
         int K = A.Rows, M = A.Cols, N = B.Cols;
         ReferenceKernels.Check(B.Rows == K && C.Rows == M && C.Cols == N, "MatMulAtB", A, B, C);
+        if (ByColumns(B.Storage, K, M, N))
+        {
+            MatMulAtBByColumns(A, B, scale, C);
+        }
+        else
+        {
+            MatMulAtBByTiles(A, B, scale, C);
+        }
+    }
+
+    /// <summary><see cref="MatMulAtB"/> in outer-product tiles (4 rows × 2 vectors of columns) over passes of B's columns.</summary>
+    internal static void MatMulAtBByTiles(Matrix A, Matrix B, float scale, Matrix C)
+    {
+        int K = A.Rows, M = A.Cols, N = B.Cols;
         int pieces = Pieces.Count(K);   // pieces of examples, fixed by K alone
         int perPiece = (K + pieces - 1) / pieces;
         int strips = Pieces.Covering(N, ColBlock);

@@ -1,6 +1,7 @@
 // The dense products leave out the chunks of an image batch that are zero (ChunkList): the forward
 // product the chunks of k where all of a tile's images are zero, the weight gradient the examples that
-// are zero over a pass's columns. These tests hold them to the bits of the products over everything.
+// are zero over a pass's columns (or, column by column, every zero value). These tests hold them to the
+// bits of the products over everything.
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Tests.Tensors;
@@ -92,6 +93,49 @@ public class ZeroSkippingTests
         ReferenceKernels.MatMulAtB(dZ, X, 1f / m, reference);
         AssertSameBits(unskipped, actual);
         TestData.AssertClose(reference, actual);
+    }
+
+    [Theory]
+    [InlineData(64, 128, 784)]   // the 784-128-10 epoch's weight gradient
+    [InlineData(200, 40, 785)]   // four words of row bits; units past the eight-vector passes; a short last group of columns
+    [InlineData(256, 33, 17)]    // the most rows it takes; one unit past whole vectors
+    [InlineData(65, 64, 100)]    // a row past one word
+    [InlineData(1, 3, 5)]        // one example, fewer units than a vector
+    public void The_weight_gradient_column_by_column_has_the_bits_of_the_tiles_over_everything(int m, int units, int k)
+    {
+        var rng = new Rng(14);
+        Matrix dZ = TestData.Random(m, units, rng), X = ImageLike(m, k, rng);
+        X[m - 1, k - 1] = float.NaN;   // a NaN is not zero: its column's sums carry it
+        Matrix byColumns = new(units, k), byTiles = new(units, k), reference = new(units, k);
+        byColumns.Storage.AsSpan().Fill(float.NaN);   // every element must be written
+        Kernels.MatMulAtBByColumns(dZ, X, 1f / m, byColumns);
+        // the tiles over a batch with nothing to skip: every example in every pass (−0 has bits)
+        Kernels.MatMulAtBByTiles(dZ, NothingToSkip(X), 1f / m, byTiles);
+        ReferenceKernels.MatMulAtB(dZ, X, 1f / m, reference);
+        AssertSameBits(byTiles, byColumns);
+        for (int u = 0; u < units; u++)
+        {
+            Assert.True(float.IsNaN(byColumns[u, k - 1]));
+            for (int i = 0; i < k - 1; i++)
+            {
+                Assert.Equal(reference[u, i], byColumns[u, i], 1e-4f);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_weight_gradient_of_an_image_batch_and_of_a_dense_batch_both_match_the_reference()
+    {
+        // MatMulAtB chooses by a sample of B: column by column for the image batch, tiles for the dense one
+        var rng = new Rng(15);
+        Matrix dZ = TestData.Random(64, 128, rng), images = ImageLike(64, 784, rng), dense = TestData.Random(64, 784, rng);
+        foreach (Matrix X in new[] { images, dense })
+        {
+            Matrix actual = new(128, 784), reference = new(128, 784);
+            Kernels.MatMulAtB(dZ, X, 1f / 64, actual);
+            ReferenceKernels.MatMulAtB(dZ, X, 1f / 64, reference);
+            TestData.AssertClose(reference, actual);
+        }
     }
 
     [Fact]
