@@ -104,6 +104,68 @@ internal static unsafe partial class Kernels
     }
 
     /// <summary>
+    /// c[r·ldc + q] = dot(a row r, b row q) for r &lt; rows (≤ 2), q &lt; 4: two images over four units, so the chunks
+    /// two images leave zero (61 % of an MNIST pair's 4-float chunks, 52 % of four images') are skipped. Every element
+    /// follows the same operations as <see cref="Dot"/> (row 1 reuses row 0 where <paramref name="rows"/> is 1, not stored).
+    /// </summary>
+    internal static void DotTile2x4(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc, ChunkList chunks)
+    {
+        switch (DotWidth)
+        {
+            case VectorWidth.Bits256: DotTile2x4<Lanes256, Vector256<float>>(a, lda, rows, b, ldb, c, ldc, chunks); break;
+            case VectorWidth.Bits128: DotTile2x4<Lanes128, Vector128<float>>(a, lda, rows, b, ldb, c, ldc, chunks); break;
+            default: DotTile2x4<LanesScalar, float>(a, lda, rows, b, ldb, c, ldc, chunks); break;
+        }
+    }
+
+    private static void DotTile2x4<TL, TV>(float* a, int lda, int rows, float* b, int ldb, float* c, int ldc, ChunkList chunks)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int K = lda, L = TL.Count;
+        float* a0 = a, a1 = rows > 1 ? a + lda : a;
+        float* b0 = b, b1 = b + ldb, b2 = b + (2L * ldb), b3 = b + (3L * ldb);
+        TV c00 = default, c01 = default, c02 = default, c03 = default;
+        TV c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int t = 0; t < chunks.Count; t++)
+        {
+            int k = chunks.Starts[t];
+            TV vb0 = TL.Load(b0 + k), vb1 = TL.Load(b1 + k), vb2 = TL.Load(b2 + k), vb3 = TL.Load(b3 + k);
+            TV va = TL.Load(a0 + k);
+            c00 = TL.MulAdd(va, vb0, c00);
+            c01 = TL.MulAdd(va, vb1, c01);
+            c02 = TL.MulAdd(va, vb2, c02);
+            c03 = TL.MulAdd(va, vb3, c03);
+            va = TL.Load(a1 + k);
+            c10 = TL.MulAdd(va, vb0, c10);
+            c11 = TL.MulAdd(va, vb1, c11);
+            c12 = TL.MulAdd(va, vb2, c12);
+            c13 = TL.MulAdd(va, vb3, c13);
+        }
+        int tail = K / L * L;   // the columns past the last whole vector, one by one
+        Store(c, a0, TL.Sum(c00), TL.Sum(c01), TL.Sum(c02), TL.Sum(c03), b0, ldb, tail, K);
+        if (rows > 1)
+        {
+            Store(c + ldc, a1, TL.Sum(c10), TL.Sum(c11), TL.Sum(c12), TL.Sum(c13), b0, ldb, tail, K);
+        }
+
+        static void Store(float* c, float* a, float s0, float s1, float s2, float s3, float* b, int ldb, int k, int K)
+        {
+            float* b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            for (; k < K; k++)
+            {
+                s0 = Simd.MulAdd(a[k], b[k], s0);
+                s1 = Simd.MulAdd(a[k], b1[k], s1);
+                s2 = Simd.MulAdd(a[k], b2[k], s2);
+                s3 = Simd.MulAdd(a[k], b3[k], s3);
+            }
+            c[0] = s0;
+            c[1] = s1;
+            c[2] = s2;
+            c[3] = s3;
+        }
+    }
+
+    /// <summary>
     /// c[r·ldc + q] = dot(a row r, b row q) for r &lt; rows (≤ 4), q &lt; 2. Rows past <paramref name="rows"/>
     /// reuse row 0 and are not stored, so every stored element follows the same operations as
     /// <see cref="Dot"/>.

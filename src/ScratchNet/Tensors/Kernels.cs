@@ -51,9 +51,11 @@ internal static unsafe partial class Kernels
             fixed (float* pa = a, pb = b, pc = c, pp = pairs)
             fixed (int* ps = starts)
             {
-                for (int i = i0; i < i1; i += 4)
+                // Tiles of four images where AVX-512 runs the paired 4 × 8 tiles, else of two (DotTile2x4)
+                int tileRows = paired ? 4 : 2;
+                for (int i = i0; i < i1; i += tileRows)
                 {
-                    int rows = Math.Min(4, i1 - i);
+                    int rows = Math.Min(tileRows, i1 - i);
                     // the chunks of k where some row of this tile is not zero: the others add nothing (ChunkList)
                     var chunks = ChunkList.Of(pa + ((long)i * K), K, rows, K, lanes, ps);
                     if (rows == 1)
@@ -69,6 +71,10 @@ internal static unsafe partial class Kernels
                         {
                             DotTile4x8Paired(pa + ((long)i * K), K, pp + ((long)j * (K / 8 * 8)), K, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
                         }
+                    }
+                    for (; !paired && j + 4 <= j1; j += 4)
+                    {
+                        DotTile2x4(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
                     }
                     for (; j + 2 <= j1; j += 2)
                     {
