@@ -1,7 +1,7 @@
 // The weight gradient of a mini-batch, C = scale·Aᵀ·B (dW = (1/m)·dZᵀ·X), one column of B at a time:
 // for column i of B (a pixel, when B is an image batch) the rows k where B[k, i] is not zero are
 // listed, and Cᵀ[i, ·] = Σ over that list of B[k, i]·A[k, ·], in vectors along A's rows (the units,
-// dense), eight vectors of sums in registers; then C = scale·(Cᵀ)ᵀ. An image batch is zero over 81 %
+// dense), eight vectors of sums in registers; then C = scale·(Cᵀ)ᵀ group by group. An image batch is zero over 81 %
 // of its values, and a pixel's own list skips all of them, where the outer-product tiles
 // (Kernels.Tiles) can skip an example only where it is zero over a whole pass of 8 to 32 columns
 // (39–73 % of the values are in such passes). Each element is the chain of fused multiply-adds of
@@ -83,15 +83,11 @@ internal static unsafe partial class Kernels
                     {
                         ColumnSums(pa, M, M, pb + i, N, masks + ((i - i0) * words), words, pt + ((long)i * M));
                     }
-                }
-            });
-            // C = scale·(Cᵀ)ᵀ, sixteen rows of C per work item
-            Workers.For(Pieces.Covering(M, 16), stripe =>
-            {
-                int u0 = stripe * 16;
-                fixed (float* pt = transposed, pc = c)
-                {
-                    Transpose.Matrix(pt + u0, N, Math.Min(16, M - u0), M, pc + ((long)u0 * N), N, scale);
+                    // C[·, i0..i1) = scale·(the group's rows of Cᵀ)ᵀ, while they are in this core's cache
+                    fixed (float* pc = c)
+                    {
+                        Transpose.Matrix(pt + ((long)i0 * M), i1 - i0, M, M, pc + i0, N, scale);
+                    }
                 }
             });
         }
