@@ -55,7 +55,7 @@ internal static class BenchCommand
                 {
                     AtomicFile.CheckWritable(jsonPath, "--json");
                 }
-                List<string> childArguments = ["bench", "--runs", "1", "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind), "--workloads", workloadList];
+                List<string> childArguments = ["bench", "--runs", "1", "--threads", t.ToString(CultureInfo.InvariantCulture), "--engine", EngineChoice.Name(kind)];
                 if (parsed.GetValue(quick))
                 {
                     childArguments.Add("--quick");
@@ -64,7 +64,9 @@ internal static class BenchCommand
                 {
                     childArguments.AddRange(["--data", Path.GetFullPath(dataPath)]);
                 }
-                return BenchLevels.Run(console, parsed.InvocationConfiguration.Error, levels, n, childArguments, jsonPath);
+                // one workload at a time, at every level in turn: peak runs with cnn-fast and cnn (their yardstick)
+                List<string> each = [.. BenchmarkSuite.WorkloadNames.Where(w => chosen.Contains(w) && !(w == "peak" && (chosen.Contains("cnn-fast") || chosen.Contains("cnn"))))];
+                return BenchLevels.Run(console, parsed.InvocationConfiguration.Error, levels, n, each, childArguments, jsonPath);
             }
             var sets = DataSource.Load(parsed.GetValue(data));
             console.WriteLine($"ScratchNet bench · {n} run(s) per workload · threads {t}{(parsed.GetValue(quick) ? " · quick (not for quoting)" : "")}");

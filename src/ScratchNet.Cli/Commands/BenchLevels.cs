@@ -1,9 +1,10 @@
 // `scratchnet bench --isa LEVELS`: the standard workloads at several instruction-set levels, each in
 // a child process of this program started with the runtime's knob for that level, then one table
 // with every level's medians side by side and their ratio to the first level. The runs come in
-// rounds, each round running every level once in turn (the order rotating from round to round), so
-// that a machine whose speed drifts over minutes slows every level alike; a ratio is the median of
-// the rounds' own ratios, each taken between runs minutes apart, not between medians taken an hour apart.
+// rounds; in each round every workload runs at every level in turn (a child per workload and level,
+// the order of the levels rotating from round to round), so that the runs a ratio compares are
+// seconds apart: the development machines have slow spells that last minutes and would otherwise
+// fall on one level's whole run. A ratio is the median of the rounds' own ratios.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -63,9 +64,9 @@ internal static class BenchLevels
     /// fails stops the bench: its one-line error goes to <paramref name="error"/> with the level
     /// named, and its exit code is returned.
     /// </summary>
-    public static int Run(TextWriter console, TextWriter error, IReadOnlyList<IsaLevel> levels, int rounds, IReadOnlyList<string> childArguments, string? jsonPath)
+    public static int Run(TextWriter console, TextWriter error, IReadOnlyList<IsaLevel> levels, int rounds, IReadOnlyList<string> workloads, IReadOnlyList<string> childArguments, string? jsonPath)
     {
-        console.WriteLine($"ScratchNet bench at {levels.Count} instruction-set level(s) · {rounds} round(s), the levels in turn · {Machine.Processor}, {Environment.ProcessorCount} cores");
+        console.WriteLine($"ScratchNet bench at {levels.Count} instruction-set level(s) · {rounds} round(s), each workload at the levels in turn · {Machine.Processor}, {Environment.ProcessorCount} cores");
         var outputs = levels.ToDictionary(l => l, _ => new List<ChildOutput>());
         string folder = Directory.CreateTempSubdirectory("scratchnet-bench-").FullName;
         try
@@ -76,19 +77,27 @@ internal static class BenchLevels
                 {
                     console.WriteLine($"round {round + 1} of {rounds}");
                 }
-                for (int i = 0; i < levels.Count; i++)
+                var ofRound = levels.ToDictionary(l => l, _ => new List<ChildOutput>());
+                foreach (string workload in workloads)
                 {
-                    IsaLevel level = levels[(i + round) % levels.Count];   // the order rotates: no level always runs first
-                    string json = Path.Combine(folder, $"{level.Name}-{round}.json");
-                    console.WriteLine($"  {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
-                    (ChildOutput? output, int exitCode, string why) = RunChild(level, [.. childArguments, "--json", json], json);
-                    if (output is null)
+                    for (int i = 0; i < levels.Count; i++)
                     {
-                        error.WriteLine($"error: bench --isa {level.Name}: the run at this level failed (exit {exitCode}): {why}");
-                        return exitCode == ExitCodes.Ok ? ExitCodes.BadInput : exitCode;
+                        IsaLevel level = levels[(i + round) % levels.Count];   // the order rotates: no level always runs first
+                        string json = Path.Combine(folder, $"{level.Name}-{round}-{workload}.json");
+                        console.WriteLine($"  {workload,-13} {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
+                        (ChildOutput? output, int exitCode, string why) = RunChild(level, [.. childArguments, "--workloads", workload, "--json", json], json);
+                        if (output is null)
+                        {
+                            error.WriteLine($"error: bench --isa {level.Name}: the {workload} run at this level failed (exit {exitCode}): {why}");
+                            return exitCode == ExitCodes.Ok ? ExitCodes.BadInput : exitCode;
+                        }
+                        console.WriteLine($"                        ran at {output.VectorLevel}");
+                        ofRound[level].Add(output);
                     }
-                    console.WriteLine($"          ran at {output.VectorLevel}");
-                    outputs[level].Add(output);
+                }
+                foreach (IsaLevel level in levels)
+                {
+                    outputs[level].Add(Combine(ofRound[level]));
                 }
             }
         }
@@ -117,6 +126,20 @@ internal static class BenchLevels
             console.WriteLine($"results written to {jsonPath}");
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>A round's children at one level as one output: their rows in turn, a row two children both gave (the peak, with cnn-fast and cnn) once.</summary>
+    private static ChildOutput Combine(List<ChildOutput> children)
+    {
+        var rows = new List<BenchmarkResult>();
+        foreach (BenchmarkResult row in children.SelectMany(c => c.Results))
+        {
+            if (!rows.Any(r => r.Workload == row.Workload && r.Quantity == row.Quantity))
+            {
+                rows.Add(row);
+            }
+        }
+        return children[0] with { Results = rows };
     }
 
     /// <summary>One result per workload: the median of the rounds' values, the least minimum, the largest maximum.</summary>

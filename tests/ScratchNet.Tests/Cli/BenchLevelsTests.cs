@@ -26,13 +26,14 @@ public class BenchLevelsTests
     public void A_level_runs_in_a_child_process_narrowed_by_the_runtime_and_lands_in_one_table()
     {
         string json = Path.Combine(TestData.TempDir(), "levels.json");
-        var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "2", "--threads", "2", "--json", json);
+        var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "2", "--threads", "2", "--workloads", "seed,epoch,inference", "--json", json);
         Assert.True(code == 0, err);
         Assert.Contains("ran at", output);
         Assert.Contains("seed recipe", output);
-        // Two rounds, the levels in turn, the order rotating: native then 128, then 128 then native.
-        string[] started = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("native ", StringComparison.Ordinal) || l.StartsWith("128 ", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToArray();
-        Assert.Equal(["native", "128", "128", "native"], started);
+        // Two rounds; in each, every workload at the levels in turn, the order rotating: native then 128, then 128 then native.
+        string[][] started = [.. output.Split('\n').Select(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(t => t.Length > 1 && t[0] is "seed" or "epoch" or "inference" && t[1] is "native" or "128")];
+        Assert.Equal(["seed", "seed", "epoch", "epoch", "inference", "inference", "seed", "seed", "epoch", "epoch", "inference", "inference"], started.Select(t => t[0]));
+        Assert.Equal(["native", "128", "native", "128", "native", "128", "128", "native", "128", "native", "128", "native"], started.Select(t => t[1]));
         Assert.Contains("round 2 of 2", output);
         Assert.Contains("the median of each round's ratio to native", output);
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
@@ -74,7 +75,7 @@ public class BenchLevelsTests
         var (code, output, err) = Run("bench", "--isa", "native,128", "--quick", "--runs", "1", "--data", empty);   // two levels: each runs in a child
         Assert.Equal(2, code);
         Assert.Single(err.Trim().Split('\n'));
-        Assert.StartsWith("error: bench --isa native: the run at this level failed (exit 2): ", err);
+        Assert.StartsWith("error: bench --isa native: the seed run at this level failed (exit 2): ", err);
         Assert.DoesNotContain("   at ", err);   // no stack trace
         Assert.DoesNotContain("seed recipe", output);
     }
