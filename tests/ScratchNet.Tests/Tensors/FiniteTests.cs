@@ -1,5 +1,5 @@
 // Tensors/Finite: NaN (quiet, signalling, negative), ±∞ at every position of spans of every length
-// up to past two vectors,; subnormals, ±0 and float.MaxValue count as finite.
+// up to past two vectors; subnormals, ±0 and float.MaxValue count as finite.
 using ScratchNet.Tensors;
 
 namespace ScratchNet.Tests.Tensors;
