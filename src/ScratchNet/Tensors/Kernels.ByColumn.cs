@@ -3,7 +3,7 @@
 // listed, and Cᵀ[i, ·] = Σ over that list of B[k, i]·A[k, ·], in vectors along A's rows (the units,
 // dense), eight vectors of sums in registers; then C = scale·(Cᵀ)ᵀ group by group. An image batch is zero over 81 %
 // of its values, and a pixel's own list skips all of them, where the outer-product tiles
-// (Kernels.Tiles) can skip an example only where it is zero over a whole pass of 8 to 32 columns
+// (Kernels.OuterTiles) can skip an example only where it is zero over a whole pass of 8 to 32 columns
 // (39–73 % of the values are in such passes). Each element is the chain of fused multiply-adds of
 // those tiles over the same k in the same order, less terms B[k, i]·A[k, u] with B[k, i] = ±0, which
 // add ±0 to a sum that is never −0 and so change nothing: the same bits.
