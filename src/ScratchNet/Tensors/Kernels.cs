@@ -47,55 +47,45 @@ internal static unsafe partial class Kernels
         {
             int i0 = item / colBlocks * rowBlock, i1 = Math.Min(M, i0 + rowBlock);
             int j0 = item % colBlocks * ColBlock, j1 = Math.Min(N, j0 + ColBlock);
-            int[] starts = System.Buffers.ArrayPool<int>.Shared.Rent(ChunkList.Capacity(K, lanes));
+            // Tiles of four images where AVX-512 runs the paired 4 × 8 tiles, else of two (DotTile2x4)
+            int tileRows = paired ? 4 : 2, step = paired ? 8 : 4;
+            int tiles = (i1 - i0 + tileRows - 1) / tileRows, capacity = ChunkList.Capacity(K, lanes);
+            int[] starts = System.Buffers.ArrayPool<int>.Shared.Rent(capacity * tiles);
             fixed (float* pa = a, pb = b, pc = c, pp = pairs)
             fixed (int* ps = starts)
             {
-                // Tiles of four images where AVX-512 runs the paired 4 × 8 tiles, else of two (DotTile2x4)
-                int tileRows = paired ? 4 : 2;
-                for (int i = i0; i < i1; i += tileRows)
+                // Each tile's chunks of k where some row is not zero (the others add nothing: ChunkList), listed once;
+                // then the columns a tile's width at a time over all the block's tiles, so that those rows of B stay
+                // in L1 while the images pass by (images first re-read the column block from L2 for every tile).
+                var lists = stackalloc ChunkList[tiles];
+                for (int t = 0; t < tiles; t++)
                 {
-                    int rows = Math.Min(tileRows, i1 - i);
-                    // the chunks of k where some row of this tile is not zero: the others add nothing (ChunkList)
-                    var chunks = ChunkList.Of(pa + ((long)i * K), K, rows, K, lanes, ps);
-                    if (rows == 1)
+                    int i = i0 + (t * tileRows);
+                    lists[t] = ChunkList.Of(pa + ((long)i * K), K, Math.Min(tileRows, i1 - i), K, lanes, ps + ((long)t * capacity));
+                }
+                int j = j0;
+                for (; j + step <= j1; j += step)
+                {
+                    for (int t = 0; t < tiles; t++)
                     {
-                        // One row (a single image): a 4-row tile would compute three rows for nothing.
-                        DotRow(pa + ((long)i * K), K, pb + ((long)j0 * K), K, j1 - j0, pc + ((long)i * N) + j0, chunks);
-                        continue;
-                    }
-                    int j = j0;
-                    if (paired && rows == 4)
-                    {
-                        for (; j + 8 <= j1; j += 8)
-                        {
-                            DotTile4x8Paired(pa + ((long)i * K), K, pp + ((long)j * (K / 8 * 8)), K, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
-                        }
-                    }
-                    for (; !paired && j + 4 <= j1; j += 4)
-                    {
-                        DotTile2x4(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
-                    }
-                    for (; j + 2 <= j1; j += 2)
-                    {
-                        DotTile4x2(pa + ((long)i * K), K, rows, pb + ((long)j * K), K, pc + ((long)i * N) + j, N, chunks);
-                    }
-                    for (; j < j1; j++)
-                    {
-                        for (int r = 0; r < rows; r++)
-                        {
-                            pc[((long)(i + r) * N) + j] = Dot(pa + ((long)(i + r) * K), pb + ((long)j * K), K);
-                        }
+                        int i = i0 + (t * tileRows);
+                        DotColumns(pa + ((long)i * K), K, Math.Min(tileRows, i1 - i), tileRows, pb, pp, pc + ((long)i * N), N, j, j + step, lists[t]);
                     }
                 }
+                for (int t = 0; j < j1 && t < tiles; t++)
+                {
+                    int i = i0 + (t * tileRows);
+                    DotColumns(pa + ((long)i * K), K, Math.Min(tileRows, i1 - i), tileRows, pb, pp, pc + ((long)i * N), N, j, j1, lists[t]);
+                }
+
                 if (bias is not null)
                 {
                     for (int i = i0; i < i1; i++)
                     {
                         float* row = pc + ((long)i * N);
-                        for (int j = j0; j < j1; j++)
+                        for (int q = j0; q < j1; q++)
                         {
-                            row[j] += bias[j];
+                            row[q] += bias[q];
                         }
                     }
                 }
@@ -105,6 +95,45 @@ internal static unsafe partial class Kernels
         if (pairs is not null)
         {
             System.Buffers.ArrayPool<float>.Shared.Return(pairs);
+        }
+    }
+
+    /// <summary>
+    /// Columns [q0, q1) of <see cref="MatMulABt"/>'s rows <paramref name="a"/> … (<paramref name="rows"/> of them) into
+    /// <paramref name="c"/>: one whole tile where the rows and columns fill one (4 × 8 over <paramref name="pairs"/>
+    /// when it is not null, else 2 × 4), else one image's row (a bigger tile would compute rows for nothing), else
+    /// 4 × 2 tiles and single dots. Every element gets the same bits whichever runs.
+    /// </summary>
+    private static void DotColumns(float* a, int K, int rows, int tileRows, float* b, float* pairs, float* c, int N, int q0, int q1, ChunkList chunks)
+    {
+        if (rows == tileRows && q1 - q0 == (pairs is null ? 4 : 8))
+        {
+            if (pairs is not null)
+            {
+                DotTile4x8Paired(a, K, pairs + ((long)q0 * (K / 8 * 8)), K, b + ((long)q0 * K), K, c + q0, N, chunks);
+            }
+            else
+            {
+                DotTile2x4(a, K, rows, b + ((long)q0 * K), K, c + q0, N, chunks);
+            }
+            return;
+        }
+        if (rows == 1)
+        {
+            DotRow(a, K, b + ((long)q0 * K), K, q1 - q0, c + q0, chunks);
+            return;
+        }
+        int q = q0;
+        for (; q + 2 <= q1; q += 2)
+        {
+            DotTile4x2(a, K, rows, b + ((long)q * K), K, c + q, N, chunks);
+        }
+        for (; q < q1; q++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                c[((long)r * N) + q] = Dot(a + ((long)r * K), b + ((long)q * K), K);
+            }
         }
     }
 
