@@ -142,10 +142,14 @@ internal static unsafe partial class Kernels
             c13 = TL.MulAdd(va, vb3, c13);
         }
         int tail = K / L * L;   // the columns past the last whole vector, one by one
-        Store(c, a0, TL.Sum(c00), TL.Sum(c01), TL.Sum(c02), TL.Sum(c03), b0, ldb, tail, K);
+        // Every lane sum before the first call: a vector live across a call has no register to stay in (no SIMD register
+        // survives a call on Unix x64), and without profile data the JIT then spills it inside the loop above, every chunk.
+        float s00 = TL.Sum(c00), s01 = TL.Sum(c01), s02 = TL.Sum(c02), s03 = TL.Sum(c03);
+        float s10 = TL.Sum(c10), s11 = TL.Sum(c11), s12 = TL.Sum(c12), s13 = TL.Sum(c13);
+        Store(c, a0, s00, s01, s02, s03, b0, ldb, tail, K);
         if (rows > 1)
         {
-            Store(c + ldc, a1, TL.Sum(c10), TL.Sum(c11), TL.Sum(c12), TL.Sum(c13), b0, ldb, tail, K);
+            Store(c + ldc, a1, s10, s11, s12, s13, b0, ldb, tail, K);
         }
 
         static void Store(float* c, float* a, float s0, float s1, float s2, float s3, float* b, int ldb, int k, int K)
