@@ -150,25 +150,27 @@ internal static unsafe class Transpose
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block16InRegisters(float* src, int srcStride, float* dst, int dstStride, float scale)
     {
+        // The permute indices first: reading a static field may call the class's initialiser, and sixteen rows live across a call would go to the stack
+        Vector512<int>[] keeps = ButterflyKeep, takes = ButterflyTake;
         Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + (1 * srcStride)), r2 = Vector512.Load(src + (2 * srcStride)), r3 = Vector512.Load(src + (3 * srcStride));
         Vector512<float> r4 = Vector512.Load(src + (4 * srcStride)), r5 = Vector512.Load(src + (5 * srcStride)), r6 = Vector512.Load(src + (6 * srcStride)), r7 = Vector512.Load(src + (7 * srcStride));
         Vector512<float> r8 = Vector512.Load(src + (8 * srcStride)), r9 = Vector512.Load(src + (9 * srcStride)), r10 = Vector512.Load(src + (10 * srcStride)), r11 = Vector512.Load(src + (11 * srcStride));
         Vector512<float> r12 = Vector512.Load(src + (12 * srcStride)), r13 = Vector512.Load(src + (13 * srcStride)), r14 = Vector512.Load(src + (14 * srcStride)), r15 = Vector512.Load(src + (15 * srcStride));
-        Vector512<int> keep = ButterflyKeep[0], take = ButterflyTake[0];
-        Swap(ref r0, ref r8, keep, take); Swap(ref r1, ref r9, keep, take); Swap(ref r2, ref r10, keep, take); Swap(ref r3, ref r11, keep, take);
-        Swap(ref r4, ref r12, keep, take); Swap(ref r5, ref r13, keep, take); Swap(ref r6, ref r14, keep, take); Swap(ref r7, ref r15, keep, take);
-        keep = ButterflyKeep[1];
-        take = ButterflyTake[1];
-        Swap(ref r0, ref r4, keep, take); Swap(ref r1, ref r5, keep, take); Swap(ref r2, ref r6, keep, take); Swap(ref r3, ref r7, keep, take);
-        Swap(ref r8, ref r12, keep, take); Swap(ref r9, ref r13, keep, take); Swap(ref r10, ref r14, keep, take); Swap(ref r11, ref r15, keep, take);
-        keep = ButterflyKeep[2];
-        take = ButterflyTake[2];
-        Swap(ref r0, ref r2, keep, take); Swap(ref r1, ref r3, keep, take); Swap(ref r4, ref r6, keep, take); Swap(ref r5, ref r7, keep, take);
-        Swap(ref r8, ref r10, keep, take); Swap(ref r9, ref r11, keep, take); Swap(ref r12, ref r14, keep, take); Swap(ref r13, ref r15, keep, take);
-        keep = ButterflyKeep[3];
-        take = ButterflyTake[3];
-        Swap(ref r0, ref r1, keep, take); Swap(ref r2, ref r3, keep, take); Swap(ref r4, ref r5, keep, take); Swap(ref r6, ref r7, keep, take);
-        Swap(ref r8, ref r9, keep, take); Swap(ref r10, ref r11, keep, take); Swap(ref r12, ref r13, keep, take); Swap(ref r14, ref r15, keep, take);
+        Vector512<int> keep = keeps[0], take = takes[0];
+        (r0, r8) = (P(r0, keep, r8), P(r0, take, r8)); (r1, r9) = (P(r1, keep, r9), P(r1, take, r9)); (r2, r10) = (P(r2, keep, r10), P(r2, take, r10)); (r3, r11) = (P(r3, keep, r11), P(r3, take, r11));
+        (r4, r12) = (P(r4, keep, r12), P(r4, take, r12)); (r5, r13) = (P(r5, keep, r13), P(r5, take, r13)); (r6, r14) = (P(r6, keep, r14), P(r6, take, r14)); (r7, r15) = (P(r7, keep, r15), P(r7, take, r15));
+        keep = keeps[1];
+        take = takes[1];
+        (r0, r4) = (P(r0, keep, r4), P(r0, take, r4)); (r1, r5) = (P(r1, keep, r5), P(r1, take, r5)); (r2, r6) = (P(r2, keep, r6), P(r2, take, r6)); (r3, r7) = (P(r3, keep, r7), P(r3, take, r7));
+        (r8, r12) = (P(r8, keep, r12), P(r8, take, r12)); (r9, r13) = (P(r9, keep, r13), P(r9, take, r13)); (r10, r14) = (P(r10, keep, r14), P(r10, take, r14)); (r11, r15) = (P(r11, keep, r15), P(r11, take, r15));
+        keep = keeps[2];
+        take = takes[2];
+        (r0, r2) = (P(r0, keep, r2), P(r0, take, r2)); (r1, r3) = (P(r1, keep, r3), P(r1, take, r3)); (r4, r6) = (P(r4, keep, r6), P(r4, take, r6)); (r5, r7) = (P(r5, keep, r7), P(r5, take, r7));
+        (r8, r10) = (P(r8, keep, r10), P(r8, take, r10)); (r9, r11) = (P(r9, keep, r11), P(r9, take, r11)); (r12, r14) = (P(r12, keep, r14), P(r12, take, r14)); (r13, r15) = (P(r13, keep, r15), P(r13, take, r15));
+        keep = keeps[3];
+        take = takes[3];
+        (r0, r1) = (P(r0, keep, r1), P(r0, take, r1)); (r2, r3) = (P(r2, keep, r3), P(r2, take, r3)); (r4, r5) = (P(r4, keep, r5), P(r4, take, r5)); (r6, r7) = (P(r6, keep, r7), P(r6, take, r7));
+        (r8, r9) = (P(r8, keep, r9), P(r8, take, r9)); (r10, r11) = (P(r10, keep, r11), P(r10, take, r11)); (r12, r13) = (P(r12, keep, r13), P(r12, take, r13)); (r14, r15) = (P(r14, keep, r15), P(r14, take, r15));
         if (scale != 1f)
         {
             var k = Vector512.Create(scale);
@@ -181,14 +183,13 @@ internal static unsafe class Transpose
         r12.Store(dst + (12 * dstStride)); r13.Store(dst + (13 * dstStride)); r14.Store(dst + (14 * dstStride)); r15.Store(dst + (15 * dstStride));
     }
 
-    /// <summary>One butterfly: a keeps its lanes with bit d clear and takes b's others; b the reverse.</summary>
+    /// <summary>
+    /// Half a butterfly, (a, b) = (P(a, keep, b), P(a, take, b)): with keep, a keeps its lanes with bit d clear and takes
+    /// b's others (c with bit d clear: a[c], else b[c − d]); with take, b's (c with bit d clear: a[c + d], else b[c]).
+    /// Pairs are assigned as tuples, not through ref parameters: a ref keeps the rows in memory, not registers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Swap(ref Vector512<float> a, ref Vector512<float> b, Vector512<int> keep, Vector512<int> take)
-    {
-        Vector512<float> x = a;
-        a = Avx512F.PermuteVar16x32x2(x, keep, b);   // c with bit d clear: a[c], else b[c − d]
-        b = Avx512F.PermuteVar16x32x2(x, take, b);   // c with bit d clear: a[c + d], else b[c]
-    }
+    private static Vector512<float> P(Vector512<float> a, Vector512<int> index, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, index, b);
 
     private static readonly Vector512<int>[] ButterflyKeep = Butterfly(keep: true);
     private static readonly Vector512<int>[] ButterflyTake = Butterfly(keep: false);
