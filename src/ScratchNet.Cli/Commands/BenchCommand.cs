@@ -22,7 +22,7 @@ internal static class BenchCommand
         var engine = Common.EngineOption("Which engine runs the seed recipe and inference (the mini-batch epoch always runs on layers)");
         var isa = new Option<string>("--isa")
         {
-            Description = "Instruction-set levels to run at, each in a child process: all, or any of native, avx2, 128, scalar separated by commas.",
+            Description = "Instruction-set levels to run at, each in a child process: all, or any of native, avx2, 128fma (128-bit vectors with FMA: ARM64's NEON), 128 (SSE: no FMA), scalar separated by commas.",
             DefaultValueFactory = _ => "native",
             HelpName = "LEVELS",
         };

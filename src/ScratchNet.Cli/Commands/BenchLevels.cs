@@ -15,16 +15,21 @@ using ScratchNet.Training;
 
 namespace ScratchNet.Cli.Commands;
 
-/// <summary>An instruction-set level: its name on the command line and the runtime knob that narrows the machine to it.</summary>
-internal sealed record IsaLevel(string Name, string? Knob, string Meaning)
+/// <summary>An instruction-set level: its name on the command line and the runtime knob (and its value) that narrows the machine to it.</summary>
+internal sealed record IsaLevel(string Name, string? Knob, string Meaning, string KnobValue = "0")
 {
     public static readonly IsaLevel[] All =
     [
         new("native", null, "this machine's widest vectors"),
         new("avx2", "DOTNET_EnableAVX512", "AVX-512 off: 256-bit vectors"),
-        new("128", "DOTNET_EnableAVX", "AVX off: 128-bit vectors only, as ARM64's NEON (here without FMA)"),
+        // ARM64's shape: NEON's 128-bit vectors with fused multiply-adds (and 32 registers where the machine has AVX-512)
+        new("128fma", "DOTNET_PreferredVectorBitWidth", "128-bit vectors with FMA, as ARM64's NEON", "128"),
+        new("128", "DOTNET_EnableAVX", "AVX off: 128-bit vectors only, no FMA (x64 before AVX)"),
         new("scalar", "DOTNET_EnableHWIntrinsic", "no vector hardware"),
     ];
+
+    /// <summary>The knob as a child's environment gets it, e.g. DOTNET_EnableAVX512=0; empty for the machine's own level.</summary>
+    public string Setting => Knob is null ? "" : $"{Knob}={KnobValue}";
 
     /// <summary>The runtime's knobs that narrow the instruction set: a child drops them all before its level's is set.</summary>
     public static readonly string[] Knobs =
@@ -84,7 +89,7 @@ internal static class BenchLevels
                     {
                         IsaLevel level = levels[(i + round) % levels.Count];   // the order rotates: no level always runs first
                         string json = Path.Combine(folder, $"{level.Name}-{round}-{workload}.json");
-                        console.WriteLine($"  {workload,-13} {level.Name,-7} {(level.Knob is null ? "" : level.Knob + "=0 · ")}{level.Meaning} …");
+                        console.WriteLine($"  {workload,-13} {level.Name,-7} {(level.Knob is null ? "" : level.Setting + " · ")}{level.Meaning} …");
                         (ChildOutput? output, int exitCode, string why) = RunChild(level, [.. childArguments, "--workloads", workload, "--json", json], json);
                         if (output is null)
                         {
@@ -115,7 +120,7 @@ internal static class BenchLevels
                 machine = Machine.Describe,
                 processor = Machine.Processor,
                 rounds,
-                levels = runs.Select(r => new { name = r.Level.Name, knob = r.Level.Knob, vector_level = r.VectorLevel, results = r.Results, rounds = r.Rounds }),
+                levels = runs.Select(r => new { name = r.Level.Name, knob = r.Level.Knob, knob_value = r.Level.Knob is null ? null : r.Level.KnobValue, vector_level = r.VectorLevel, results = r.Results, rounds = r.Rounds }),
                 ratios = runs.Skip(1).Select(r => new
                 {
                     name = r.Level.Name,
@@ -202,7 +207,7 @@ internal static class BenchLevels
         }
         if (level.Knob is not null)
         {
-            start.Environment[level.Knob] = "0";
+            start.Environment[level.Knob] = level.KnobValue;
         }
         using Process child = Process.Start(start) ?? throw new InvalidOperationException($"bench --isa {level.Name}: the child process did not start.");
         Task<string> stdout = child.StandardOutput.ReadToEndAsync(), stderr = child.StandardError.ReadToEndAsync();

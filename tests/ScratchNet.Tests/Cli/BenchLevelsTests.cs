@@ -17,7 +17,7 @@ public class BenchLevelsTests
     {
         var (code, output, err) = Run("bench", "--isa", isa, "--quick");
         Assert.Equal(2, code);
-        Assert.Contains("is not a level; use all or any of native, avx2, 128, scalar", err);
+        Assert.Contains("is not a level; use all or any of native, avx2, 128fma, 128, scalar", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.DoesNotContain("seed recipe", output);
     }
@@ -55,7 +55,8 @@ public class BenchLevelsTests
         JsonElement ratio = document.RootElement.GetProperty("ratios")[0].GetProperty("workloads")[0];
         Assert.Equal(((narrow[0] / native[0]) + (narrow[1] / native[1])) / 2, ratio.GetProperty("ratio").GetDouble(), 9);
         // "native" is the machine's own level: the child drops any knob this process was started with.
-        bool narrowed = new[] { "EnableAVX512", "EnableAVX2", "EnableAVX", "EnableHWIntrinsic" }.Any(k => Environment.GetEnvironmentVariable("DOTNET_" + k) == "0");
+        bool narrowed = new[] { "EnableAVX512", "EnableAVX2", "EnableAVX", "EnableHWIntrinsic" }.Any(k => Environment.GetEnvironmentVariable("DOTNET_" + k) == "0")
+            || Environment.GetEnvironmentVariable("DOTNET_PreferredVectorBitWidth") is not null;
         if (!narrowed)
         {
             Assert.Equal(Simd.Level, levels[0].GetProperty("vector_level").GetString());
@@ -66,6 +67,23 @@ public class BenchLevelsTests
             Assert.StartsWith("SSE (128-bit vectors", levels[1].GetProperty("vector_level").GetString());
         }
         Assert.True(levels[1].GetProperty("results").GetArrayLength() >= 6);
+    }
+
+    [Fact]
+    public void The_128fma_level_runs_128_bit_vectors_with_fused_multiply_adds_as_arm64_does()
+    {
+        string json = Path.Combine(TestData.TempDir(), "levels.json");
+        var (code, output, err) = Run("bench", "--isa", "128fma", "--quick", "--runs", "1", "--workloads", "seed", "--json", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("DOTNET_PreferredVectorBitWidth=128 · 128-bit vectors with FMA, as ARM64's NEON", output);
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement level = document.RootElement.GetProperty("levels")[0];
+        Assert.Equal("128", level.GetProperty("knob_value").GetString());
+        if (Simd.Width > 128 && Simd.Fuses)
+        {
+            // Told to prefer 128-bit vectors, the child keeps the machine's fused multiply-add: ARM64's NEON shape.
+            Assert.Matches(@"^(SSE|NEON) \(128-bit vectors, FMA\)$", level.GetProperty("vector_level").GetString());
+        }
     }
 
     [Fact]
