@@ -12,8 +12,8 @@ multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 lscpu | grep -E 'Model name|^CPU\(s\)' > "$out/machine.txt" || true
 
 dotnet run --project src/ScratchNet.Cli -c Release -- bench --runs 3 --threads 2 ${quick} --json "$out/scratchnet.json"
-# the same workloads with the runtime narrowed to AVX2 and to 128-bit vectors (ARM64's width), one table
-dotnet run --project src/ScratchNet.Cli -c Release -- bench --isa native,avx2,128 --runs 3 --threads 2 ${quick} --json "$out/scratchnet-levels.json"
+# the same workloads with the runtime narrowed to AVX2, to 128-bit vectors with FMA (ARM64's NEON shape) and without (SSE), one table
+dotnet run --project src/ScratchNet.Cli -c Release -- bench --isa native,avx2,128fma,128 --runs 3 --threads 2 ${quick} --json "$out/scratchnet-levels.json"
 # numpy with the pthreads OpenBLAS on 2 threads (OPENBLAS_CORETYPE/L2_SIZE unset together, for this command only)
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 \
     LD_LIBRARY_PATH="/usr/lib/$multiarch/openblas-pthread" /usr/bin/python3 bench/peers/numpy_peer.py ${quick} > "$out/numpy.json"
