@@ -27,6 +27,13 @@ public unsafe class VectorWidthTests
         {
             Assert.True(Simd.Widest <= VectorWidth.Bits256, Simd.Level);
         }
+        else if (Environment.GetEnvironmentVariable("DOTNET_PreferredVectorBitWidth") == "128")
+        {
+            // ARM64's shape on x64 (bench --isa 128fma): 128-bit vectors, the fused multiply-add kept
+            Assert.Equal(VectorWidth.Bits128, Simd.Widest);
+            Assert.Equal(System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported, Simd.Fuses);
+            Assert.Contains("FMA", Simd.Level);
+        }
         Assert.Contains(Simd.Width switch { 512 => "512-bit", 256 => "256-bit", 128 => "128-bit", _ => "scalar" }, Simd.Level);
     }
 
