@@ -64,6 +64,12 @@ internal static unsafe partial class Kernels
                     lists[t] = ChunkList.Of(pa + ((long)i * K), K, Math.Min(tileRows, i1 - i), K, lanes, ps + ((long)t * capacity));
                 }
                 int j = j0;
+                if (i1 - i0 == 1)
+                {
+                    // A single image (predicting one): its row over the block's columns in one pass, no tiles to interleave
+                    DotRow(pa + ((long)i0 * K), K, pb + ((long)j0 * K), K, j1 - j0, pc + ((long)i0 * N) + j0, lists[0]);
+                    j = j1;
+                }
                 for (; j + step <= j1; j += step)
                 {
                     for (int t = 0; t < tiles; t++)
