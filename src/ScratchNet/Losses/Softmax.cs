@@ -96,6 +96,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>Per lane (example), the largest of the <paramref name="classes"/> logits z[o·16 + lane] (one vector of lanes at z).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static TV MaxLanes<TL, TV>(float* z, int classes) where TL : struct, ILanes<TV> where TV : struct
     {
         TV max = TL.Load(z);
@@ -107,6 +108,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>z[o·16 + lane] = exp(z − max) in place for one vector of examples, classes from last to first; returns Σ exp per lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static TV ExpLanes<TL, TV>(float* z, int classes, TV max) where TL : struct, ILanes<TV> where TV : struct
     {
         TV sum = default;
