@@ -2,6 +2,8 @@
 # Runs `scratchnet bench` and the same recipes in numpy and PyTorch back to back on this machine,
 # then prints the ratios. Needs Debian's python3-numpy, python3-torch, libopenblas0-pthread (for
 # numpy) and libopenblas0-openmp (for PyTorch, which fights the pthreads build's threads).
+# Ratios of runs minutes apart move with this machine's spells: levels_rounds.sh (every level beside numpy) and
+# conv_rounds.sh (the convolutional workloads beside PyTorch) time both sides in the same rounds.
 # Usage: bench/peers/run.sh [OUT_DIR]   (default bench/results/latest; add QUICK=1 for a short check)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
