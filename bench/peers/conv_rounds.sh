@@ -7,14 +7,7 @@
 # Needs what run.sh needs for PyTorch. Usage: bench/peers/conv_rounds.sh [ROUNDS] [OUT_DIR]
 # (default 5 rounds, bench/results/latest-conv; QUICK=1 for a short check)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-rounds=${1:-5}
-out=${2:-bench/results/latest-conv}
-mkdir -p "$out"
-quick=${QUICK:+--quick}
-multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-lscpu | grep -E 'Model name|^CPU\(s\)' > "$out/machine.txt" || true
-dotnet build src/ScratchNet.Cli -c Release -v quiet -nologo > /dev/null
+source "$(dirname "$0")/rounds.sh" bench/results/latest-conv "$@"
 
 ours() {
     dotnet run --project src/ScratchNet.Cli -c Release --no-build -- bench --runs 1 --threads 2 ${quick} \
@@ -25,7 +18,5 @@ theirs() {
         LD_LIBRARY_PATH="/usr/lib/$multiarch/openblas-openmp" /usr/bin/python3 bench/peers/torch_peer.py --conv ${quick} \
         > "$out/round-$1-torch.json" 2> "$out/round-$1-torch.err"
 }
-for round in $(seq 1 "$rounds"); do
-    if (( round % 2 )); then ours "$round"; theirs "$round"; else theirs "$round"; ours "$round"; fi
-done
+run_rounds
 /usr/bin/python3 bench/peers/conv_ratios.py "$out" | tee "$out/ratios.txt"

@@ -8,14 +8,7 @@
 # Needs what run.sh needs for numpy. Usage: bench/peers/levels_rounds.sh [ROUNDS] [OUT_DIR]
 # (default 5 rounds, bench/results/latest-levels; QUICK=1 for a short check)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-rounds=${1:-5}
-out=${2:-bench/results/latest-levels}
-mkdir -p "$out"
-quick=${QUICK:+--quick}
-multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-lscpu | grep -E 'Model name|^CPU\(s\)' > "$out/machine.txt" || true
-dotnet build src/ScratchNet.Cli -c Release -v quiet -nologo > /dev/null
+source "$(dirname "$0")/rounds.sh" bench/results/latest-levels "$@"
 
 ours() {
     dotnet run --project src/ScratchNet.Cli -c Release --no-build -- bench --isa native,avx2,128fma,128 --runs 1 --threads 2 ${quick} \
@@ -26,7 +19,5 @@ theirs() {
         LD_LIBRARY_PATH="/usr/lib/$multiarch/openblas-pthread" /usr/bin/python3 bench/peers/numpy_peer.py ${quick} \
         > "$out/round-$1-numpy.json" 2> "$out/round-$1-numpy.err"
 }
-for round in $(seq 1 "$rounds"); do
-    if (( round % 2 )); then ours "$round"; theirs "$round"; else theirs "$round"; ours "$round"; fi
-done
+run_rounds
 /usr/bin/python3 bench/peers/levels_ratios.py "$out" | tee "$out/ratios.txt"
