@@ -7,6 +7,8 @@ import statistics
 import sys
 
 out = sys.argv[1]
+if os.path.exists(os.path.join(out, "QUICK")):
+    print("NOTE: " + open(os.path.join(out, "QUICK")).read().strip())
 rows = [
     # name, ScratchNet's workload and quantity, the peer's key, higher is better
     ("(f) cnn-fast epoch, s", "cnn-fast preset (", "time per epoch", "cnn_fast_epoch_seconds", False),

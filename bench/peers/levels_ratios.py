@@ -8,6 +8,8 @@ import statistics
 import sys
 
 out = sys.argv[1]
+if os.path.exists(os.path.join(out, "QUICK")):
+    print("NOTE: " + open(os.path.join(out, "QUICK")).read().strip())
 rows = [
     # name, ScratchNet's workload and quantity, numpy's key (None: no numpy peer), higher is better
     ("seed recipe, s", "seed recipe (", "training time", "seed_seconds", False),

@@ -11,6 +11,8 @@ out=${2:-$default_out}
 mkdir -p "$out"
 quick=${QUICK:+--quick}
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+# a quick run's figures are marked so that the ratio scripts say so (they are not for quoting)
+if [[ -n "$quick" ]]; then echo "shortened workloads (QUICK=1): a check that the scripts run, not figures to quote" > "$out/QUICK"; else rm -f "$out/QUICK"; fi
 lscpu | grep -E 'Model name|^CPU\(s\)' > "$out/machine.txt" || true
 dotnet build src/ScratchNet.Cli -c Release -v quiet -nologo > /dev/null
 
