@@ -6,9 +6,10 @@ import os
 import statistics
 import sys
 
+from rounds import say_if_quick
+
 out = sys.argv[1]
-if os.path.exists(os.path.join(out, "QUICK")):
-    print("NOTE: " + open(os.path.join(out, "QUICK")).read().strip())
+say_if_quick(out)
 rows = [
     # name, ScratchNet's workload and quantity, the peer's key, higher is better
     ("(f) cnn-fast epoch, s", "cnn-fast preset (", "time per epoch", "cnn_fast_epoch_seconds", False),

@@ -7,9 +7,10 @@ import os
 import statistics
 import sys
 
+from rounds import say_if_quick
+
 out = sys.argv[1]
-if os.path.exists(os.path.join(out, "QUICK")):
-    print("NOTE: " + open(os.path.join(out, "QUICK")).read().strip())
+say_if_quick(out)
 rows = [
     # name, ScratchNet's workload and quantity, numpy's key (None: no numpy peer), higher is better
     ("seed recipe, s", "seed recipe (", "training time", "seed_seconds", False),
