@@ -68,7 +68,7 @@ internal static unsafe partial class SparseKernels
     /// <summary>
     /// Entry e's row of the table from column n: <paramref name="from"/> is table + n and <paramref name="stride"/>
     /// the row stride as a native integer, both taken once before a pass's loop (the JIT otherwise widens and adds
-    /// them again for every entry, eight instructions of a loop step's forty at 128 bits).
+    /// them again for every entry, eight instructions of a loop step's forty-three at 128 bits).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static float* Row<TI>(float* from, TI* index, nint e, nint stride) where TI : unmanaged, IBinaryInteger<TI> =>
